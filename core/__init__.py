@@ -1,0 +1,1 @@
+"""TikTok Retrieval Lab: the retrieval core (no Streamlit, no printing)."""

@@ -1,0 +1,169 @@
+"""Reading and writing the two SQLite databases with sqlite-utils.
+
+`tiktoks.db` holds the corpus in the 2022 study's schema (plus numeric counts, media paths,
+a `usable` flag and a `meta` table); `results.db` holds experiment results in the study's
+schema plus tie ranges and the normalisation mode. Databases are written to a temporary file
+and renamed into place, so a crash never leaves a half-written database.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlite_utils
+
+TIKTOK_COLUMNS = {
+    "id": str, "web_id": str, "permalink": str, "video_src": str, "coverphoto_src": str,
+    "music_src": str, "speech_to_text": str, "coverphoto_ocr": str, "music_title": str,
+    "like_count": str, "comment_count": str, "like_count_n": int, "comment_count_n": int,
+    "creator_username": str, "creator_nickname": str, "description": str, "time_posted": str,
+    "scrape_timestamp": str, "download_timestamp": float, "video_path": str, "cover_path": str,
+    "usable": int,
+}
+COMMENT_COLUMNS = {
+    "video_id": str, "position": int, "like_count": str, "like_count_n": int,
+    "replies_count": str, "replies_count_n": int, "comment_text": str,
+    "commenter_name": str, "time_posted": str,
+}
+QUERY_COLUMNS = {
+    "query_id": int, "query_text": str, "target_id": str, "author": str,
+    "useful_description": int, "comments_on_topic": int, "purely_visual": int,
+    "important_lyrics": int, "subtextual": int, "created_at": str, "collection": str,
+}
+TAGS = ("useful_description", "comments_on_topic", "purely_visual", "important_lyrics", "subtextual")
+
+_ID = re.compile(r"^[0-9]{1,30}$")
+
+
+def valid_id(value) -> str:
+    """Return a TikTok id as a string of digits, or raise ValueError (ids go into paths and URLs)."""
+    s = str(value).strip()
+    if not _ID.match(s):
+        raise ValueError(f"invalid TikTok id {value!r}: expected 1-30 digits")
+    return s
+
+
+def parse_count(text) -> int | None:
+    """TikTok's display counts as numbers: '22.6K' -> 22600, '1.2M' -> 1200000, '113' -> 113."""
+    if text is None:
+        return None
+    s = str(text).strip().replace(",", "")
+    if not s:
+        return None
+    mult = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}.get(s[-1].upper(), 1)
+    if mult != 1:
+        s = s[:-1]
+    try:
+        return int(round(float(s) * mult))
+    except ValueError:
+        return None
+
+
+def create_corpus_schema(db: sqlite_utils.Database) -> None:
+    db["tiktoks"].create(TIKTOK_COLUMNS, pk="id", if_not_exists=True)
+    db["comments"].create(COMMENT_COLUMNS, pk=("video_id", "position"), if_not_exists=True,
+                          foreign_keys=[("video_id", "tiktoks", "id")])
+    db["queries"].create(QUERY_COLUMNS, pk="query_id", if_not_exists=True)
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
+@contextlib.contextmanager
+def atomic_database(path: str | os.PathLike):
+    """Yield a fresh Database at a temporary path; rename it over `path` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite_utils.Database(tmp)
+    try:
+        yield db
+        db.close()
+        os.replace(tmp, path)
+    except BaseException:
+        db.close()
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_corpus(path, tiktoks: list[dict], comments: list[dict], queries: list[dict] = (),
+                 meta: dict | None = None) -> None:
+    """Write a complete corpus database atomically (a rerun replaces, never duplicates)."""
+    with atomic_database(path) as db:
+        create_corpus_schema(db)
+        with db.atomic():
+            db["tiktoks"].insert_all(tiktoks, batch_size=500)
+            db["comments"].insert_all(comments, batch_size=2000)
+            if queries:
+                db["queries"].insert_all(queries)
+            for k, v in (meta or {}).items():
+                db["meta"].insert({"key": k, "value": v if isinstance(v, str) else json.dumps(v)},
+                                  replace=True)
+        db["comments"].create_index(["video_id"], if_not_exists=True)
+
+
+def read_meta(path, key: str, default=None):
+    db = sqlite_utils.Database(path)
+    try:
+        if "meta" not in db.table_names():
+            return default
+        rows = list(db.query("select value from meta where key = ?", [key]))
+        return rows[0]["value"] if rows else default
+    finally:
+        db.close()
+
+
+@dataclass
+class Corpus:
+    """Usable documents as a DataFrame indexed 0..N-1: `id` plus one text column per field."""
+
+    docs: pd.DataFrame
+    path: str = ""
+    mode: str = "default"  # the normalisation mode this corpus asks for
+    jl_map: dict | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        return self.docs["id"].tolist()
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+def load_corpus(path, usable_only: bool = True) -> Corpus:
+    """Load documents with their comments joined by a space into `comment_text`."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no corpus database at {path}")
+    db = sqlite_utils.Database(path)
+    try:
+        where = "where t.usable = 1" if usable_only else ""
+        sql = f"""
+            select t.*, coalesce((select group_concat(comment_text, ' ') from
+                      (select comment_text from comments c where c.video_id = t.id
+                       and comment_text is not null order by position)), '') as comment_text
+            from tiktoks t {where} order by t.id"""
+        docs = pd.DataFrame(list(db.query(sql)))
+    finally:
+        db.close()
+    if docs.empty:
+        docs = pd.DataFrame(columns=list(TIKTOK_COLUMNS) + ["comment_text"])
+    mode = read_meta(path, "normalisation", "default")
+    raw_map = read_meta(path, "unidecode_jl_map")
+    return Corpus(docs.reset_index(drop=True), str(path), mode,
+                  json.loads(raw_map) if raw_map else None)
+
+
+def load_queries(path) -> pd.DataFrame:
+    """All test queries (query_id, query_text, target_id, author, tags, created_at, collection)."""
+    db = sqlite_utils.Database(path)
+    try:
+        if "queries" not in db.table_names():
+            return pd.DataFrame(columns=list(QUERY_COLUMNS))
+        return pd.DataFrame(list(db.query("select * from queries order by query_id")),
+                            columns=list(QUERY_COLUMNS))
+    finally:
+        db.close()

@@ -1,0 +1,1 @@
+"""Batch pipeline stages; each is a small CLI: `python -m pipeline.<stage> --help`."""
