@@ -22,7 +22,7 @@ TIKTOK_COLUMNS = {
     "music_src": str, "speech_to_text": str, "coverphoto_ocr": str, "music_title": str,
     "like_count": str, "comment_count": str, "like_count_n": int, "comment_count_n": int,
     "creator_username": str, "creator_nickname": str, "description": str, "time_posted": str,
-    "scrape_timestamp": str, "download_timestamp": float, "video_path": str, "cover_path": str,
+    "scrape_timestamp": float, "download_timestamp": float, "video_path": str, "cover_path": str,
     "usable": int,
 }
 COMMENT_COLUMNS = {
@@ -165,5 +165,36 @@ def load_queries(path) -> pd.DataFrame:
             return pd.DataFrame(columns=list(QUERY_COLUMNS))
         return pd.DataFrame(list(db.query("select * from queries order by query_id")),
                             columns=list(QUERY_COLUMNS))
+    finally:
+        db.close()
+
+
+def write_results(path, indexes: pd.DataFrame, experiments: pd.DataFrame, queries: pd.DataFrame,
+                  rankings: pd.DataFrame, meta: dict | None = None) -> None:
+    """Write a results database in the study's schema (plus config names, tie ranges, mode)."""
+    with atomic_database(path) as db:
+        with db.atomic():
+            db["indexes"].insert_all(indexes.to_dict("records"), pk="index_id")
+            db["experiments"].insert_all(experiments.to_dict("records"), pk="experiment_id",
+                                         foreign_keys=[("index_id", "indexes", "index_id")])
+            db["queries"].insert_all(queries.to_dict("records"), pk="query_id")
+            db["ranking_results"].insert_all(
+                (dict(zip(rankings.columns, r)) for r in rankings.itertuples(index=False, name=None)),
+                batch_size=5000, foreign_keys=[("experiment_id", "experiments", "experiment_id"),
+                                               ("query_id", "queries", "query_id")])
+            db["meta"].insert_all([{"key": k, "value": v if isinstance(v, str) else json.dumps(v)}
+                                   for k, v in (meta or {}).items()], pk="key")
+        db["ranking_results"].create_index(["experiment_id", "query_id"], unique=True)
+
+
+def read_table(path, table: str) -> pd.DataFrame:
+    """A whole table of a database as a DataFrame (empty when the table is absent)."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no database at {path}")
+    db = sqlite_utils.Database(path)
+    try:
+        if table not in db.table_names():
+            return pd.DataFrame()
+        return pd.DataFrame(list(db.query(f"select * from [{table}]")))
     finally:
         db.close()

@@ -1,0 +1,102 @@
+"""The experiment grid: every index configuration × weighting × query.
+
+The unit of work is one index configuration → all its weightings × all queries, so the grid
+can be spread over processes or a cluster unchanged. Per index the study recorded build
+time, memory and vocabulary size; per (experiment, query) a retrieval time and target rank.
+We batch all queries of an experiment in one sparse product and record the batch time
+divided by the number of queries as each query's retrieval time.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from itertools import product
+
+import numpy as np
+import pandas as pd
+
+from .config import Config, Weighting
+from .index import TokenisedCorpus, build_index
+from .metrics import target_ranks
+from .search import matches, score
+from .weighting import SMART
+
+STUDY_TOKENS = ("word", "4gram", "5gram", "6gram", "7gram")
+
+
+@dataclass
+class GridResult:
+    indexes: pd.DataFrame       # index_id, config, ngram_size, sr, ocr, comments, field_attributions, ...
+    experiments: pd.DataFrame   # experiment_id, index_id, config, term_weight, ...
+    rankings: pd.DataFrame      # experiment_id, query_id, retrieval_time, target_rank, rank_lo, rank_hi
+    seconds: float
+
+
+def target_positions(source: TokenisedCorpus, target_ids) -> np.ndarray:
+    pos = {d: i for i, d in enumerate(source.corpus.ids)}
+    return np.array([pos.get(str(t), -1) for t in target_ids], dtype=np.int64)
+
+
+STUDY_ENRICHMENT = ("", "sr", "c", "ocr", "sr+c", "sr+ocr", "ocr+c", "sr+ocr+c")
+
+
+def study_index_configs(tokens=STUDY_TOKENS):
+    """The study's 80 index configurations in its order (its index_id 1..80)."""
+    return [(t, frozenset(filter(None, e.split("+"))), a)
+            for e in STUDY_ENRICHMENT for a in (True, False) for t in tokens]
+
+
+def evaluate_index(index, weightings, q, targets):
+    """(lo, hi, seconds) per weighting for one index and a query matrix."""
+    m = matches(index, q)
+    out = []
+    for w in weightings:
+        t0 = time.perf_counter()
+        s = score(index, w, q)
+        lo, hi = target_ranks(s, m, targets)
+        out.append((lo, hi, time.perf_counter() - t0))
+    return out
+
+
+def run_grid(source: TokenisedCorpus, queries: pd.DataFrame, index_configs=None,
+             weightings=tuple(SMART), progress=None) -> GridResult:
+    """Run every (index configuration, weighting) on every query."""
+    t_start = time.perf_counter()
+    index_configs = index_configs or study_index_configs()
+    weightings = [w if isinstance(w, Weighting) else Weighting.parse(w) for w in weightings]
+    texts = queries["query_text"].tolist()
+    qids = queries["query_id"].to_numpy()
+    targets = target_positions(source, queries["target_id"])
+    idx_rows, exp_rows, rank_frames = [], [], []
+    qmats = {}
+    for index_id, (tokens, enrich, attr) in enumerate(index_configs, start=1):
+        index = build_index(source, tokens, enrich, attr)
+        cfg = Config((tokens,), enrich, attr)
+        idx_rows.append({
+            "index_id": index_id, "config": cfg.index_name,
+            "ngram_size": None if tokens == "word" else int(tokens[:-4]),
+            "sr": int("sr" in enrich), "ocr": int("ocr" in enrich), "comments": int("c" in enrich),
+            "field_attributions": int(attr), "indexing_time": index.build_seconds,
+            "storage": index.nbytes, "vocab_size": index.vocab_size,
+        })
+        key = (tokens, len(source.vocabulary(tokens)))  # the vocabulary grows with new fields
+        if key not in qmats:
+            qmats[key] = source.query_matrix(tokens, texts)
+        q = qmats[key][:, index.columns].tocsr()
+        for w, (lo, hi, secs) in zip(weightings, evaluate_index(index, weightings, q, targets)):
+            exp_id = len(exp_rows) + 1
+            letters = w.name if w.name != "bm25" else None
+            exp_rows.append({
+                "experiment_id": exp_id, "index_id": index_id, "config": str(cfg.with_weighting(w)),
+                "term_weight": letters[0] if letters else str(w),
+                "collection_weight": letters[1] if letters else "",
+                "normalizer": letters[2] if letters else "", "mode": source.mode,
+            })
+            rank_frames.append(pd.DataFrame({
+                "experiment_id": exp_id, "query_id": qids, "retrieval_time": secs / max(len(qids), 1),
+                "target_rank": (lo + hi) / 2, "rank_lo": lo, "rank_hi": hi}))
+        if progress:
+            progress(index_id, len(index_configs))
+    rankings = pd.concat(rank_frames, ignore_index=True) if rank_frames else pd.DataFrame()
+    return GridResult(pd.DataFrame(idx_rows), pd.DataFrame(exp_rows), rankings,
+                      time.perf_counter() - t_start)

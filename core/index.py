@@ -1,0 +1,174 @@
+"""Build inverted indexes as sparse doc × term count matrices.
+
+A :class:`TokenisedCorpus` normalises each field of a corpus once and tokenises it once per
+tokeniser, keeping one count matrix per (tokeniser, field) over a vocabulary shared by all
+fields of that tokeniser. An :class:`Index` for a configuration is then assembled from those
+blocks without touching text again:
+
+* no attribution: the selected fields' matrices are summed (a term counts wherever it occurs);
+* attribution: basic fields are summed into one block, each enrichment field is its own block
+  whose terms carry the field's prefix (``sr:``, ``ocr:``, ``c:``); blocks are stacked side by
+  side, so the same word in two fields is two columns with their own document frequencies.
+
+Columns no document uses are dropped, so ``vocab_size`` is the number of distinct terms.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .config import Config
+from .fields import BASIC, ENRICHMENT, ENRICHMENT_ORDER, PREFIX
+from .store import Corpus
+from .text import Normaliser, tokeniser
+
+
+class TokenisedCorpus:
+    """Normalised and tokenised fields of one corpus, computed lazily and cached."""
+
+    def __init__(self, corpus: Corpus, mode: str | None = None):
+        self.corpus = corpus
+        self.mode = mode or corpus.mode
+        self.normalise = Normaliser(self.mode, corpus.jl_map)
+        self.n_docs = len(corpus)
+        self._text: dict[str, list[str]] = {}
+        self._vocab: dict[str, dict[str, int]] = {}
+        self._counts: dict[tuple[str, str], sp.csr_matrix] = {}
+
+    def normalised(self, field_name: str) -> list[str]:
+        if field_name not in self._text:
+            col = self.corpus.docs[field_name] if field_name in self.corpus.docs else [None] * self.n_docs
+            self._text[field_name] = [self.normalise(t if isinstance(t, str) else None) for t in col]
+        return self._text[field_name]
+
+    def vocabulary(self, tokens: str) -> dict[str, int]:
+        """Term → global column for a tokeniser (grows as fields are tokenised)."""
+        return self._vocab.setdefault(tokens, {})
+
+    def field_counts(self, tokens: str, field_name: str) -> sp.csr_matrix:
+        """Doc × term counts of one field, shaped to the tokeniser's current vocabulary."""
+        key = (tokens, field_name)
+        if key not in self._counts:
+            tok = tokeniser(tokens)
+            vocab = self.vocabulary(tokens)
+            add = vocab.setdefault
+            cols: list[int] = []
+            indptr = [0]
+            for text in self.normalised(field_name):
+                cols.extend(add(t, len(vocab)) for t in tok(text))
+                indptr.append(len(cols))
+            indptr_a = np.asarray(indptr, dtype=np.int64)
+            rows = np.repeat(np.arange(self.n_docs), np.diff(indptr_a))
+            m = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, np.asarray(cols, dtype=np.int64))),
+                              shape=(self.n_docs, len(vocab)))
+            m.sum_duplicates()
+            self._counts[key] = m
+        m = self._counts[key]
+        width = len(self.vocabulary(tokens))
+        if m.shape[1] != width:
+            m = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(self.n_docs, width))
+        return m
+
+    def query_matrix(self, tokens: str, queries: list[str]) -> sp.csr_matrix:
+        """Binary query × global-term matrix; terms not in the corpus are ignored."""
+        tok = tokeniser(tokens)
+        vocab = self.vocabulary(tokens)
+        rows, cols = [], []
+        for i, q in enumerate(queries):
+            for c in {vocab[t] for t in tok(self.normalise(q)) if t in vocab}:
+                rows.append(i)
+                cols.append(c)
+        return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(queries), len(vocab)))
+
+
+@dataclass
+class Index:
+    """Counts (docs × columns) for one tokeniser, enrichment set and attribution choice."""
+
+    name: str
+    tokens: str
+    counts: sp.csr_matrix
+    columns: np.ndarray        # global term id of each column
+    blocks: np.ndarray         # block of each column: 0 basic, 1 sr, 2 ocr, 3 c
+    source: TokenisedCorpus
+    build_seconds: float
+    cache: dict = field(default_factory=dict, repr=False)
+
+    BLOCK_NAMES = ("basic",) + ENRICHMENT_ORDER
+
+    @property
+    def n_docs(self) -> int:
+        return self.counts.shape[0]
+
+    @property
+    def vocab_size(self) -> int:
+        return self.counts.shape[1]
+
+    @property
+    def nbytes(self) -> int:
+        c = self.counts
+        return c.data.nbytes + c.indices.nbytes + c.indptr.nbytes + self.columns.nbytes + self.blocks.nbytes
+
+    def binary(self) -> sp.csr_matrix:
+        if "binary" not in self.cache:
+            c = self.counts
+            self.cache["binary"] = sp.csr_matrix((np.ones_like(c.data), c.indices, c.indptr), shape=c.shape)
+        return self.cache["binary"]
+
+    def query_matrix(self, queries: list[str]) -> sp.csr_matrix:
+        """Binary query × column matrix (with attribution a query term matches every block)."""
+        return self.source.query_matrix(self.tokens, queries)[:, self.columns].tocsr()
+
+    def term(self, column: int) -> str:
+        """Display name of a column, with its attribution prefix if any."""
+        if "terms" not in self.cache:
+            vocab = self.source.vocabulary(self.tokens)
+            names = np.empty(len(vocab), dtype=object)
+            names[list(vocab.values())] = list(vocab.keys())
+            self.cache["terms"] = names
+        block = self.BLOCK_NAMES[self.blocks[column]]
+        prefix = PREFIX.get(block, "") if self.name.endswith(".attr") else ""
+        return prefix + self.cache["terms"][self.columns[column]]
+
+
+def _nonzero_columns(m: sp.csr_matrix) -> np.ndarray:
+    return np.flatnonzero(np.bincount(m.indices, minlength=m.shape[1]))
+
+
+def build_index(source: TokenisedCorpus, tokens: str, enrichment=frozenset(ENRICHMENT_ORDER),
+                attribution: bool = False) -> Index:
+    """Assemble the index for one tokeniser from cached per-field counts.
+
+    ``build_seconds`` includes any tokenisation this call had to do (the first index of a
+    tokeniser pays for its fields), as the study's indexing time did.
+    """
+    t0 = time.perf_counter()
+    enrich = [e for e in ENRICHMENT_ORDER if e in enrichment]
+    for f in BASIC + tuple(ENRICHMENT[e] for e in enrich):
+        source.field_counts(tokens, f)  # tokenise first so all blocks share one width
+    basic = sum(source.field_counts(tokens, f) for f in BASIC)
+    parts = [(0, basic)] + [(1 + ENRICHMENT_ORDER.index(e), source.field_counts(tokens, ENRICHMENT[e]))
+                            for e in enrich]
+    if not attribution:
+        parts = [(0, sum(m for _, m in parts))]
+    mats, columns, blocks = [], [], []
+    for block, m in parts:
+        cols = _nonzero_columns(m)
+        mats.append(m[:, cols])
+        columns.append(cols)
+        blocks.append(np.full(len(cols), block, dtype=np.int8))
+    counts = sp.hstack(mats, format="csr") if len(mats) > 1 else mats[0].tocsr()
+    counts.sort_indices()
+    cfg_name = f"{tokens}.{'+'.join(enrich) or 'basic'}.{'attr' if attribution else 'noattr'}"
+    return Index(cfg_name, tokens, counts, np.concatenate(columns), np.concatenate(blocks), source,
+                 time.perf_counter() - t0)
+
+
+def index_for(source: TokenisedCorpus, config: Config) -> Index:
+    """The index of a single-tokeniser configuration."""
+    if len(config.tokens) != 1:
+        raise ValueError(f"{config} fuses several tokenisations; build one index per tokenisation")
+    return build_index(source, config.tokens[0], config.enrichment, config.attribution)

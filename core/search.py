@@ -1,0 +1,88 @@
+"""Score many queries at once with one sparse product, rank, and explain a score.
+
+For SMART weightings the document weights are ``diag(1/len) · tfw · diag(idf)``, so
+``scores = ((Q · diag(idf)) @ tfwᵀ) · diag(1/len)``: idf goes on the small query matrix and
+one tf matrix serves every collection factor. BM25 weights are computed once per (k1, b).
+A document *matches* a query when it shares at least one term with it; only matching
+documents are ranked (a target that matches nothing has no rank).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .config import Weighting
+from .index import Index
+from .weighting import bm25_matrix, smart_parts
+
+
+def _weighting(w) -> Weighting:
+    return w if isinstance(w, Weighting) else Weighting.parse(w)
+
+
+def _smart(index: Index, letters: str):
+    key = ("smart", letters)
+    if key not in index.cache:
+        index.cache[key] = smart_parts(index.counts, letters)
+    return index.cache[key]
+
+
+def document_matrix(index: Index, weighting) -> sp.csr_matrix:
+    """The weighted doc × column matrix (cached on the index)."""
+    w = _weighting(weighting)
+    key = ("weights", str(w))
+    if key not in index.cache:
+        if w.name == "bm25":
+            index.cache[key] = bm25_matrix(index.counts, **w.kwargs)
+        else:
+            tfw, idf, inv_len = _smart(index, w.name)
+            index.cache[key] = (sp.diags(inv_len) @ tfw @ sp.diags(idf)).tocsr()
+    return index.cache[key]
+
+
+def score(index: Index, weighting, q: sp.csr_matrix) -> np.ndarray:
+    """Dense query × document scores for a binary query matrix over the index's columns."""
+    w = _weighting(weighting)
+    if w.name == "bm25":
+        return np.asarray((q @ document_matrix(index, w).T).todense())
+    tfw, idf, inv_len = _smart(index, w.name)
+    s = np.asarray(((q @ sp.diags(idf)) @ tfw.T).todense())
+    return s * inv_len[None, :]
+
+
+def matches(index: Index, q: sp.csr_matrix) -> np.ndarray:
+    """Boolean query × document: does the document share a term with the query?"""
+    return np.asarray((q @ index.binary().T).todense()) > 0
+
+
+@dataclass
+class Hit:
+    doc: int
+    id: str
+    score: float
+
+
+def search(index: Index, weighting, query: str, k: int = 10) -> list[Hit]:
+    """Top-k matching documents for one query, best first (ties by corpus order)."""
+    q = index.query_matrix([query])
+    s = score(index, weighting, q)[0]
+    m = matches(index, q)[0]
+    docs = np.flatnonzero(m)
+    order = docs[np.lexsort((docs, -s[docs]))][:k]
+    ids = index.source.corpus.ids
+    return [Hit(int(d), ids[d], float(s[d])) for d in order]
+
+
+def explain(index: Index, weighting, query: str, doc: int) -> pd.DataFrame:
+    """Each matching term's contribution to one document's score (sums to the score)."""
+    q = index.query_matrix([query])
+    w = document_matrix(index, weighting)
+    row = w.getrow(doc)
+    cols = np.intersect1d(q.indices, row.indices)
+    contrib = np.asarray(row[:, cols].todense()).ravel() if len(cols) else np.array([])
+    tf = np.asarray(index.counts[doc, cols].todense()).ravel() if len(cols) else np.array([])
+    df = pd.DataFrame({"term": [index.term(c) for c in cols], "tf": tf, "contribution": contrib})
+    return df.sort_values("contribution", ascending=False, ignore_index=True)

@@ -1,0 +1,115 @@
+"""Document weighting: one small function per SMART letter, picked by name, plus BM25.
+
+SMART (Salton & Buckley 1988), document side, three letters ``<tf><collection><norm>``:
+
+* term frequency: ``b`` binary, 1 if tf > 0;  ``t`` raw tf
+* collection:     ``x`` none, 1;  ``f`` log2(N / df);  ``p`` log2((N − df) / df)
+  (``p`` is negative for terms in more than half the documents; for a term in *every*
+  document log2(0) = −∞, which we replace by 0: such a term says nothing about which
+  document is wanted, the same value ``f`` gives it)
+* normalisation:  ``x`` none;  ``c`` divide by the Euclidean length of the weighted vector
+
+Queries are binary; a document's score is the dot product with its weighted vector.
+
+BM25 (Robertson et al.), with Lucene's non-negative idf:
+    w(t, d) = idf(t) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · |d| / avgdl)),
+    idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))
+
+Weights are computed on the sparse doc × term count matrix; each function maps arrays to
+arrays, so a whole index is weighted in a few vectorised operations.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .config import Weighting
+
+
+# term-frequency factor: tf values (nonzero entries) -> weights
+def tf_binary(tf: np.ndarray) -> np.ndarray:
+    return np.ones_like(tf, dtype=np.float64)
+
+
+def tf_raw(tf: np.ndarray) -> np.ndarray:
+    return tf.astype(np.float64)
+
+
+# collection factor: df per term, N -> weight per term
+def idf_none(df: np.ndarray, n: int) -> np.ndarray:
+    return np.ones(df.shape, dtype=np.float64)
+
+
+def idf_log(df: np.ndarray, n: int) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.where(df > 0, np.log2(n / np.maximum(df, 1)), 0.0)
+
+
+def idf_probabilistic(df: np.ndarray, n: int) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        w = np.log2((n - df) / np.maximum(df, 1))
+    return np.where((df > 0) & (df < n), w, 0.0)
+
+
+def idf_bm25(df: np.ndarray, n: int) -> np.ndarray:
+    return np.log1p((n - df + 0.5) / (df + 0.5))
+
+
+TF = {"b": tf_binary, "t": tf_raw}
+COLLECTION = {"x": idf_none, "f": idf_log, "p": idf_probabilistic}
+NORMALISATION = ("x", "c")
+SMART = [t + c + n for n in NORMALISATION for c in COLLECTION for t in TF]  # study order: bxx, txx, bfx…
+
+
+def document_frequency(counts: sp.csr_matrix) -> np.ndarray:
+    """df per column of a doc × term count matrix."""
+    return np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+
+
+def _rows(m: sp.csr_matrix) -> np.ndarray:
+    return np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+
+
+def smart_parts(counts: sp.csr_matrix, letters: str):
+    """(tf-weighted matrix, per-term collection weights, per-doc 1/length) for SMART letters.
+
+    Document weights are ``diag(inv_len) · tfw · diag(idf)``; keeping the parts apart lets
+    search put idf on the (small) query side and share one matrix across weightings.
+    """
+    if len(letters) != 3 or letters[0] not in TF or letters[1] not in COLLECTION \
+            or letters[2] not in NORMALISATION:
+        raise ValueError(f"unknown SMART weighting {letters!r}: letters are {{b,t}}{{x,f,p}}{{x,c}}")
+    n = counts.shape[0]
+    tfw = sp.csr_matrix((TF[letters[0]](counts.data), counts.indices, counts.indptr),
+                        shape=counts.shape)
+    idf = COLLECTION[letters[1]](document_frequency(counts), n)
+    if letters[2] == "c":
+        sq = tfw.multiply(tfw) @ (idf ** 2)
+        with np.errstate(divide="ignore"):
+            inv_len = np.where(sq > 0, 1.0 / np.sqrt(sq), 0.0)
+    else:
+        inv_len = np.ones(n)
+    return tfw, idf, inv_len
+
+
+def bm25_matrix(counts: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sp.csr_matrix:
+    """Doc × term BM25 weights (see module docstring)."""
+    if k1 < 0 or not 0 <= b <= 1:
+        raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={k1}, b={b}")
+    n = counts.shape[0]
+    tf = counts.data.astype(np.float64)
+    dl = np.asarray(counts.sum(axis=1)).ravel().astype(np.float64)
+    avgdl = dl.mean() if n and dl.mean() > 0 else 1.0
+    norm = k1 * (1 - b + b * dl / avgdl)
+    w = tf * (k1 + 1) / (tf + norm[_rows(counts)])
+    w *= idf_bm25(document_frequency(counts), n)[counts.indices]
+    return sp.csr_matrix((w, counts.indices, counts.indptr), shape=counts.shape)
+
+
+def document_weights(counts: sp.csr_matrix, weighting: Weighting | str) -> sp.csr_matrix:
+    """The weighted doc × term matrix for any scheme (SMART letters or ``bm25(k1,b)``)."""
+    w = weighting if isinstance(weighting, Weighting) else Weighting.parse(weighting)
+    if w.name == "bm25":
+        return bm25_matrix(counts, **w.kwargs)
+    tfw, idf, inv_len = smart_parts(counts, w.name)
+    return sp.diags(inv_len) @ tfw @ sp.diags(idf)

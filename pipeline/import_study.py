@@ -1,0 +1,182 @@
+"""Import the 2022 study's public data into a corpus database.
+
+    python -m pipeline.import_study ../shared/study2022 --db data/study/tiktoks.db
+
+SRC is a directory in the layout of the study's repository at commit 73c4cc3:
+``data/info/batch_*.json``, ``data/ocr.json``, ``data/speech_to_text.json``, ``queries.json``
+and (ours) ``unidecode_jl_map.json``. Every record is imported; the cleaned 1,462 (OCR and
+speech-to-text both non-null) are marked usable. Bad records are skipped with a reason naming
+the file and record; a malformed or missing file stops the import with the file named and the
+existing database untouched. The database is written atomically, so a rerun replaces it.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from core.store import TAGS, parse_count, valid_id, write_corpus
+from pipeline.config import stage_parser
+
+REQUIRED = ("id", "creator-username", "description")
+TEXT_KEYS = ("web-id", "permalink", "video-src", "coverphoto-src", "music-src", "music-title",
+             "like-count", "comment-count", "creator-username", "creator-nickname", "timeposted",
+             "description")
+
+
+class ImportError_(Exception):
+    """A file that cannot be imported (named in the message)."""
+
+
+def read_json(path: Path):
+    if not path.exists():
+        raise ImportError_(f"missing file: {path}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ImportError_(f"malformed JSON in {path}: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    except UnicodeDecodeError as e:
+        raise ImportError_(f"{path} is not UTF-8 text: {e}") from None
+
+
+def check_record(rec, where: str) -> str | None:
+    """Why a scraped record cannot be used, or None when it is fine."""
+    if not isinstance(rec, dict):
+        return f"{where}: not a JSON object"
+    missing = [k for k in REQUIRED if k not in rec]
+    if missing:
+        return f"{where}: missing field(s) {', '.join(missing)}"
+    try:
+        valid_id(rec["id"])
+    except ValueError as e:
+        return f"{where}: {e}"
+    for k in TEXT_KEYS:
+        if rec.get(k) is not None and not isinstance(rec[k], str):
+            return f"{where} (id {rec['id']}): field {k!r} should be text, got {type(rec[k]).__name__}"
+    ts = rec.get("scrape-timestamp")
+    if ts is not None and (isinstance(ts, bool) or not isinstance(ts, (int, float))):
+        return f"{where} (id {rec['id']}): 'scrape-timestamp' should be a number"
+    if not isinstance(rec.get("comments", []), list):
+        return f"{where} (id {rec['id']}): 'comments' should be a list"
+    return None
+
+
+def tiktok_row(rec: dict, ocr: dict, sr: dict) -> dict:
+    i = str(rec["id"])
+    return {
+        "id": i, "web_id": rec.get("web-id"), "permalink": rec.get("permalink"),
+        "video_src": rec.get("video-src"), "coverphoto_src": rec.get("coverphoto-src"),
+        "music_src": rec.get("music-src"), "speech_to_text": sr.get(i), "coverphoto_ocr": ocr.get(i),
+        "music_title": rec.get("music-title"), "like_count": rec.get("like-count"),
+        "comment_count": rec.get("comment-count"), "like_count_n": parse_count(rec.get("like-count")),
+        "comment_count_n": parse_count(rec.get("comment-count")),
+        "creator_username": rec.get("creator-username"), "creator_nickname": rec.get("creator-nickname"),
+        "description": rec.get("description"), "time_posted": rec.get("timeposted"),
+        "scrape_timestamp": rec.get("scrape-timestamp"), "download_timestamp": None,
+        "video_path": None, "cover_path": None,
+        "usable": int(ocr.get(i) is not None and sr.get(i) is not None),
+    }
+
+
+def comment_rows(rec: dict) -> list[dict]:
+    out = []
+    for pos, c in enumerate(rec.get("comments") or []):
+        if not isinstance(c, dict):
+            continue
+        out.append({
+            "video_id": str(rec["id"]), "position": pos, "like_count": c.get("like-count"),
+            "like_count_n": parse_count(c.get("like-count")), "replies_count": c.get("replies-count"),
+            "replies_count_n": parse_count(c.get("replies-count")), "comment_text": c.get("comment-text"),
+            "commenter_name": c.get("commenter-username"), "time_posted": c.get("time-posted"),
+        })
+    return out
+
+
+def query_rows(queries, where: str, collection: str, problems: list[str]) -> list[dict]:
+    """Rows for the `queries` table from a study-format list (bad entries reported, skipped)."""
+    if not isinstance(queries, list):
+        raise ImportError_(f"{where}: expected a JSON list of queries")
+    rows = []
+    for pos, q in enumerate(queries):
+        here = f"{where} query #{pos + 1}"
+        if not isinstance(q, dict) or not str(q.get("text", "")).strip() or "target" not in q:
+            problems.append(f"{here}: needs non-empty 'text' and a 'target'")
+            continue
+        try:
+            target = valid_id(q["target"])
+        except ValueError as e:
+            problems.append(f"{here}: {e}")
+            continue
+        row = {"query_id": len(rows) + 1, "query_text": q["text"], "target_id": target,
+               "author": q.get("author") or "", "created_at": q.get("created-at"), "collection": collection}
+        for tag in TAGS:
+            row[tag] = int(bool(q.get(tag.replace("_", "-"), False)))
+        rows.append(row)
+    return rows
+
+
+def load_study(src: Path):
+    """Read a study directory → (tiktoks, comments, queries, meta, problems)."""
+    src = Path(src)
+    batches = sorted((src / "data" / "info").glob("batch_*.json"),
+                     key=lambda p: int("".join(filter(str.isdigit, p.stem)) or 0))
+    if not batches:
+        raise ImportError_(f"no data/info/batch_*.json files under {src}")
+    ocr = read_json(src / "data" / "ocr.json")
+    sr = read_json(src / "data" / "speech_to_text.json")
+    for name, d in (("data/ocr.json", ocr), ("data/speech_to_text.json", sr)):
+        if not isinstance(d, dict):
+            raise ImportError_(f"{src / name}: expected a JSON object of id -> text")
+    problems: list[str] = []
+    records: dict[str, dict] = {}
+    for path in batches:
+        data = read_json(path)
+        if not isinstance(data, list):
+            raise ImportError_(f"{path}: expected a JSON list of records")
+        for pos, rec in enumerate(data):
+            why = check_record(rec, f"{path.name} record #{pos + 1}")
+            if why:
+                problems.append(why)
+                continue
+            records[str(rec["id"])] = rec  # a later scrape of the same id replaces the earlier
+    tiktoks = [tiktok_row(r, ocr, sr) for r in records.values()]
+    comments = [c for r in records.values() for c in comment_rows(r)]
+    queries = query_rows(read_json(src / "queries.json"), "queries.json", "study2022", problems)
+    meta = {"source": str(src.resolve()), "normalisation": "study2022"}
+    map_path = src / "unidecode_jl_map.json"
+    if map_path.exists():
+        meta["unidecode_jl_map"] = json.dumps(read_json(map_path), ensure_ascii=False)
+    else:
+        meta["normalisation"] = "default"
+        problems.append(f"{map_path} not found: study2022 normalisation unavailable, using default")
+    return tiktoks, comments, queries, meta, problems
+
+
+def main(argv=None) -> int:
+    p = stage_parser(__doc__.splitlines()[0])
+    p.add_argument("src", type=Path, help="study directory (a clone of the study repository at 73c4cc3)")
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    try:
+        tiktoks, comments, queries, meta, problems = load_study(args.src)
+    except ImportError_ as e:
+        print(f"import_study: {e}", file=sys.stderr)
+        return 2
+    write_corpus(args.db, tiktoks, comments, queries, meta)
+    usable = sum(t["usable"] for t in tiktoks)
+    ids = {t["id"] for t in tiktoks if t["usable"]}
+    targets_ok = sum(q["target_id"] in ids for q in queries)
+    for line in problems[:20]:
+        print(f"  skipped: {line}")
+    if len(problems) > 20:
+        print(f"  … and {len(problems) - 20} more")
+    print(f"Imported {len(tiktoks)} TikToks ({usable} usable: OCR and speech-to-text both present), "
+          f"{len(comments)} comments and {len(queries)} queries ({targets_ok} with a usable target) "
+          f"from {args.src} into {args.db} in {time.perf_counter() - t0:.1f} s; "
+          f"{len(problems)} record(s) skipped; normalisation mode {meta['normalisation']}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
