@@ -8,8 +8,6 @@ documents are ranked (a target that matches nothing has no rank).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -56,24 +54,6 @@ def score(index: Index, weighting, q: sp.csr_matrix) -> np.ndarray:
 def matches(index: Index, q: sp.csr_matrix) -> np.ndarray:
     """Boolean query × document: does the document share a term with the query?"""
     return np.asarray((q @ index.binary().T).todense()) > 0
-
-
-@dataclass
-class Hit:
-    doc: int
-    id: str
-    score: float
-
-
-def search(index: Index, weighting, query: str, k: int = 10) -> list[Hit]:
-    """Top-k matching documents for one query, best first (ties by corpus order)."""
-    q = index.query_matrix([query])
-    s = score(index, weighting, q)[0]
-    m = matches(index, q)[0]
-    docs = np.flatnonzero(m)
-    order = docs[np.lexsort((docs, -s[docs]))][:k]
-    ids = index.source.corpus.ids
-    return [Hit(int(d), ids[d], float(s[d])) for d in order]
 
 
 def explain(index: Index, weighting, query: str, doc: int) -> pd.DataFrame:

@@ -1,0 +1,100 @@
+"""One entry point for answering any configuration on one corpus.
+
+An :class:`Engine` owns a corpus, its cached tokenisation and every index built so far, so
+scripts, the grid, the evaluation and the dashboard all answer a :class:`~core.config.Config`
+the same way: ``scores`` for many queries at once, ``search`` for one, ``explain`` a score.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .index import Index, TokenisedCorpus, build_index
+from .metrics import target_ranks
+from .search import explain, matches, score
+from .store import Corpus, load_corpus
+from .text import tokeniser
+
+MAX_QUERY_CHARS = 500
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched; the message is meant for the user."""
+
+
+def check_query(text) -> str:
+    """The query stripped, or a QueryError saying in words what is wrong with it."""
+    if text is None or not str(text).strip():
+        raise QueryError("Type a few words you remember about the video.")
+    text = str(text).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"That query is {len(text):,} characters long; keep it under "
+                         f"{MAX_QUERY_CHARS} (a few words you remember work best).")
+    return text
+
+
+class Engine:
+    """Indexes of one corpus, built on demand and cached by (tokens, enrichment, attribution)."""
+
+    def __init__(self, corpus: Corpus, mode: str | None = None):
+        self.source = TokenisedCorpus(corpus, mode)
+        self.corpus = corpus
+        self._indexes: dict[tuple, Index] = {}
+
+    @classmethod
+    def from_db(cls, path, mode: str | None = None) -> "Engine":
+        return cls(load_corpus(path), mode)
+
+    @property
+    def mode(self) -> str:
+        return self.source.mode
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.corpus)
+
+    def index(self, tokens: str, enrichment, attribution: bool) -> Index:
+        key = (tokens, frozenset(enrichment), bool(attribution))
+        if key not in self._indexes:
+            self._indexes[key] = build_index(self.source, tokens, key[1], key[2])
+        return self._indexes[key]
+
+    def scores(self, config: Config, queries: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, matched), both queries × documents, for a configuration."""
+        if len(config.tokens) != 1:
+            raise ValueError(f"{config}: fusion of several tokenisations is not available here")
+        index = self.index(config.tokens[0], config.enrichment, config.attribution)
+        q = index.query_matrix(list(queries))
+        return score(index, config.weighting, q), matches(index, q)
+
+    def target_positions(self, target_ids) -> np.ndarray:
+        pos = {d: i for i, d in enumerate(self.corpus.ids)}
+        return np.array([pos.get(str(t), -1) for t in target_ids], dtype=np.int64)
+
+    def rank_queries(self, config: Config, queries: pd.DataFrame) -> pd.DataFrame:
+        """Per query: rank_lo, rank_hi and expected target_rank (NaN when unranked)."""
+        s, m = self.scores(config, queries["query_text"].tolist())
+        lo, hi = target_ranks(s, m, self.target_positions(queries["target_id"]))
+        out = queries[["query_id"]].copy() if "query_id" in queries else pd.DataFrame(index=queries.index)
+        out["rank_lo"], out["rank_hi"], out["target_rank"] = lo, hi, (lo + hi) / 2
+        return out
+
+    def search(self, config: Config, query: str, k: int = 10) -> pd.DataFrame:
+        """Top-k matching documents for one query: rank, doc, id, score (best first)."""
+        query = check_query(query)
+        for t in config.tokens:
+            if not tokeniser(t)(self.source.normalise(query)):
+                raise QueryError("Nothing searchable is left in that query after normalisation "
+                                 "(try words, not only symbols).")
+        s, m = self.scores(config, [query])
+        s, m = s[0], m[0]
+        docs = np.flatnonzero(m)
+        order = docs[np.lexsort((docs, -s[docs]))][:k]
+        return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "doc": order,
+                             "id": [self.corpus.ids[d] for d in order], "score": s[order]})
+
+    def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
+        """Each matching term's contribution to one document's score (they sum to the score)."""
+        index = self.index(config.tokens[0], config.enrichment, config.attribution)
+        return explain(index, config.weighting, query, doc)

@@ -1,0 +1,61 @@
+"""Significance and uncertainty for per-query metrics.
+
+* bootstrap_ci: percentile bootstrap CI of a mean (resampling queries with replacement).
+* paired_randomisation: two-sided paired sign-flip randomisation test of mean(a − b);
+  p = (1 + #{|mean of randomly sign-flipped d| ≥ |observed|}) / (1 + n_resamples)
+  (exact enumeration of all 2^n sign patterns when n is small).
+* wilcoxon: scipy's Wilcoxon signed-rank test (zero differences dropped).
+* holm: Holm–Bonferroni step-down adjusted p-values, p_(i) · (m − i + 1), made monotone.
+"""
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+from scipy import stats as sps
+
+
+def bootstrap_ci(values, n_resamples: int = 2000, level: float = 0.95, seed: int = 0):
+    """(low, high) percentile bootstrap interval for the mean of ``values``."""
+    v = np.asarray(values, float)
+    if len(v) == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, len(v), size=(n_resamples, len(v)))].mean(axis=1)
+    a = (1 - level) / 2
+    return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
+
+
+def paired_randomisation(a, b, n_resamples: int = 10000, seed: int = 0) -> float:
+    """Two-sided p-value that paired samples a and b have the same mean."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    n = len(d)
+    if n == 0 or not np.any(d):
+        return 1.0
+    observed = abs(d.mean())
+    if n <= 16:
+        signs = np.array(list(product((1, -1), repeat=n)))
+        return float(np.mean(np.abs((signs * d).mean(axis=1)) >= observed - 1e-12))
+    rng = np.random.default_rng(seed)
+    signs = rng.choice((1.0, -1.0), size=(n_resamples, n))
+    hits = np.sum(np.abs((signs * d).mean(axis=1)) >= observed - 1e-12)
+    return float((1 + hits) / (1 + n_resamples))
+
+
+def wilcoxon(a, b) -> float:
+    """Two-sided Wilcoxon signed-rank p-value (1.0 when all differences are zero)."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    if not np.any(d):
+        return 1.0
+    return float(sps.wilcoxon(d, zero_method="wilcox").pvalue)
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm–Bonferroni adjusted p-values, in the input order."""
+    p = np.asarray(pvalues, float)
+    m = len(p)
+    order = np.argsort(p)
+    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
+    out = np.empty(m)
+    out[order] = adj
+    return out
