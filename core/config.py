@@ -7,6 +7,8 @@
 * attribution: ``attr`` or ``noattr`` (may be left out: ``noattr``)
 * weighting: three SMART letters (``bpx``, ``tfc`` …) or ``bm25(k1=0.9,b=0.4)`` (any scheme
   registered in :mod:`core.weighting`, with optional ``name(key=value,...)`` parameters)
+* fusion (optional, only with several tokenisations): how their rankings are combined,
+  e.g. ``rrf(k=60)`` or ``zsum``; a scheme name with optional parameters like a weighting
 
 Examples: ``4gram.sr+ocr+c.noattr.bpx``, ``word.basic.attr.tfc``, ``word+4gram.all.bm25(k1=0.9,b=0.4)``.
 Nothing else builds these strings by hand: use :func:`Config.parse` and ``str(config)``.
@@ -20,7 +22,9 @@ from .fields import ENRICHMENT_ORDER
 from .text import tokeniser
 
 # the attribution part may be left out (it then means noattr)
-_CONFIG = re.compile(r"^(?P<tok>[^.]+)\.(?P<fields>[^.]+)(?:\.(?P<attr>attr|noattr))?\.(?P<w>.+)$")
+_SCHEME = r"[a-z0-9_]+(?:\([^)]*\))?"
+_CONFIG = re.compile(rf"^(?P<tok>[^.]+)\.(?P<fields>[^.]+)(?:\.(?P<attr>attr|noattr))?"
+                     rf"\.(?P<w>{_SCHEME})(?:\.(?P<fusion>{_SCHEME}))?$")
 _PARAMS = re.compile(r"^([a-z0-9_]+)(?:\((.*)\))?$")
 
 
@@ -69,6 +73,7 @@ class Config:
     enrichment: frozenset = field(default_factory=lambda: frozenset(ENRICHMENT_ORDER))
     attribution: bool = False
     weighting: Weighting = Weighting("bpx")
+    fusion: Weighting | None = None
 
     def __post_init__(self):
         for t in self.tokens:
@@ -83,14 +88,15 @@ class Config:
         if not m:
             raise ValueError(f"bad configuration {text!r}: expected "
                              "'<tokens>.<fields>.<attr|noattr>.<weighting>', e.g. 4gram.sr+ocr+c.noattr.bpx")
-        tok, fields, attr, weighting = m.group("tok", "fields", "attr", "w")
+        tok, fields, attr, weighting, fusion = m.group("tok", "fields", "attr", "w", "fusion")
         if fields == "all":
             enrichment = frozenset(ENRICHMENT_ORDER)
         elif fields == "basic":
             enrichment = frozenset()
         else:
             enrichment = frozenset(fields.split("+"))
-        return cls(tuple(tok.split("+")), enrichment, attr == "attr", Weighting.parse(weighting))
+        return cls(tuple(tok.split("+")), enrichment, attr == "attr", Weighting.parse(weighting),
+                   Weighting.parse(fusion) if fusion else None)
 
     @property
     def fields_name(self) -> str:
@@ -103,10 +109,11 @@ class Config:
 
     def with_weighting(self, weighting: str | Weighting) -> "Config":
         w = weighting if isinstance(weighting, Weighting) else Weighting.parse(weighting)
-        return Config(self.tokens, self.enrichment, self.attribution, w)
+        return Config(self.tokens, self.enrichment, self.attribution, w, self.fusion)
 
     def __str__(self) -> str:
-        return f"{self.index_name}.{self.weighting}"
+        tail = f".{self.fusion}" if self.fusion else ""
+        return f"{self.index_name}.{self.weighting}{tail}"
 
 
 STUDY_BEST = Config.parse("4gram.sr+ocr+c.noattr.bpx")
