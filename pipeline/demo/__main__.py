@@ -1,0 +1,210 @@
+"""`python -m pipeline.demo` (what `make demo` runs): the whole batch pipeline on a generated
+demo corpus, then the dashboard.
+
+1. generate the demo corpus into DATA/demo (skipped when the same generator version, seed and
+   limit are already there),
+2. serve DATA/demo/media on 127.0.0.1 (port 8765, or a free one) and write the scraped batch
+   files with media URLs pointing at that server,
+3. run each stage as a subprocess: ingest -> download -> ocr -> audio -> transcribe -> etl
+   (with the demo queries) -> experiments. The demo's stage state lives in
+   DATA/demo/pipeline.db and DATA/demo/downloads/, the corpus in DATA/tiktoks.db and the
+   results in DATA/results.db. Every stage is resumable, so a second run only redoes failures,
+4. print the OCR character accuracy and the speech-to-text WER against the known captions and
+   scripts,
+5. start `streamlit run app.py` (headless) and print its URL; Ctrl-C stops it.
+
+DATA is `data/` unless the TRL_DATA environment variable says otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pipeline import config
+from pipeline.demo import generator
+from pipeline.demo.server import DEFAULT_PORT, MediaServer
+
+REPO = Path(__file__).resolve().parents[2]
+MEDIA_STAGES = ("download", "ocr", "audio", "transcribe")
+
+
+def paths(data: Path | None = None) -> dict:
+    data = Path(data or config.DATA).resolve()
+    demo = data / "demo"
+    return {"data": data, "demo": demo, "pipeline_db": demo / "pipeline.db",
+            "media": demo / "downloads", "db": data / "tiktoks.db", "results": data / "results.db",
+            "queries": demo / "queries.json", "truth": demo / "truth.json"}
+
+
+def have_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def run_stage(name: str, module: str, args: list, timings: dict, required: bool) -> bool:
+    """Run `python -m module args`; a missing module is skipped with a message."""
+    if not have_module(module):
+        print(f"\n== {name}: skipped, `{module}` is not available in this checkout", flush=True)
+        timings[name] = None
+        return False
+    print(f"\n== {name}: python -m {module} {' '.join(map(str, args))}", flush=True)
+    t0 = time.monotonic()
+    rc = subprocess.call([sys.executable, "-m", module, *map(str, args)], cwd=REPO)
+    timings[name] = time.monotonic() - t0
+    print(f"== {name}: exit {rc} after {timings[name]:.1f} s", flush=True)
+    if rc != 0:
+        if required:
+            raise SystemExit(f"demo: stage {name} failed (exit {rc})")
+        note = ("some items failed; they are recorded with reasons" if name in MEDIA_STAGES
+                else "see its message above")
+        print(f"   ({note}; the demo continues)", flush=True)
+    return rc == 0
+
+
+def _quality_functions():
+    for mod in ("pipeline.quality", "pipeline.transcribe"):
+        if have_module(mod):
+            m = importlib.import_module(mod)
+            if hasattr(m, "char_accuracy") and hasattr(m, "wer"):
+                return m.char_accuracy, m.wer, mod
+    from pipeline.demo import metrics
+    return metrics.char_accuracy, metrics.wer, "pipeline.demo.metrics"
+
+
+def measure_quality(db_path: Path, truth_path: Path) -> dict:
+    """Mean OCR character accuracy and speech WER over the usable, non-broken demo videos."""
+    char_accuracy, wer, source = _quality_functions()
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    con = sqlite3.connect(db_path)
+    try:
+        rows = con.execute("select id, coverphoto_ocr, speech_to_text from tiktoks "
+                           "where usable = 1").fetchall()
+    finally:
+        con.close()
+    acc, errs = [], []
+    for rid, ocr, stt in rows:
+        t = truth.get(rid)
+        if not t or t["broken"]:
+            continue
+        acc.append(char_accuracy(t["cover_text"], ocr or ""))
+        errs.append(wer(t["script"], stt or ""))
+    out = {"n": len(acc), "source": source,
+           "ocr_char_accuracy": sum(acc) / len(acc) if acc else None,
+           "wer": sum(errs) / len(errs) if errs else None}
+    return out
+
+
+def print_report(db_path: Path, quality: dict) -> None:
+    con = sqlite3.connect(db_path)
+    try:
+        n, usable = con.execute("select count(*), coalesce(sum(usable), 0) from tiktoks").fetchone()
+        nq = con.execute("select count(*) from queries").fetchone()[0]
+    finally:
+        con.close()
+    print(f"\n== corpus: {db_path}: {n} TikToks, {usable} usable, {nq} test queries")
+    if quality["n"]:
+        print(f"== quality over {quality['n']} usable demo videos (measured with "
+              f"{quality['source']}): OCR character accuracy "
+              f"{quality['ocr_char_accuracy']:.1%}, speech-to-text WER {quality['wer']:.1%}")
+    else:
+        print("== quality: no usable demo videos to measure")
+
+
+def free_port(preferred: int) -> int:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+
+def start_dashboard(port: int, p: dict) -> int:
+    app = REPO / "app.py"
+    if not app.exists():
+        print("\n== dashboard: app.py is not in this checkout yet; nothing to start")
+        return 0
+    port = free_port(port)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]
+    env = dict(os.environ, TRL_DATA=str(p["data"]))
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env)
+    print(f"\n== dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)", flush=True)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--no-dashboard", action="store_true", help="stop after the pipeline (CI)")
+    ap.add_argument("--port", type=int, default=8501, help="dashboard port")
+    ap.add_argument("--media-port", type=int, default=DEFAULT_PORT,
+                    help="port of the demo media server (falls back to a free one)")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N demo records")
+    ap.add_argument("--seed", type=int, default=generator.DEFAULT_SEED)
+    ap.add_argument("--workers", type=int, default=2, help="worker processes per stage")
+    ap.add_argument("--skip-experiments", action="store_true", help="do not run the grid")
+    a = ap.parse_args(argv)
+    p = paths()
+    t_start = time.monotonic()
+    timings: dict = {}
+
+    t0 = time.monotonic()
+    if generator.generate(p["demo"], a.seed, a.limit, workers=a.workers):
+        # a new corpus: the old demo stage state belongs to other ids
+        p["pipeline_db"].unlink(missing_ok=True)
+        shutil.rmtree(p["media"], ignore_errors=True)
+        print(f"== generate: demo corpus written to {p['demo']}")
+    else:
+        print(f"== generate: demo corpus in {p['demo']} is up to date")
+    timings["generate"] = time.monotonic() - t0
+
+    w = ["--workers", a.workers]
+    stage_io = ["--pipeline-db", p["pipeline_db"], "--media", p["media"]]
+    with MediaServer(p["demo"] / "media", port=a.media_port) as srv:
+        print(f"== media server: {srv.url} serving {srv.directory}", flush=True)
+        batches = generator.write_batches(p["demo"], srv.url)
+        run_stage("ingest", "pipeline.ingest", ["--pipeline-db", p["pipeline_db"], *batches],
+                  timings, required=True)
+        for stage in MEDIA_STAGES:
+            extra = ["--engine", "sphinx"] if stage == "transcribe" else []
+            run_stage(stage, f"pipeline.{stage}", [*stage_io, *w, *extra], timings, required=False)
+    run_stage("etl", "pipeline.etl", ["--pipeline-db", p["pipeline_db"], "--db", p["db"],
+                                      "--queries", p["queries"], "--collection", "demo",
+                                      "--source", "demo"], timings, required=True)
+    if not a.skip_experiments:
+        run_stage("experiments", "pipeline.experiments",
+                  ["--db", p["db"], "--results", p["results"], "--mode", "default"], timings,
+                  required=False)
+    quality = measure_quality(p["db"], p["truth"])
+    (p["demo"] / "quality.json").write_text(json.dumps(quality, indent=1) + "\n")
+    print_report(p["db"], quality)
+    took = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items() if v is not None)
+    print(f"== pipeline finished in {time.monotonic() - t_start:.1f} s ({took})", flush=True)
+    if a.no_dashboard:
+        return 0
+    return start_dashboard(a.port, p)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
