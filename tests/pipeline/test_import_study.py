@@ -1,0 +1,81 @@
+"""pipeline.import_study on a small study-format directory written by the test."""
+import json
+import sqlite3
+
+import pytest
+
+from pipeline import import_study
+
+
+def record(i, **over):
+    r = {"id": i, "web-id": "1", "permalink": f"https://www.tiktok.com/@x/video/{i}", "video-src": "v",
+         "coverphoto-src": "c", "music-src": "m", "music-title": "song", "like-count": "22.6K",
+         "comment-count": "113", "creator-username": "@x", "creator-nickname": "X", "timeposted": "1d ago",
+         "description": f"video {i} 😅", "scrape-timestamp": 1669970000.5,
+         "comments": [{"commenter-username": "@y", "comment-text": "lol", "time-posted": "5h ago",
+                       "like-count": "1.2M", "replies-count": "6"}]}
+    r.update(over)
+    return r
+
+
+@pytest.fixture
+def study(tmp_path):
+    src = tmp_path / "study"
+    (src / "data" / "info").mkdir(parents=True)
+    batch1 = [record("101"), record("102"), {"description": "no id"}, record("abc"),
+              record("104", description=5), record("105", comments="oops")]
+    batch2 = [record("102", description="rescraped"), record("103")]
+    (src / "data" / "info" / "batch_1.json").write_text(json.dumps(batch1))
+    (src / "data" / "info" / "batch_2.json").write_text(json.dumps(batch2))
+    (src / "data" / "ocr.json").write_text(json.dumps({"101": "TEXT", "102": "", "103": None}))
+    (src / "data" / "speech_to_text.json").write_text(json.dumps({"101": "hi", "102": "yo", "103": "x"}))
+    (src / "queries.json").write_text(json.dumps([
+        {"text": "video one", "target": "101", "author": "ann", "useful-description": True,
+         "comments-on-topic": False, "purely-visual": True, "important-lyrics": False, "subtextual": False},
+        {"text": "", "target": "101"}, {"text": "bad target", "target": "../etc"}]))
+    (src / "unidecode_jl_map.json").write_text(json.dumps({"😅": ":sweat_smile:"}))
+    return src
+
+
+def rows(db, sql):
+    with sqlite3.connect(db) as c:
+        return c.execute(sql).fetchall()
+
+
+def test_imports_good_records_and_reports_bad_ones(study, tmp_path, capsys):
+    db = tmp_path / "t.db"
+    assert import_study.main([str(study), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "batch_1.json record #3: missing field(s) id" in out
+    assert "batch_1.json record #4: invalid TikTok id 'abc'" in out
+    assert "record #5 (id 104): field 'description' should be text" in out
+    assert "record #6 (id 105): 'comments' should be a list" in out
+    assert "queries.json query #2" in out and "queries.json query #3" in out
+    assert rows(db, "select id, usable, like_count_n from tiktoks order by id") == [
+        ("101", 1, 22600), ("102", 1, 22600), ("103", 0, 22600)]  # "" OCR is present, None is not
+    assert rows(db, "select description from tiktoks where id='102'") == [("rescraped",)]
+    assert rows(db, "select like_count_n, replies_count_n from comments where video_id='101'") == [(1200000, 6)]
+    assert rows(db, "select query_text, target_id, author, purely_visual from queries") == [
+        ("video one", "101", "ann", 1)]
+    assert json.loads(rows(db, "select value from meta where key='unidecode_jl_map'")[0][0]) == {"😅": ":sweat_smile:"}
+
+
+def test_rerun_replaces_never_duplicates(study, tmp_path):
+    db = tmp_path / "t.db"
+    import_study.main([str(study), "--db", str(db)])
+    import_study.main([str(study), "--db", str(db)])
+    assert rows(db, "select count(*) from tiktoks") == [(3,)]
+    assert rows(db, "select count(*) from comments") == [(3,)]
+
+
+def test_malformed_file_is_named_and_existing_db_kept(study, tmp_path, capsys):
+    db = tmp_path / "t.db"
+    import_study.main([str(study), "--db", str(db)])
+    (study / "data" / "info" / "batch_2.json").write_text('[{"id": "1",}]')
+    assert import_study.main([str(study), "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "malformed JSON in" in err and "batch_2.json" in err and "line 1" in err
+    assert rows(db, "select count(*) from tiktoks") == [(3,)]
+    (study / "data" / "ocr.json").unlink()
+    assert import_study.main([str(study), "--db", str(db)]) == 2
+    assert "missing file" in capsys.readouterr().err
