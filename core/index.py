@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from .config import Config
@@ -54,15 +55,16 @@ class TokenisedCorpus:
         if key not in self._counts:
             tok = tokeniser(tokens)
             vocab = self.vocabulary(tokens)
+            per_doc = [tok(text) for text in self.normalised(field_name)]
+            flat = [t for doc in per_doc for t in doc]
+            # factorise all tokens at once; only the distinct ones touch the Python dict
+            codes, uniques = pd.factorize(pd.Series(flat, dtype=object), sort=False)
             add = vocab.setdefault
-            cols: list[int] = []
-            indptr = [0]
-            for text in self.normalised(field_name):
-                cols.extend(add(t, len(vocab)) for t in tok(text))
-                indptr.append(len(cols))
-            indptr_a = np.asarray(indptr, dtype=np.int64)
-            rows = np.repeat(np.arange(self.n_docs), np.diff(indptr_a))
-            m = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, np.asarray(cols, dtype=np.int64))),
+            to_global = np.fromiter((add(u, len(vocab)) for u in uniques), dtype=np.int64,
+                                    count=len(uniques))
+            cols = to_global[codes] if len(flat) else np.zeros(0, dtype=np.int64)
+            rows = np.repeat(np.arange(self.n_docs), [len(d) for d in per_doc])
+            m = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)),
                               shape=(self.n_docs, len(vocab)))
             m.sum_duplicates()
             self._counts[key] = m
@@ -117,6 +119,11 @@ class Index:
             c = self.counts
             self.cache["binary"] = sp.csr_matrix((np.ones_like(c.data), c.indices, c.indptr), shape=c.shape)
         return self.cache["binary"]
+
+    def document_frequency(self) -> np.ndarray:
+        if "df" not in self.cache:
+            self.cache["df"] = np.bincount(self.counts.indices, minlength=self.vocab_size).astype(np.float64)
+        return self.cache["df"]
 
     def query_matrix(self, queries: list[str]) -> sp.csr_matrix:
         """Binary query × column matrix (with attribution a query term matches every block)."""

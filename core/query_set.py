@@ -296,3 +296,29 @@ def rerun_experiments(corpus_db, results_db, queries: pd.DataFrame | None = None
                   {"mode": source.mode, "corpus": str(corpus_db), "grid_seconds": result.seconds,
                    "documents": source.n_docs})
     return result
+
+
+# shown on the viewer and collection pages (markdown, our own words)
+PARTICIPANT_INSTRUCTIONS = """\
+**Why we ask.** We are measuring how well different search methods find one particular TikTok
+that somebody has seen before and wants back. To measure that we need realistic searches whose
+right answer is known, written by people other than the researchers.
+
+**What to do**
+1. Type a name (any label; there are no accounts) and watch a good number of videos in the
+   **Viewer**, going forward with *Next* (→) and back with *Previous* (←).
+2. Take a break of an hour or so and do something else, so that what you saw leaves your
+   short-term memory.
+3. Think of a few videos that stuck with you. For each, write the search you would type to find
+   it again, in your own words; do not look at the video first.
+4. Find each video's id in your **History** (or with **Search**) and add the query with the form
+   on **Collect queries**, ticking the tags that fit.
+
+Write about a single video, not a trend or a series of similar ones. Opening a video from
+History or Search does not move you in your queue. Search is not perfect: that is what this
+study is about.
+
+**Content warning:** these videos are not moderated or filtered. They may contain strong
+language, disturbing or adult themes and plot spoilers (for example for anime series).
+Take part only if you are comfortable with that, and stop at any time.
+"""

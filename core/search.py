@@ -22,9 +22,21 @@ def _weighting(w) -> Weighting:
 
 
 def _smart(index: Index, letters: str):
+    """(transposed tf matrix, idf, 1/length), cached; the transpose is shared by all letters
+    with the same tf factor."""
     key = ("smart", letters)
     if key not in index.cache:
-        index.cache[key] = smart_parts(index.counts, letters)
+        tfw, idf, inv_len = smart_parts(index.counts, letters, index.document_frequency())
+        tkey = ("tfT", letters[0])
+        if tkey not in index.cache:
+            index.cache[tkey] = tfw.T.tocsr()
+        index.cache[key] = (index.cache[tkey], idf, inv_len)
+    return index.cache[key]
+
+
+def _transposed(index: Index, key, matrix_fn) -> sp.csr_matrix:
+    if key not in index.cache:
+        index.cache[key] = matrix_fn().T.tocsr()
     return index.cache[key]
 
 
@@ -34,10 +46,10 @@ def document_matrix(index: Index, weighting) -> sp.csr_matrix:
     key = ("weights", str(w))
     if key not in index.cache:
         if w.name == "bm25":
-            index.cache[key] = bm25_matrix(index.counts, **w.kwargs)
+            index.cache[key] = bm25_matrix(index.counts, **w.kwargs, df=index.document_frequency())
         else:
-            tfw, idf, inv_len = _smart(index, w.name)
-            index.cache[key] = (sp.diags(inv_len) @ tfw @ sp.diags(idf)).tocsr()
+            tfw_t, idf, inv_len = _smart(index, w.name)
+            index.cache[key] = (sp.diags(inv_len) @ tfw_t.T @ sp.diags(idf)).tocsr()
     return index.cache[key]
 
 
@@ -45,15 +57,16 @@ def score(index: Index, weighting, q: sp.csr_matrix) -> np.ndarray:
     """Dense query × document scores for a binary query matrix over the index's columns."""
     w = _weighting(weighting)
     if w.name == "bm25":
-        return np.asarray((q @ document_matrix(index, w).T).todense())
-    tfw, idf, inv_len = _smart(index, w.name)
-    s = np.asarray(((q @ sp.diags(idf)) @ tfw.T).todense())
-    return s * inv_len[None, :]
+        wt = _transposed(index, ("weightsT", str(w)), lambda: document_matrix(index, w))
+        return (q @ wt).toarray()
+    tfw_t, idf, inv_len = _smart(index, w.name)
+    return (q.multiply(idf[None, :]).tocsr() @ tfw_t).toarray() * inv_len[None, :]
 
 
 def matches(index: Index, q: sp.csr_matrix) -> np.ndarray:
     """Boolean query × document: does the document share a term with the query?"""
-    return np.asarray((q @ index.binary().T).todense()) > 0
+    bt = _transposed(index, ("tfT", "b"), index.binary)  # the same matrix SMART 'b' uses
+    return (q @ bt).toarray() > 0
 
 
 def explain(index: Index, weighting, query: str, doc: int) -> pd.DataFrame:

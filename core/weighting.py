@@ -70,7 +70,7 @@ def _rows(m: sp.csr_matrix) -> np.ndarray:
     return np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
 
 
-def smart_parts(counts: sp.csr_matrix, letters: str):
+def smart_parts(counts: sp.csr_matrix, letters: str, df: np.ndarray | None = None):
     """(tf-weighted matrix, per-term collection weights, per-doc 1/length) for SMART letters.
 
     Document weights are ``diag(inv_len) · tfw · diag(idf)``; keeping the parts apart lets
@@ -82,9 +82,9 @@ def smart_parts(counts: sp.csr_matrix, letters: str):
     n = counts.shape[0]
     tfw = sp.csr_matrix((TF[letters[0]](counts.data), counts.indices, counts.indptr),
                         shape=counts.shape)
-    idf = COLLECTION[letters[1]](document_frequency(counts), n)
+    idf = COLLECTION[letters[1]](document_frequency(counts) if df is None else df, n)
     if letters[2] == "c":
-        sq = tfw.multiply(tfw) @ (idf ** 2)
+        sq = sp.csr_matrix((tfw.data ** 2, tfw.indices, tfw.indptr), shape=tfw.shape) @ (idf ** 2)
         with np.errstate(divide="ignore"):
             inv_len = np.where(sq > 0, 1.0 / np.sqrt(sq), 0.0)
     else:
@@ -92,7 +92,8 @@ def smart_parts(counts: sp.csr_matrix, letters: str):
     return tfw, idf, inv_len
 
 
-def bm25_matrix(counts: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sp.csr_matrix:
+def bm25_matrix(counts: sp.csr_matrix, k1: float = 1.2, b: float = 0.75,
+                df: np.ndarray | None = None) -> sp.csr_matrix:
     """Doc × term BM25 weights (see module docstring)."""
     if k1 < 0 or not 0 <= b <= 1:
         raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={k1}, b={b}")
@@ -102,7 +103,7 @@ def bm25_matrix(counts: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sp.c
     avgdl = dl.mean() if n and dl.mean() > 0 else 1.0
     norm = k1 * (1 - b + b * dl / avgdl)
     w = tf * (k1 + 1) / (tf + norm[_rows(counts)])
-    w *= idf_bm25(document_frequency(counts), n)[counts.indices]
+    w *= idf_bm25(document_frequency(counts) if df is None else df, n)[counts.indices]
     return sp.csr_matrix((w, counts.indices, counts.indptr), shape=counts.shape)
 
 
