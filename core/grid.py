@@ -9,13 +9,13 @@ divided by the number of queries as each query's retrieval time.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from itertools import product
-
 import numpy as np
 import pandas as pd
 
 from .config import Config, Weighting
+from .fields import ALL_FIELDS
 from .index import TokenisedCorpus, build_index
 from .metrics import target_ranks
 from .search import matches, score
@@ -58,34 +58,78 @@ def evaluate_index(index, weightings, q, targets):
     return out
 
 
-def run_grid(source: TokenisedCorpus, queries: pd.DataFrame, index_configs=None,
-             weightings=tuple(SMART), progress=None) -> GridResult:
-    """Run every (index configuration, weighting) on every query."""
-    t_start = time.perf_counter()
-    index_configs = index_configs or study_index_configs()
-    weightings = [w if isinstance(w, Weighting) else Weighting.parse(w) for w in weightings]
+def _run_configs(source: TokenisedCorpus, queries: pd.DataFrame, configs, weightings, progress=None):
+    """Per index configuration: (index stats, [(lo, hi, seconds) per weighting])."""
     texts = queries["query_text"].tolist()
-    qids = queries["query_id"].to_numpy()
     targets = target_positions(source, queries["target_id"])
-    idx_rows, exp_rows, rank_frames = [], [], []
-    qmats = {}
-    for index_id, (tokens, enrich, attr) in enumerate(index_configs, start=1):
+    qmats, out = {}, []
+    for tokens, enrich, attr in configs:
         index = build_index(source, tokens, enrich, attr)
+        key = (tokens, len(source.vocabulary(tokens)))  # the vocabulary grows with new fields
+        if key not in qmats:
+            qmats[key] = source.query_matrix(tokens, texts)
+        q = qmats[key][:, index.columns].tocsr()
+        stats = {"indexing_time": index.build_seconds, "storage": index.nbytes,
+                 "vocab_size": index.vocab_size}
+        out.append((stats, evaluate_index(index, weightings, q, targets)))
+        if progress:
+            progress()
+    return out
+
+
+def _run_configs_in_worker(corpus, mode, texts, queries, configs, weightings):
+    source = TokenisedCorpus(corpus, mode)
+    source.preload(texts)
+    return _run_configs(source, queries, configs, weightings)
+
+
+def _run_parallel(source, queries, configs, weightings, workers, progress):
+    """Spread the configurations over processes, one tokenisation per task."""
+    groups: dict[str, list[int]] = {}
+    for i, (tokens, _, _) in enumerate(configs):
+        groups.setdefault(tokens, []).append(i)
+    results = [None] * len(configs)
+    texts = {f: source.normalised(f) for f in ALL_FIELDS}  # normalise once, not per worker
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_run_configs_in_worker, source.corpus, source.mode, texts, queries,
+                               [configs[i] for i in members], weightings): members
+                   for members in groups.values()}
+        for fut in as_completed(futures):
+            for i, r in zip(futures[fut], fut.result()):
+                results[i] = r
+                if progress:
+                    progress()
+    return results
+
+
+def run_grid(source: TokenisedCorpus, queries: pd.DataFrame, index_configs=None,
+             weightings=tuple(SMART), progress=None, workers: int = 1) -> GridResult:
+    """Run every (index configuration, weighting) on every query.
+
+    ``progress()`` is called once per finished index configuration; with ``workers`` > 1
+    the tokenisations run in parallel processes (results are identical).
+    """
+    t_start = time.perf_counter()
+    configs = list(index_configs or study_index_configs())
+    weightings = [w if isinstance(w, Weighting) else Weighting.parse(w) for w in weightings]
+    n_tokens = len({c[0] for c in configs})
+    if workers > 1 and n_tokens > 1:
+        results = _run_parallel(source, queries, configs, weightings, workers, progress)
+    else:
+        results = _run_configs(source, queries, configs, weightings, progress)
+    qids = queries["query_id"].to_numpy()
+    idx_rows, exp_rows, rank_frames = [], [], []
+    for index_id, ((tokens, enrich, attr), (stats, evaluated)) in enumerate(zip(configs, results), start=1):
         cfg = Config((tokens,), enrich, attr)
         idx_rows.append({
             "index_id": index_id, "config": cfg.index_name,
             "ngram_size": None if tokens == "word" else int(tokens[:-4]),
             "sr": int("sr" in enrich), "ocr": int("ocr" in enrich), "comments": int("c" in enrich),
-            "field_attributions": int(attr), "indexing_time": index.build_seconds,
-            "storage": index.nbytes, "vocab_size": index.vocab_size,
+            "field_attributions": int(attr), **stats,
         })
-        key = (tokens, len(source.vocabulary(tokens)))  # the vocabulary grows with new fields
-        if key not in qmats:
-            qmats[key] = source.query_matrix(tokens, texts)
-        q = qmats[key][:, index.columns].tocsr()
-        for w, (lo, hi, secs) in zip(weightings, evaluate_index(index, weightings, q, targets)):
+        for w, (lo, hi, secs) in zip(weightings, evaluated):
             exp_id = len(exp_rows) + 1
-            letters = w.name if w.name != "bm25" else None
+            letters = w.name if w.name in SMART and not w.params else None
             exp_rows.append({
                 "experiment_id": exp_id, "index_id": index_id, "config": str(cfg.with_weighting(w)),
                 "term_weight": letters[0] if letters else str(w),
@@ -95,8 +139,6 @@ def run_grid(source: TokenisedCorpus, queries: pd.DataFrame, index_configs=None,
             rank_frames.append(pd.DataFrame({
                 "experiment_id": exp_id, "query_id": qids, "retrieval_time": secs / max(len(qids), 1),
                 "target_rank": (lo + hi) / 2, "rank_lo": lo, "rank_hi": hi}))
-        if progress:
-            progress(index_id, len(index_configs))
     rankings = pd.concat(rank_frames, ignore_index=True) if rank_frames else pd.DataFrame()
     return GridResult(pd.DataFrame(idx_rows), pd.DataFrame(exp_rows), rankings,
                       time.perf_counter() - t_start)

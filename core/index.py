@@ -45,6 +45,10 @@ class TokenisedCorpus:
             self._text[field_name] = [self.normalise(t if isinstance(t, str) else None) for t in col]
         return self._text[field_name]
 
+    def preload(self, texts: dict[str, list[str]]) -> None:
+        """Adopt normalised field texts computed elsewhere (e.g. by a parent process)."""
+        self._text.update(texts)
+
     def vocabulary(self, tokens: str) -> dict[str, int]:
         """Term → global column for a tokeniser (grows as fields are tokenised)."""
         return self._vocab.setdefault(tokens, {})

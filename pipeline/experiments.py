@@ -21,7 +21,7 @@ from pipeline.config import stage_parser
 
 
 def main(argv=None) -> int:
-    p = stage_parser(__doc__.splitlines()[0], results=True)
+    p = stage_parser(__doc__.splitlines()[0], results=True, workers=True)
     p.add_argument("--mode", choices=MODES, default=None,
                    help="normalisation mode (default: the one the corpus database records)")
     p.add_argument("--tokens", action="append", default=None,
@@ -45,7 +45,8 @@ def main(argv=None) -> int:
     weightings = args.weighting or SMART
     try:
         with tqdm(total=len(configs), desc="indexes", unit="index") as bar:
-            result = run_grid(source, queries, configs, weightings, progress=lambda i, n: bar.update())
+            result = run_grid(source, queries, configs, weightings, progress=bar.update,
+                              workers=args.workers)
     except ValueError as e:
         print(f"experiments: {e}", file=sys.stderr)
         return 2
