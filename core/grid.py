@@ -63,7 +63,7 @@ def _run_configs(source: TokenisedCorpus, queries: pd.DataFrame, configs, weight
     texts = queries["query_text"].tolist()
     targets = target_positions(source, queries["target_id"])
     qmats, out = {}, []
-    for tokens, enrich, attr in configs:
+    for done, (tokens, enrich, attr) in enumerate(configs, start=1):
         index = build_index(source, tokens, enrich, attr)
         key = (tokens, len(source.vocabulary(tokens)))  # the vocabulary grows with new fields
         if key not in qmats:
@@ -73,7 +73,7 @@ def _run_configs(source: TokenisedCorpus, queries: pd.DataFrame, configs, weight
                  "vocab_size": index.vocab_size}
         out.append((stats, evaluate_index(index, weightings, q, targets)))
         if progress:
-            progress()
+            progress(done, len(configs))
     return out
 
 
@@ -94,11 +94,13 @@ def _run_parallel(source, queries, configs, weightings, workers, progress):
         futures = {pool.submit(_run_configs_in_worker, source.corpus, source.mode, texts, queries,
                                [configs[i] for i in members], weightings): members
                    for members in groups.values()}
+        done = 0
         for fut in as_completed(futures):
             for i, r in zip(futures[fut], fut.result()):
                 results[i] = r
+                done += 1
                 if progress:
-                    progress()
+                    progress(done, len(configs))
     return results
 
 
@@ -106,7 +108,7 @@ def run_grid(source: TokenisedCorpus, queries: pd.DataFrame, index_configs=None,
              weightings=tuple(SMART), progress=None, workers: int = 1) -> GridResult:
     """Run every (index configuration, weighting) on every query.
 
-    ``progress()`` is called once per finished index configuration; with ``workers`` > 1
+    ``progress(done, total)`` is called once per finished index configuration; with ``workers`` > 1
     the tokenisations run in parallel processes (results are identical).
     """
     t_start = time.perf_counter()

@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     weightings = args.weighting or SMART
     try:
         with tqdm(total=len(configs), desc="indexes", unit="index") as bar:
-            result = run_grid(source, queries, configs, weightings, progress=bar.update,
+            result = run_grid(source, queries, configs, weightings, progress=lambda done, total: bar.update(),
                               workers=args.workers)
     except ValueError as e:
         print(f"experiments: {e}", file=sys.stderr)
