@@ -52,10 +52,35 @@ def compare(original, ours) -> pd.DataFrame:
     return m
 
 
+HEADLINE = ["4gram.sr+ocr+c.noattr.bpx", "5gram.sr+ocr+c.noattr.bpx", "4gram.sr+ocr+c.attr.bpx",
+            "word.sr+ocr+c.noattr.bpx", "4gram.basic.noattr.bpx", "word.basic.noattr.bxx",
+            "4gram.sr+ocr+c.noattr.tfx", "4gram.sr+ocr+c.noattr.bpc"]
+
+
+def headline_table(m: pd.DataFrame, configs=HEADLINE, n_docs: int = 1462) -> str:
+    """Markdown: the study's headline configurations, original figures vs ours."""
+    lines = ["| configuration | original S@1 | ours S@1 | original mean rank | ours mean rank "
+             "| original / ours unranked | agreement |", "|---|---|---|---|---|---|---|"]
+    for cfg in configs:
+        g = m[m["config"] == cfg]
+        if g.empty:
+            continue
+        orig = g["original_rank"].astype(float)
+        o_s1 = (orig == 1).mean()
+        o_mean = orig.fillna(n_docs / 2).mean()
+        s = summary(g["rank_lo"].to_numpy(float), g["rank_hi"].to_numpy(float), n_docs, n_docs / 2)
+        lines.append(f"| `{cfg}` | {o_s1:.3f} ({int((orig == 1).sum())}/{len(g)}) | {s['success_at_1']:.3f} "
+                     f"| {o_mean:.1f} | {s['mean_rank']:.1f} | {int(orig.isna().sum())} / {s['missing']} "
+                     f"| {g['agrees'].mean():.3f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     p = stage_parser(__doc__.splitlines()[0], db=False, results=True)
     p.add_argument("--original", type=Path, required=True, help="the study's results.db")
     p.add_argument("--worst", type=int, default=10, help="how many least-agreeing experiments to list")
+    p.add_argument("--headline", action="store_true",
+                   help="also print a markdown table of the study's headline configurations")
     args = p.parse_args(argv)
     try:
         m = compare(args.original, args.results)
@@ -77,6 +102,8 @@ def main(argv=None) -> int:
     for cfg, a in per[per.index.isin(x["config"])].head(args.worst).items():
         print(f"  {cfg:40s} {a:.3f}")
     n_docs = int(float(meta.get("documents", 1462)))
+    if args.headline:
+        print(headline_table(m, n_docs=n_docs))
     best = None
     for cfg, g in ours_rank.merge(ours_exp[["experiment_id", "config"]], on="experiment_id").groupby("config"):
         s = summary(g["rank_lo"].to_numpy(float), g["rank_hi"].to_numpy(float), n_docs)
