@@ -32,6 +32,7 @@ from core.store import TAGS, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
 
 STAGE_TABLES = ("downloads", "ocr", "audio", "transcripts")
+MAX_LISTED = 25  # unusable records listed one per line in the summary
 
 
 def _category(error) -> str:
@@ -170,7 +171,8 @@ def summary(tiktoks: list, reasons: dict, queries: list, db_path) -> str:
         ok = {t["id"] for t in tiktoks if t["usable"]}
         missing = [q["query_id"] for q in queries if q["target_id"] not in ok]
         text += f" {len(queries)} queries in collection {queries[0]['collection']!r}"
-        text += (f"; targets not usable for queries {missing}." if missing
+        shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        text += (f"; {len(missing)} targets not usable (queries {shown})." if missing
                  else ", every target usable.")
     return text
 
@@ -193,8 +195,12 @@ def main(argv=None) -> int:
             "unusable_reasons": reasons}
     write_corpus(a.db, tiktoks, comments, queries, meta)
     print(summary(tiktoks, reasons, queries, a.db))
-    for rid, reason in sorted(reasons.items()):
+    listed = sorted(reasons.items())
+    for rid, reason in listed[:MAX_LISTED]:
         print(f"  unusable {rid}: {reason}")
+    if len(listed) > MAX_LISTED:
+        print(f"  ... and {len(listed) - MAX_LISTED} more (all in the meta table, key "
+              "'unusable_reasons')")
     return 0
 
 

@@ -250,8 +250,10 @@ def is_current(out: Path, seed: int, limit: int | None) -> bool:
         manifest = json.loads((out / "manifest.json").read_text())
     except (OSError, ValueError):
         return False
-    return manifest == {"version": GENERATOR_VERSION, "seed": seed, "limit": limit,
+    same = manifest == {"version": GENERATOR_VERSION, "seed": seed, "limit": limit,
                         "count": manifest.get("count"), "complete": True}
+    # and nobody deleted the media since
+    return same and len(list((out / "media" / "covers").glob("*.jpg"))) == manifest["count"]
 
 
 def generate(out: Path | None = None, seed: int = DEFAULT_SEED, limit: int | None = None,
