@@ -119,3 +119,17 @@ def top_comments(path, video_id, n: int = 5) -> pd.DataFrame:
                where video_id = ? and coalesce(comment_text, '') != ''
                order by coalesce(like_count_n, 0) desc, position limit ?""", [vid, int(n)]))
     return pd.DataFrame(rows, columns=["commenter_name", "comment_text", "like_count"])
+
+
+def video(path, video_id) -> dict | None:
+    """One video's row of the tiktoks table (every column), or None when it is not there."""
+    vid = valid_id(video_id)
+    with open_db(path) as db:
+        rows = list(db.query("select * from tiktoks where id = ?", [vid]))
+    return rows[0] if rows else None
+
+
+def usable_ids(path) -> list[str]:
+    """Ids of the searchable videos (the ones the viewer's queue is made of)."""
+    with open_db(path) as db:
+        return [r["id"] for r in db.query("select id from tiktoks where usable = 1 order by id")]
