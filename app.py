@@ -1,0 +1,50 @@
+"""TikTok Retrieval Lab: the experiment dashboard.
+
+    streamlit run app.py                                   # demo corpus (make demo)
+    streamlit run app.py -- --db data/study/tiktoks.db     # the imported 2022 study (make study)
+    streamlit run app.py -- --db X.db --results Y.db       # any corpus / results pair
+
+Pages are thin views over ``core``; shared helpers live in the ``ui`` package. The data
+source can also be set with ``TRL_DB`` / ``TRL_RESULTS`` (or ``TRL_DATA``) and changed in
+the sidebar under **Data**.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from ui.data import data_source_sidebar
+from ui.display import EMBED_KEY
+
+HERE = Path(__file__).resolve().parent
+PAGES = HERE / "pages"
+
+st.set_page_config(page_title="TikTok Retrieval Lab", page_icon=":material/manage_search:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+pages = [
+    st.Page(PAGES / "home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page(PAGES / "search.py", title="Search", icon=":material/search:", url_path="search"),
+    st.Page(PAGES / "query_lab.py", title="Query lab", icon=":material/science:", url_path="query-lab"),
+    st.Page(PAGES / "experiments.py", title="Experiments", icon=":material/leaderboard:",
+            url_path="experiments"),
+    st.Page(PAGES / "index_stats.py", title="Index stats", icon=":material/memory:",
+            url_path="index-stats"),
+]
+# pages other engineers add: listed as soon as their file exists
+for name, title, icon in (("viewer", "Viewer", ":material/video_library:"),
+                          ("collect", "Collect queries", ":material/edit_note:")):
+    if (PAGES / f"{name}.py").exists():
+        pages.append(st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name))
+
+nav = st.navigation(pages)
+st.sidebar.markdown("### :material/manage_search: TikTok Retrieval Lab")
+data_source_sidebar()
+with st.sidebar.expander("Media", expanded=False):
+    st.toggle("Embed TikTok player", value=os.environ.get("TRL_OFFLINE", "") != "1", key=EMBED_KEY,
+              bind="query-params",
+              help="Play videos that were not downloaded in TikTok's online Embed Player. "
+                   "Off: show the cover photo or a text card (offline demos).")
+nav.run()

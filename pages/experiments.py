@@ -1,0 +1,153 @@
+"""Experiments: the grid in results.db as heatmaps, distributions, a pinned baseline with
+paired significance tests, and a parallel-coordinates view."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.config import STUDY_BEST
+from core.stats import holm, paired_randomisation, wilcoxon
+from ui.charts import heatmap, parallel_coordinates, rank_distribution
+from ui.data import (METRICS, current_source, filter_queries, metric_label, page_results,
+                     per_query, summarise, tag_names)
+
+st.title(":material/leaderboard: Experiments")
+source = current_source()
+results = page_results(source)
+
+
+def csv_button(df: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button("Download CSV", df.to_csv(index=False).encode(), file_name=f"{name}.csv",
+                       mime="text/csv", icon=":material/download:", key=key)
+
+
+# ---------------------------------------------------------------- filters
+tags = tag_names()
+f1, f2 = st.columns([3, 2])
+chosen_tags = f1.pills("Only queries whose target is tagged", list(tags), format_func=tags.get,
+                       selection_mode="multi", key="tags", bind="query-params",
+                       help="Tags the query authors gave each target video (all chosen tags "
+                            "must hold).")
+metric = f2.segmented_control("Metric", list(METRICS), format_func=lambda m: METRICS[m][1],
+                              default="mean_rank", key="metric", bind="query-params",
+                              required=True) or "mean_rank"
+collections = sorted(results.queries["collection"].dropna().unique())
+chosen_coll = None
+if len(collections) > 1:
+    chosen_coll = st.multiselect("Query collections", collections, key="coll", bind="query-params")
+qids = filter_queries(results, chosen_tags, chosen_coll)
+col, label, higher = METRICS[metric]
+mlabel = metric_label(metric, results)
+if not qids:
+    st.warning("No query has all the chosen tags; remove a tag to see results.",
+               icon=":material/filter_alt_off:")
+    st.stop()
+summary = summarise(results, qids)
+st.caption(f"{len(qids)} of {len(results.queries)} queries · {len(summary)} experiments · "
+           f"{results.n_docs:,} documents · missing rank counted as {results.missing_rank:g} "
+           "in mean rank, as failure in Success@1 and MRR")
+best = summary.sort_values(metric, ascending=not higher).iloc[0]
+configs_all = summary["config"].tolist()
+
+tab_heat, tab_cmp, tab_par, tab_all = st.tabs(
+    [":material/grid_on: Heatmaps", ":material/compare_arrows: Compare to a baseline",
+     ":material/timeline: Parallel coordinates", ":material/table: All experiments"])
+
+# ---------------------------------------------------------------- heatmaps
+with tab_heat:
+    weightings = sorted(summary["weighting"].unique())
+    default_w = [w for w in dict.fromkeys([str(STUDY_BEST.weighting), best["weighting"]])
+                 if w in weightings] or weightings[:1]
+    chosen_w = st.multiselect("Weightings", weightings, default=default_w, key="hw",
+                              bind="query-params")
+    if not chosen_w:
+        st.info("Choose at least one weighting to draw its heatmap.")
+    else:
+        fmt = ".1f" if metric == "mean_rank" else ".2f"
+        d = summary[summary["weighting"].isin(chosen_w)]
+        st.altair_chart(heatmap(d, metric, mlabel, higher, fmt), width="content")
+        st.caption(f"Best under {label}: `{best['config']}` ({best[metric]:.3g}). Darker is better.")
+
+# ---------------------------------------------------------------- comparison
+with tab_cmp:
+    default_cmp = [c for c in dict.fromkeys([str(STUDY_BEST), best["config"],
+                                              summary.sort_values(metric, ascending=higher)
+                                              .iloc[0]["config"]]) if c in configs_all]
+    chosen = st.multiselect("Configurations", configs_all, default=default_cmp, key="cmp",
+                            bind="query-params", help="Type to filter, e.g. '4gram' or 'bm25'.")
+    base_default = str(STUDY_BEST) if str(STUDY_BEST) in configs_all else best["config"]
+    c1, c2 = st.columns([3, 2])
+    baseline = c1.selectbox("Pinned baseline", configs_all, index=configs_all.index(base_default),
+                            key="base", bind="query-params")
+    kind = c2.segmented_control("Distribution", ["box", "violin", "ecdf"], default="box",
+                                format_func={"box": "Box", "violin": "Violin", "ecdf": "ECDF"}.get,
+                                key="dist", bind="query-params", required=True) or "box"
+    shown = list(dict.fromkeys([baseline] + chosen))
+    ranks = per_query(results, shown, "rank", qids)
+    long = ranks.reset_index().melt(id_vars="query_id", var_name="config", value_name="rank")
+    long["rank_filled"] = long["rank"].fillna(results.missing_rank)
+    st.altair_chart(rank_distribution(long, kind, results.missing_rank), width="stretch")
+
+    others = [c for c in shown if c != baseline]
+    if not others:
+        st.info("Choose configurations besides the baseline to compare them with it.")
+    else:
+        values = per_query(results, shown, col, qids)
+        b = values[baseline].to_numpy()
+        rows = []
+        for c in others:
+            a = values[c].to_numpy()
+            better = a > b if higher else a < b
+            worse = a < b if higher else a > b
+            rows.append({"configuration": c, label: a.mean(), f"Δ vs baseline": a.mean() - b.mean(),
+                         "improved": int(better.sum()), "degraded": int(worse.sum()),
+                         "unchanged": int((~better & ~worse).sum()),
+                         "p (randomisation)": paired_randomisation(a, b),
+                         "p (Wilcoxon)": wilcoxon(a, b)})
+        cmp = pd.DataFrame(rows)
+        cmp["p Holm (randomisation)"] = holm(cmp["p (randomisation)"])
+        cmp["p Holm (Wilcoxon)"] = holm(cmp["p (Wilcoxon)"])
+        cmp["significant (α=0.05, Holm)"] = cmp["p Holm (randomisation)"] < 0.05
+        st.subheader(f"Against `{baseline}` ({label} {b.mean():.3g})")
+        st.dataframe(cmp, hide_index=True, width="stretch", column_config={
+            label: st.column_config.NumberColumn(format="%.3f"),
+            "Δ vs baseline": st.column_config.NumberColumn(format="%+.3f"),
+            **{k: st.column_config.NumberColumn(format="%.4f") for k in cmp.columns
+               if k.startswith("p ")}})
+        st.caption(f"Per query: improved = better {label} than the baseline. Two-sided paired "
+                   "tests over the chosen queries; p-values Holm-corrected across the "
+                   f"{len(others)} comparison(s).")
+        csv_button(cmp, "comparison", "dl_cmp")
+
+        st.subheader("Per-query wins and losses")
+        q = results.queries.set_index("query_id")
+        table = values.copy()
+        table.insert(0, "query", q.loc[table.index, "query_text"].values)
+        for c in others:
+            d = table[c] - table[baseline]
+            table[f"{c} vs baseline"] = np.where(d == 0, "=", np.where((d > 0) == higher, "win", "loss"))
+        table = table.reset_index()
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.3g") for c in shown})
+        st.caption(f"Values are {label.lower()} per query" +
+                   (f" (missing counted as {results.missing_rank:g})." if metric == "mean_rank" else "."))
+        csv_button(table, "per_query", "dl_perq")
+
+# ---------------------------------------------------------------- parallel coordinates
+with tab_par:
+    top = st.slider("Highlight the best", 5, 100, 20, 5, key="top", bind="query-params",
+                    help="experiments, by the chosen metric")
+    st.altair_chart(parallel_coordinates(summary, metric, label, higher, top), width="stretch")
+
+# ---------------------------------------------------------------- table
+with tab_all:
+    cols = ["config", "tokenisation", "fields", "attribution", "weighting", "mean_rank",
+            "success_at_1", "mrr", "missing", "queries"]
+    table = summary[cols].sort_values(metric, ascending=not higher)
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "mean_rank": st.column_config.NumberColumn("mean rank", format="%.1f"),
+        "success_at_1": st.column_config.NumberColumn("Success@1", format="%.3f"),
+        "mrr": st.column_config.NumberColumn("MRR", format="%.3f"),
+        "missing": st.column_config.NumberColumn("missing ranks")})
+    csv_button(table, "experiments", "dl_all")

@@ -1,0 +1,141 @@
+"""Query lab: one test query, its target's rank under the current configuration and why,
+and the target's rank across every configuration in results.db."""
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.engine import QueryError
+from core.store import load_queries
+from ui.controls import config_sidebar
+from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,
+                     token_order)
+from ui.display import TermMatcher, creator_line, document_details, escape_md, media_panel
+
+ABOVE = 5  # documents ranked above the target that are explained
+
+st.title(":material/science: Query lab")
+source = current_source()
+config = config_sidebar()
+engine = page_engine(source)
+results = page_results(source, required=False)
+queries = results.queries if results is not None else load_queries(source.db)
+if queries.empty:
+    st.info("This corpus has no test queries. Queries are known-item questions with a target "
+            "video; `make study` imports the study's 86, `make demo` generates some.")
+    st.stop()
+
+texts = dict(zip(queries["query_id"].astype(str), queries["query_text"]))
+qid = st.selectbox("Test query", list(texts), key="query", bind="query-params",
+                   format_func=lambda i: f"#{i} · {texts[i]}")
+row = queries[queries["query_id"].astype(str) == qid].iloc[0]
+docs = engine.corpus.docs
+pos = docs.index[docs["id"] == str(row["target_id"])]
+tags = [label for t, label in tag_names().items() if t in row and row[t] == 1]
+st.markdown(f"> {escape_md(row['query_text'])}")
+st.caption(f"by {escape_md(row.get('author') or 'unknown')} · target `{row['target_id']}`"
+           + (f" · target is {', '.join(tags)}" if tags else ""))
+if pos.empty:
+    st.warning("The target of this query is not among the indexed documents of this corpus.")
+    st.stop()
+target = int(pos[0])
+
+try:
+    with engine_lock(), st.spinner("Building the index for this configuration…"):
+        ranked = engine.rank_queries(config, pd.DataFrame([row]))
+        s, m = engine.scores(config, [row["query_text"]])
+except (QueryError, ValueError) as e:
+    st.error(f"This configuration cannot rank queries: {e}")
+    st.stop()
+lo, hi = ranked["rank_lo"].iloc[0], ranked["rank_hi"].iloc[0]
+n_match = int(m[0].sum())
+c = st.columns(3)
+if np.isnan(lo):
+    c[0].metric("Target rank", "not ranked", help="The target shares no term with the query.")
+else:
+    c[0].metric("Target rank", f"{(lo + hi) / 2:g}",
+                help=f"tied between ranks {lo:g} and {hi:g}" if hi > lo else None)
+c[1].metric("Matching documents", f"{n_match:,}", help=f"of {engine.n_docs:,}")
+c[2].metric("Target score", f"{s[0, target]:.3f}" if m[0, target] else "—")
+st.caption(f"`{config}`")
+
+left, right = st.columns([2, 3], gap="large")
+matcher = TermMatcher(engine.source.normalise, config, row["query_text"])
+with left:
+    st.subheader("The target")
+    doc = docs.loc[target].to_dict()
+    st.markdown(f"**{creator_line(doc)}**")
+    media_panel(doc, base_dirs=(source.db.parent, source.db.parent.parent), height=520)
+    document_details(doc, matcher)
+
+with right:
+    st.subheader("Why this rank")
+    scores, matched = s[0], m[0]
+    docs_m = np.flatnonzero(matched)
+    order = docs_m[np.lexsort((docs_m, -scores[docs_m]))]
+    above = [d for d in order if scores[d] > scores[target] and d != target][:ABOVE] \
+        if matched[target] else list(order[:ABOVE])
+    explain_docs = above + ([target] if matched[target] else [])
+    if not explain_docs:
+        st.info("No document shares a term with this query under this configuration.")
+    else:
+        frames = []
+        with engine_lock():
+            for d in explain_docs:
+                ex = engine.explain(config, row["query_text"], int(d))
+                rank = int(np.flatnonzero(order == d)[0]) + 1
+                who = "target" if d == target else f"#{rank}"
+                ex["document"] = f"{who} · {str(docs.loc[d, 'creator_username'] or '')[:24]}"
+                ex["is_target"] = d == target
+                frames.append(ex)
+        ex = pd.concat(frames, ignore_index=True)
+        doc_order = list(dict.fromkeys(ex["document"]))
+        chart = alt.Chart(ex).mark_bar().encode(
+            y=alt.Y("document:N", sort=doc_order, title=None),
+            x=alt.X("sum(contribution):Q", title="Score = sum of term contributions"),
+            color=alt.Color("term:N", legend=None),
+            order=alt.Order("contribution:Q", sort="descending"),
+            tooltip=["document:N", "term:N", "tf:Q", alt.Tooltip("contribution:Q", format=".3f")],
+        ).properties(height=40 * len(doc_order) + 40,
+                     title="Each bar segment is one matching term (hover for the term)")
+        st.altair_chart(chart, width="stretch")
+        wide = ex.pivot_table(index="term", columns="document", values="contribution",
+                              aggfunc="sum").reindex(columns=doc_order)
+        tgt = [d for d in doc_order if d.startswith("target")]
+        wide = wide.sort_values(tgt[0] if tgt else doc_order[0], ascending=False, na_position="last")
+        st.dataframe(wide.reset_index(), hide_index=True, width="stretch",
+                     column_config={d: st.column_config.NumberColumn(format="%.3f") for d in doc_order})
+        if matched[target] and not above:
+            st.caption("Nothing scores above the target.")
+        else:
+            st.caption(f"Contribution of every query term to the {len(above)} best-scoring "
+                       "document(s) above the target, and to the target.")
+
+st.subheader("This target across every configuration")
+if results is None:
+    st.info("No results database: run the experiment grid to see this query under every "
+            "configuration.")
+    st.stop()
+r = results.rankings[results.rankings["query_id"] == int(qid)].merge(results.experiments,
+                                                                      on="experiment_id")
+if r.empty:
+    st.info("results.db has no rankings for this query.")
+    st.stop()
+r = r.assign(rank_shown=r["rank"].fillna(results.missing_rank),
+             status=np.where(r["rank"].isna(), "missing", "ranked"))
+first = int((r["rank_lo"] == 1).sum())
+st.caption(f"Ranked first (possibly tied) by {first} of {len(r)} configurations; missing in "
+           f"{int(r['rank'].isna().sum())}. Best: `{r.sort_values('rank_shown').iloc[0]['config']}`.")
+index_order = sorted(r["index_config"].unique(),
+                     key=lambda s: (token_order(s.split(".")[0]), s))
+heat = alt.Chart(r).mark_rect().encode(
+    x=alt.X("weighting:N", title="Weighting", axis=alt.Axis(labelAngle=0)),
+    y=alt.Y("index_config:N", sort=index_order, title="Index (tokenisation.fields.attribution)"),
+    color=alt.Color("rank_shown:Q", scale=alt.Scale(type="log", scheme="viridis", reverse=True),
+                    title="Target rank (log)"),
+    tooltip=["config:N", alt.Tooltip("rank:Q", title="rank"), "status:N"],
+).properties(height=max(200, 13 * len(index_order)),
+             title=f"Target rank per configuration (missing shown as {results.missing_rank:g})")
+st.altair_chart(heat, width="stretch")

@@ -1,0 +1,155 @@
+"""Altair chart builders shared by the pages (titles and units on every axis)."""
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ui.data import FIELDS_ORDER, token_order
+
+FIELD_TITLE = "Fields (basic + enrichment)"
+
+
+def _sorted_tokens(values) -> list[str]:
+    return sorted(set(values), key=token_order)
+
+
+def _sorted_fields(values) -> list[str]:
+    vals = set(values)
+    return [f for f in FIELDS_ORDER if f in vals] + sorted(vals - set(FIELDS_ORDER))
+
+
+def heatmap(df: pd.DataFrame, value: str, title: str, higher_better: bool, fmt: str = ".2f",
+            x: str = "fields", y: str = "tokenisation", row: str | None = "attribution",
+            column: str | None = "weighting", cell: int = 44) -> alt.Chart:
+    """Tokenisation × fields heatmap of ``value``, faceted by attribution and weighting."""
+    scheme = alt.Scale(scheme="viridis", reverse=not higher_better)
+    base = alt.Chart().encode(
+        x=alt.X(f"{x}:N", sort=_sorted_fields(df[x]), title=FIELD_TITLE,
+                axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y(f"{y}:N", sort=_sorted_tokens(df[y]), title="Tokenisation"),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color(f"{value}:Q", scale=scheme, title=title),
+        tooltip=["config:N", alt.Tooltip(f"{value}:Q", format=fmt, title=title)])
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text(f"{value}:Q", format=fmt),
+        color=alt.condition(alt.datum[value] > df[value].median() if higher_better
+                            else alt.datum[value] < df[value].median(),
+                            alt.value("black"), alt.value("white")))
+    chart = alt.layer(rect, text, data=df).properties(width=cell * max(df[x].nunique(), 1),
+                                     height=cell * 0.6 * max(df[y].nunique(), 1))
+    facets = {}
+    if row and df[row].nunique() > 0:
+        facets["row"] = alt.Row(f"{row}:N", title="Attribution")
+    if column and df[column].nunique() > 0:
+        facets["column"] = alt.Column(f"{column}:N", title="Weighting")
+    if facets:
+        chart = chart.facet(**facets)
+    return chart.properties(title=f"{title} by tokenisation and fields").resolve_scale(color="shared")
+
+
+def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt.Chart:
+    """Distributions of target ranks per configuration (log-scaled rank axis).
+
+    ``long`` has columns config, query_id, rank (NaN = missing), rank_filled.
+    ``kind``: ``box``, ``violin`` or ``ecdf``.
+    """
+    configs = list(dict.fromkeys(long["config"]))
+    color = alt.Color("config:N", sort=configs, title="Configuration",
+                      legend=alt.Legend(orient="bottom", columns=1, labelLimit=400))
+    rank_title = f"Target rank (log scale; missing counted as {missing_rank:g})"
+    if kind == "ecdf":
+        d = long.dropna(subset=["rank"]).sort_values(["config", "rank"]).copy()
+        n = long.groupby("config")["query_id"].count()
+        d["share"] = d.groupby("config").cumcount().add(1) / d["config"].map(n)
+        return alt.Chart(d).mark_line(interpolate="step-after", point=True).encode(
+            x=alt.X("rank:Q", scale=alt.Scale(type="log"), title="Target rank (log scale)"),
+            y=alt.Y("share:Q", title="Share of queries with target at this rank or better",
+                    axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=color, tooltip=["config:N", "rank:Q", alt.Tooltip("share:Q", format=".0%")],
+        ).properties(height=380, title="Cumulative distribution of target ranks "
+                                       "(missing ranks never reach the curve)")
+    if kind == "violin":
+        d = long.assign(log_rank=np.log10(long["rank_filled"].clip(lower=1)))
+        return alt.Chart(d).transform_density(
+            "log_rank", as_=["log_rank", "density"], groupby=["config"],
+            extent=[0, float(np.log10(max(d["rank_filled"].max(), 10)))],
+        ).mark_area(orient="horizontal", opacity=0.8).encode(
+            y=alt.Y("log_rank:Q", title=rank_title,
+                    axis=alt.Axis(labelExpr="format(pow(10, datum.value), '~s')")),
+            x=alt.X("density:Q", stack="center", impute=None, title=None,
+                    axis=alt.Axis(labels=False, ticks=False, grid=False)),
+            color=color,
+            column=alt.Column("config:N", sort=configs, title=None,
+                              header=alt.Header(labelAngle=0, labelLimit=220, labelFontSize=10)),
+        ).properties(width=max(80, 600 // max(len(configs), 1)), height=360,
+                     title="Density of target ranks")
+    return alt.Chart(long).mark_boxplot(extent=1.5, size=28).encode(
+        x=alt.X("config:N", sort=configs, title="Configuration", axis=alt.Axis(labelAngle=-20,
+                                                                              labelLimit=260)),
+        y=alt.Y("rank_filled:Q", scale=alt.Scale(type="log"), title=rank_title),
+        color=alt.Color("config:N", sort=configs, legend=None),
+    ).properties(height=380, title="Target ranks per configuration")
+
+
+def parallel_coordinates(summary: pd.DataFrame, metric: str, title: str,
+                         higher_better: bool, top: int = 20) -> alt.Chart:
+    """tokenisation × fields × attribution × weighting → metric, one line per experiment.
+
+    Categorical axes place their categories evenly on [0, 1]; the metric axis is min-max
+    scaled. The ``top`` best experiments are drawn opaque, the rest faint.
+    """
+    dims = [("tokenisation", "Tokenisation", _sorted_tokens(summary["tokenisation"])),
+            ("fields", "Fields", _sorted_fields(summary["fields"])),
+            ("attribution", "Attribution", ["noattr", "attr"]),
+            ("weighting", "Weighting", sorted(summary["weighting"].unique()))]
+    s = summary.copy()
+    order = s[metric].rank(ascending=not higher_better, method="first")
+    s["top"] = order <= top
+    rows, labels = [], []
+    for i, (col, name, cats) in enumerate(dims):
+        cats = [c for c in cats if c in set(s[col])]
+        pos = {c: (k / (len(cats) - 1) if len(cats) > 1 else 0.5) for k, c in enumerate(cats)}
+        labels += [{"axis": i, "pos": p, "label": c} for c, p in pos.items()]
+        rows.append(pd.DataFrame({"experiment_id": s["experiment_id"], "axis": i,
+                                  "pos": s[col].map(pos), "config": s["config"],
+                                  "value": s[metric], "top": s["top"]}))
+    lo, hi = s[metric].min(), s[metric].max()
+    span = (hi - lo) or 1.0
+    rows.append(pd.DataFrame({"experiment_id": s["experiment_id"], "axis": len(dims),
+                              "pos": (s[metric] - lo) / span, "config": s["config"],
+                              "value": s[metric], "top": s["top"]}))
+    labels += [{"axis": len(dims), "pos": 0.0, "label": f"{lo:.3g}"},
+               {"axis": len(dims), "pos": 1.0, "label": f"{hi:.3g}"}]
+    long = pd.concat(rows, ignore_index=True)
+    axis_names = [d[1] for d in dims] + [title]
+    x = alt.X("axis:O", title=None, axis=alt.Axis(labelExpr=f"{axis_names}[datum.value]",
+                                                  labelAngle=0, labelFontWeight="bold"))
+    lines = alt.Chart(long).mark_line(strokeWidth=1.2).encode(
+        x=x, y=alt.Y("pos:Q", axis=None),
+        detail="experiment_id:N",
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="viridis", reverse=not higher_better),
+                        title=title),
+        opacity=alt.condition(alt.datum.top, alt.value(0.9), alt.value(0.06)),
+        tooltip=["config:N", alt.Tooltip("value:Q", format=".3f", title=title)])
+    rules = alt.Chart(pd.DataFrame({"axis": range(len(axis_names))})).mark_rule(
+        color="#888").encode(x=x)
+    text = alt.Chart(pd.DataFrame(labels)).mark_text(align="left", dx=4, fontSize=10).encode(
+        x=x, y="pos:Q", text="label:N")
+    return (rules + lines + text).properties(
+        height=420, title=f"Each experiment as a line; the best {top} by {title} highlighted")
+
+
+def index_bars(indexes: pd.DataFrame, value: str, title: str, fmt: str) -> alt.Chart:
+    """Grouped bars of an index statistic: fields × tokenisation, faceted by attribution."""
+    toks = _sorted_tokens(indexes["tokenisation"])
+    return alt.Chart(indexes).mark_bar().encode(
+        x=alt.X("fields:N", sort=_sorted_fields(indexes["fields"]), title=FIELD_TITLE,
+                axis=alt.Axis(labelAngle=-40)),
+        xOffset=alt.XOffset("tokenisation:N", sort=toks),
+        y=alt.Y(f"{value}:Q", title=title),
+        color=alt.Color("tokenisation:N", sort=toks, title="Tokenisation"),
+        column=alt.Column("attribution:N", title="Attribution"),
+        tooltip=["config:N", alt.Tooltip(f"{value}:Q", format=fmt, title=title)],
+    ).properties(width=380, height=280, title=title)

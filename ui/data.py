@@ -1,0 +1,421 @@
+"""Which databases the dashboard shows, and cached access to them.
+
+A *data source* is a corpus database (``tiktoks.db``) and a results database
+(``results.db``). The dashboard opens, in order of precedence, on:
+
+1. the pair chosen in the sidebar (:func:`data_source_sidebar`),
+2. ``streamlit run app.py -- --db X --results Y`` (``--results`` defaults to the
+   ``results.db`` next to ``--db``),
+3. the environment variables ``TRL_DB`` / ``TRL_RESULTS``,
+4. ``$TRL_DATA/tiktoks.db`` + ``$TRL_DATA/results.db`` (``TRL_DATA`` defaults to ``data``):
+   the demo corpus that ``make demo`` builds.
+
+Engines are cached per (database file, modification time, normalisation mode), so a
+rebuilt database is picked up on the next rerun; each Engine caches its own indexes.
+Results are cached per (file, modification time).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.config import Config
+from core.engine import Engine
+from core.fields import ENRICHMENT_ORDER, enrichment_subsets
+from core.metrics import reciprocal_rank, success_at
+from core.store import TAGS, load_queries, read_table
+
+SOURCE_KEY = "data_source"      # st.session_state key holding the current DataSource
+_ENGINE_LOCK = threading.RLock()  # Engine caches are plain dicts: one builder at a time
+
+TAG_LABELS = {
+    "useful_description": "useful description",
+    "comments_on_topic": "comments on topic",
+    "purely_visual": "purely visual",
+    "important_lyrics": "important lyrics",
+    "subtextual": "subtextual",
+}
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """A corpus database and its results database (either may be missing on disk)."""
+
+    db: Path
+    results: Path
+    label: str = ""
+
+    @property
+    def has_db(self) -> bool:
+        return self.db.is_file()
+
+    @property
+    def has_results(self) -> bool:
+        return self.results.is_file()
+
+    @property
+    def name(self) -> str:
+        return self.label or str(self.db.parent)
+
+
+def _cli_paths(argv=None) -> tuple[Path | None, Path | None]:
+    """``--db`` / ``--results`` from the script arguments (after ``--`` in streamlit run)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", type=Path)
+    p.add_argument("--results", type=Path)
+    args, _ = p.parse_known_args(sys.argv[1:] if argv is None else argv)
+    results = args.results or (args.db.parent / "results.db" if args.db else None)
+    return args.db, results
+
+
+def initial_source(argv=None) -> DataSource:
+    """The source the app opens on before the user picks one (see the module docstring)."""
+    db, results = _cli_paths(argv)
+    if db:
+        return DataSource(db, results, "command line")
+    env_db = os.environ.get("TRL_DB")
+    if env_db:
+        env_db = Path(env_db)
+        env_res = Path(os.environ.get("TRL_RESULTS") or env_db.parent / "results.db")
+        return DataSource(env_db, env_res, "TRL_DB")
+    data = Path(os.environ.get("TRL_DATA", "data"))
+    return DataSource(data / "tiktoks.db", data / "results.db", "demo")
+
+
+def known_sources(argv=None) -> list[DataSource]:
+    """The initial source, then every ``tiktoks.db`` found under the data directory."""
+    out = [initial_source(argv)]
+    data = Path(os.environ.get("TRL_DATA", "data"))
+    candidates = [data / "tiktoks.db"] + sorted(data.glob("*/tiktoks.db"))
+    for db in candidates:
+        if db.is_file() and all(db.resolve() != s.db.resolve() for s in out):
+            label = "demo" if db.parent == data else db.parent.name
+            out.append(DataSource(db, db.parent / "results.db", label))
+    return out
+
+
+def _describe(s: DataSource) -> str:
+    return f"{s.name} · {s.db}"
+
+
+def data_source_sidebar() -> DataSource:
+    """Draw the sidebar data-source picker and return (and remember) the chosen source.
+
+    Called once per run by ``app.py`` before the page runs; pages read the result with
+    :func:`current_source`. The choice among known sources is bound to the URL (``data``).
+    """
+    sources = known_sources()
+    labels = [_describe(s) for s in sources] + ["Other files…"]
+    with st.sidebar.expander("Data", expanded=False):
+        choice = st.selectbox("Corpus and results", labels, key="data", bind="query-params",
+                              help="Databases built by `make demo` or `make study`, or any "
+                                   "other tiktoks.db / results.db pair.")
+        if choice == labels[-1]:
+            db = st.text_input("tiktoks.db path", value=str(sources[0].db), key="data_db")
+            res = st.text_input("results.db path", value=str(sources[0].results), key="data_results")
+            source = DataSource(Path(db).expanduser(), Path(res).expanduser(), "custom")
+        else:
+            source = sources[labels.index(choice)]
+        st.caption(f"Corpus: `{source.db}`{'' if source.has_db else ' (missing)'}  \n"
+                   f"Results: `{source.results}`{'' if source.has_results else ' (missing)'}")
+    st.session_state[SOURCE_KEY] = source
+    return source
+
+
+def current_source() -> DataSource:
+    """The data source chosen for this run (falls back to :func:`initial_source`)."""
+    return st.session_state.get(SOURCE_KEY) or initial_source()
+
+
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns
+
+
+@st.cache_resource(show_spinner="Loading the corpus…", max_entries=4)
+def _load_engine(path: str, mtime: int, mode: str | None) -> Engine:
+    return Engine.from_db(path, mode)
+
+
+def get_engine(db: Path | DataSource | None = None, mode: str | None = None) -> Engine:
+    """The cached :class:`Engine` of a corpus database (the current source's by default).
+
+    Keyed by (resolved path, modification time, mode); ``mode=None`` uses the mode the
+    corpus records. Raises FileNotFoundError when the database does not exist.
+    """
+    if db is None:
+        db = current_source()
+    path = Path(db.db if isinstance(db, DataSource) else db).resolve()
+    return _load_engine(str(path), _mtime(path), mode)
+
+
+def engine_lock() -> threading.RLock:
+    """Hold this while calling an Engine: its index cache is not thread-safe across sessions."""
+    return _ENGINE_LOCK
+
+
+def show_missing_data(source: DataSource, need_results: bool = False) -> bool:
+    """Explain in words what is missing; True when the page can go on.
+
+    Pages call ``if not show_missing_data(source, need_results=True): st.stop()``.
+    """
+    missing = []
+    if not source.has_db:
+        missing.append(f"the corpus database `{source.db}`")
+    if need_results and not source.has_results:
+        missing.append(f"the results database `{source.results}`")
+    if not missing:
+        return True
+    st.info(
+        f"**No data yet.** This page needs {' and '.join(missing)}.\n\n"
+        "* `make demo` builds the demo corpus (`data/tiktoks.db`, `data/results.db`), runs the "
+        "experiment grid on it and opens this dashboard.\n"
+        "* `make study` imports the 2022 study (`data/study/tiktoks.db`, "
+        "`data/study/results.db`); open it with `streamlit run app.py -- --db "
+        "data/study/tiktoks.db` or pick it under **Data** in the sidebar.",
+        icon=":material/database:")
+    return False
+
+
+# ---------------------------------------------------------------- results.db
+
+@dataclass
+class Results:
+    """A results database, read once: experiments with their configuration parts, per-query
+    rankings with tie-aware metrics, indexes, queries.
+
+    ``rankings`` has one row per (experiment, query): ``rank`` (expected, NaN when missing),
+    ``rank_filled`` (missing counted as ``missing_rank``, the study's rule), ``s1``
+    (Success@1, tie-aware) and ``rr`` (reciprocal rank).
+    """
+
+    path: str
+    experiments: pd.DataFrame
+    indexes: pd.DataFrame
+    queries: pd.DataFrame
+    rankings: pd.DataFrame
+    n_docs: int
+    missing_rank: float
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def configs(self) -> list[str]:
+        return self.experiments["config"].tolist()
+
+
+def token_order(name: str) -> tuple:
+    """Sort key for tokenisations: word, then n-grams by n, then anything else (fusion…)."""
+    if name == "word":
+        return (0, 0, name)
+    if name.endswith("gram") and name[:-4].isdigit():
+        return (1, int(name[:-4]), name)
+    return (2, 0, name)
+
+
+FIELDS_ORDER = ["+".join(e for e in ENRICHMENT_ORDER if e in s) or "basic" for s in enrichment_subsets()]
+
+
+def _config_of_row(r) -> Config:
+    """Config of a results row; old study databases have no ``config`` column."""
+    if isinstance(r.get("config"), str) and r["config"]:
+        return Config.parse(r["config"])
+    n = r.get("ngram_size")
+    tokens = "word" if n is None or pd.isna(n) else f"{int(n)}gram"
+    enrich = frozenset(e for e, col in (("sr", "sr"), ("ocr", "ocr"), ("c", "comments")) if r.get(col))
+    letters = f"{r['term_weight']}{r['collection_weight']}{r['normalizer']}"
+    return Config((tokens,), enrich, bool(r.get("field_attributions"))).with_weighting(letters)
+
+
+def _config_columns(configs: list[Config]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "config": [str(c) for c in configs],
+        "tokenisation": ["+".join(c.tokens) for c in configs],
+        "fields": [c.fields_name for c in configs],
+        "attribution": ["attr" if c.attribution else "noattr" for c in configs],
+        "weighting": [str(c.weighting) + (f".{c.fusion}" if c.fusion else "") for c in configs],
+        "index_config": [c.index_name for c in configs],
+    })
+
+
+@st.cache_resource(show_spinner="Reading results…", max_entries=4)
+def _load_results(path: str, mtime: int) -> Results:
+    idx = read_table(path, "indexes")
+    exp = read_table(path, "experiments")
+    rank = read_table(path, "ranking_results")
+    meta_t = read_table(path, "meta")
+    meta = dict(zip(meta_t["key"], meta_t["value"])) if not meta_t.empty else {}
+    queries = load_queries(path)
+    if exp.empty or idx.empty:
+        raise ValueError(f"{path} has no experiments; run `python -m pipeline.experiments`")
+    merged = exp.drop(columns=["config"], errors="ignore").merge(
+        idx.drop(columns=["config"], errors="ignore"), on="index_id", how="left")
+    if "config" in exp:
+        merged["config"] = exp["config"].values
+    configs = [_config_of_row(r) for r in merged.to_dict("records")]
+    parts = _config_columns(configs)
+    experiments = pd.concat([merged[["experiment_id", "index_id"]].reset_index(drop=True), parts],
+                            axis=1)
+    # an index's configuration parts are those of any of its experiments
+    parts_by_index = experiments.drop_duplicates("index_id")[
+        ["index_id", "tokenisation", "fields", "attribution", "index_config"]]
+    indexes = idx.drop(columns=["config"], errors="ignore").merge(parts_by_index, on="index_id",
+                                                                  how="inner")
+    indexes["config"] = indexes["index_config"]
+    try:
+        n_docs = int(float(meta.get("documents", 0))) or 1462
+    except ValueError:
+        n_docs = 1462
+    missing = n_docs / 2 if n_docs != 1462 else 731.0
+    if "rank_lo" not in rank:
+        rank["rank_lo"] = rank["target_rank"]
+        rank["rank_hi"] = rank["target_rank"]
+    lo = rank["rank_lo"].astype(float).to_numpy()
+    hi = rank["rank_hi"].astype(float).to_numpy()
+    rankings = pd.DataFrame({
+        "experiment_id": rank["experiment_id"].astype(int), "query_id": rank["query_id"].astype(int),
+        "rank_lo": lo, "rank_hi": hi, "rank": (lo + hi) / 2,
+        "retrieval_time": rank.get("retrieval_time", pd.Series(np.nan, index=rank.index)).astype(float),
+    })
+    rankings["rank_filled"] = rankings["rank"].fillna(missing)
+    rankings["s1"] = success_at(lo, hi, 1)
+    rankings["rr"] = reciprocal_rank(lo, hi)
+    return Results(path, experiments, indexes, queries, rankings, n_docs, missing, meta)
+
+
+def get_results(source: DataSource | None = None) -> Results:
+    """The cached :class:`Results` of the current (or given) source's results database."""
+    source = source or current_source()
+    path = source.results.resolve()
+    return _load_results(str(path), _mtime(path))
+
+
+METRICS = {
+    # name: (column in rankings, label, higher is better)
+    "mean_rank": ("rank_filled", "Mean rank", False),
+    "success_at_1": ("s1", "Success@1", True),
+    "mrr": ("rr", "MRR", True),
+}
+
+
+def metric_label(metric: str, results: Results | None = None) -> str:
+    """Axis/legend title of a metric, with the missing-rank rule for mean rank."""
+    label = METRICS[metric][1]
+    if metric == "mean_rank" and results is not None:
+        return f"{label} (missing = {results.missing_rank:g})"
+    return label
+
+
+def filter_queries(results: Results, tags: list[str] | None = None,
+                   collections: list[str] | None = None) -> list[int]:
+    """Query ids whose target has every tag in ``tags`` (and is in one of ``collections``)."""
+    q = results.queries
+    mask = pd.Series(True, index=q.index)
+    for t in tags or []:
+        if t in q:
+            mask &= q[t].fillna(0).astype(int) == 1
+    if collections:
+        mask &= q["collection"].isin(collections)
+    return q.loc[mask, "query_id"].astype(int).tolist()
+
+
+def summarise(results: Results, query_ids: list[int] | None = None) -> pd.DataFrame:
+    """One row per experiment: configuration parts, mean rank, Success@1, MRR, missing ranks."""
+    r = results.rankings
+    if query_ids is not None:
+        r = r[r["query_id"].isin(query_ids)]
+    g = r.groupby("experiment_id")
+    s = pd.DataFrame({
+        "mean_rank": g["rank_filled"].mean(), "success_at_1": g["s1"].mean(),
+        "mrr": g["rr"].mean(), "missing": g["rank"].apply(lambda x: int(x.isna().sum())),
+        "queries": g.size(),
+    }).reset_index()
+    return results.experiments.merge(s, on="experiment_id", how="inner")
+
+
+def per_query(results: Results, configs: list[str], column: str = "rank_filled",
+              query_ids: list[int] | None = None) -> pd.DataFrame:
+    """Query × configuration table of one rankings column (e.g. ``rank_filled``, ``rr``)."""
+    e = results.experiments.set_index("config")["experiment_id"]
+    ids = [int(e[c]) for c in configs if c in e.index]
+    r = results.rankings[results.rankings["experiment_id"].isin(ids)]
+    if query_ids is not None:
+        r = r[r["query_id"].isin(query_ids)]
+    wide = r.pivot(index="query_id", columns="experiment_id", values=column)
+    names = dict(zip(results.experiments["experiment_id"], results.experiments["config"]))
+    return wide.rename(columns=names)[[c for c in configs if c in e.index]]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def corpus_overview(path: str, mtime: int) -> dict:
+    """Counts for the Home page: documents, usable documents, field coverage, media."""
+    t = read_table(path, "tiktoks")
+    c = read_table(path, "comments")
+    if t.empty:
+        return {"documents": 0, "usable": 0, "coverage": pd.DataFrame()}
+    usable = t[t.get("usable", 1).fillna(0).astype(int) == 1] if "usable" in t else t
+    has_comments = set(c["video_id"]) if not c.empty else set()
+
+    def filled(col):
+        if col not in usable:
+            return 0
+        return int(usable[col].fillna("").astype(str).str.strip().ne("").sum())
+
+    rows = [("Creator", filled("creator_username")), ("Description", filled("description")),
+            ("Music title", filled("music_title")), ("Speech-to-text (SR)", filled("speech_to_text")),
+            ("Cover OCR", filled("coverphoto_ocr")),
+            ("Comments (C)", int(usable["id"].isin(has_comments).sum())),
+            ("Downloaded video", filled("video_path")), ("Cover photo", filled("cover_path"))]
+    n = max(len(usable), 1)
+    coverage = pd.DataFrame([{"field": f, "documents": k, "share": k / n} for f, k in rows])
+    return {"documents": len(t), "usable": len(usable), "comments": len(c), "coverage": coverage}
+
+
+def overview(source: DataSource | None = None) -> dict:
+    """:func:`corpus_overview` of the current (or given) source's corpus, cached by mtime."""
+    source = source or current_source()
+    path = source.db.resolve()
+    return corpus_overview(str(path), _mtime(path))
+
+
+def tag_names() -> dict[str, str]:
+    """Query tag column → readable label."""
+    return {t: TAG_LABELS.get(t, t.replace("_", " ")) for t in TAGS}
+
+
+def page_engine(source: DataSource | None = None) -> Engine:
+    """The source's Engine for a page, or stop the page with an explanation in words."""
+    source = source or current_source()
+    if not show_missing_data(source):
+        st.stop()
+    try:
+        return get_engine(source)
+    except Exception as e:  # a corrupt or foreign database: say so, no traceback
+        st.error(f"Could not open the corpus `{source.db}`: {e}")
+        st.stop()
+
+
+def page_results(source: DataSource | None = None, required: bool = True) -> Results | None:
+    """The source's Results for a page. Missing or unreadable: stop the page with an
+    explanation when ``required``, else warn (if unreadable) and return None."""
+    source = source or current_source()
+    if not source.has_results:
+        if required:
+            show_missing_data(source, need_results=True)
+            st.stop()
+        return None
+    try:
+        return get_results(source)
+    except Exception as e:
+        msg = f"Could not read the results database `{source.results}`: {e}"
+        if required:
+            st.error(msg)
+            st.stop()
+        st.warning(msg)
+        return None
