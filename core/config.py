@@ -1,16 +1,31 @@
 """One name for a retrieval configuration, and its parser.
 
-    <tokenisation>.<enrichment>.<attribution>.<weighting>
+    <tokenisation>.<enrichment>.<attribution>.<weighting>[.<fusion>]
 
-* tokenisation: ``word``, ``4gram`` … (several joined by ``+`` mean fusion, e.g. ``word+4gram``)
+* tokenisation: ``word``, ``4gram`` … or ``dense`` (sentence embeddings, see
+  :mod:`core.dense`; needs requirements-dense.txt). Several joined by ``+`` are *components*
+  whose rankings are fused (``word+4gram``, ``word+4gram+dense``). A tokeniser may carry
+  query-side options after ``~`` (see :mod:`core.query_expansion`): ``word~fuzzy``
+  (misspelt query words also match close corpus words), ``word~split`` (query words are also
+  joined/split to match concatenated hashtags), ``word~fuzzy~split``.
 * enrichment: ``basic`` or a ``+``-joined subset of ``sr``, ``ocr``, ``c`` (``all`` = sr+ocr+c)
 * attribution: ``attr`` or ``noattr`` (may be left out: ``noattr``)
-* weighting: three SMART letters (``bpx``, ``tfc`` …) or ``bm25(k1=0.9,b=0.4)`` (any scheme
-  registered in :mod:`core.weighting`, with optional ``name(key=value,...)`` parameters)
-* fusion (optional, only with several tokenisations): how their rankings are combined,
-  e.g. ``rrf(k=60)`` or ``zsum``; a scheme name with optional parameters like a weighting
+* weighting (applies to every lexical component; ``dense`` ignores it):
+    - three SMART letters (``bpx``, ``tfc`` …);
+    - ``bm25(k1=0.9,b=0.4)``;
+    - ``bm25f(k1=..,b=..,desc=..,creator=..,music=..,sr=..,ocr=..,c=..,b_<field>=..)``:
+      BM25F (:mod:`core.bm25f`) with one weight per field (default 1; 0 leaves a field out;
+      desc = description, creator = username + nickname, music = music title, sr = speech,
+      ocr = cover OCR, c = comments), ``b`` the default length normalisation of every field
+      and ``b_<field>`` a per-field override (``b_c=0.9``); needs ``noattr``;
+    - ``cos`` for a configuration that is ``dense`` only (``dense.all.noattr.cos``).
+* fusion (optional, only with several components; default ``rrf(k=60)``): how their
+  rankings are combined (:mod:`core.fusion`): ``rrf(k=60)``, ``zsum``, ``msum`` or ``mnz``,
+  each with optional per-component weights keyed by the component's name, e.g.
+  ``zsum(dense=0.5)`` or ``rrf(k=60,word=2)``.
 
-Examples: ``4gram.sr+ocr+c.noattr.bpx``, ``word.basic.attr.tfc``, ``word+4gram.all.bm25(k1=0.9,b=0.4)``.
+Examples: ``4gram.sr+ocr+c.noattr.bpx``, ``word.basic.attr.tfc``, ``word+4gram.all.bm25(k1=0.9,b=0.4)``,
+``word+4gram+dense.all.noattr.bm25f(c=0.5,k1=1.2).zsum(dense=2)``.
 Nothing else builds these strings by hand: use :func:`Config.parse` and ``str(config)``.
 """
 from __future__ import annotations
@@ -26,6 +41,26 @@ _SCHEME = r"[a-z0-9_]+(?:\([^)]*\))?"
 _CONFIG = re.compile(rf"^(?P<tok>[^.]+)\.(?P<fields>[^.]+)(?:\.(?P<attr>attr|noattr))?"
                      rf"\.(?P<w>{_SCHEME})(?:\.(?P<fusion>{_SCHEME}))?$")
 _PARAMS = re.compile(r"^([a-z0-9_]+)(?:\((.*)\))?$")
+
+DENSE = "dense"
+QUERY_OPTIONS = ("fuzzy", "split")
+
+
+def base_token(token: str) -> str:
+    """The tokeniser of a component, without query options: ``word~fuzzy`` → ``word``."""
+    return token.split("~", 1)[0]
+
+
+def query_options(token: str) -> tuple[str, ...]:
+    """The query-side options of a component (``word~fuzzy~split`` → ('fuzzy', 'split'))."""
+    opts = tuple(token.split("~")[1:])
+    bad = [o for o in opts if o not in QUERY_OPTIONS]
+    if bad:
+        raise ValueError(f"unknown query option(s) {bad} in {token!r}; choose from {', '.join(QUERY_OPTIONS)}")
+    if list(opts) != sorted(set(opts)):
+        raise ValueError(f"query options in {token!r} must be distinct and sorted: "
+                         f"{base_token(token)}~{'~'.join(sorted(set(opts)))}")
+    return opts
 
 
 def _fmt_num(v: float) -> str:
@@ -77,7 +112,24 @@ class Config:
 
     def __post_init__(self):
         for t in self.tokens:
-            tokeniser(t)  # validates the name
+            if t != DENSE:
+                tokeniser(base_token(t))  # validates the name
+                query_options(t)
+        if len(set(self.tokens)) != len(self.tokens):
+            raise ValueError(f"component listed twice in {'+'.join(self.tokens)}")
+        if self.weighting.name == "cos" and any(t != DENSE for t in self.tokens):
+            raise ValueError("weighting 'cos' is for dense-only configurations; "
+                             "lexical components need e.g. bm25(k1=0.9,b=0.4)")
+        if self.weighting.name == "bm25f":
+            if self.attribution:
+                raise ValueError("bm25f weights each field itself: use it with noattr")
+            from .bm25f import check_params
+            check_params(self.weighting.kwargs)
+        if self.fusion is not None:
+            if len(self.tokens) < 2:
+                raise ValueError(f"fusion {self.fusion} needs several components, e.g. word+4gram")
+            from .fusion import check
+            check(self.fusion, list(self.tokens))
         unknown = set(self.enrichment) - set(ENRICHMENT_ORDER)
         if unknown:
             raise ValueError(f"unknown enrichment field(s) {sorted(unknown)}; use sr, ocr, c")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Config
+from .config import DENSE, Config, base_token, query_options
 from .index import Index, TokenisedCorpus, build_index
 from .metrics import target_ranks
 from .search import explain, matches, score
@@ -41,6 +41,7 @@ class Engine:
         self.source = TokenisedCorpus(corpus, mode)
         self.corpus = corpus
         self._indexes: dict[tuple, Index] = {}
+        self._dense = None
 
     @classmethod
     def from_db(cls, path, mode: str | None = None) -> "Engine":
@@ -60,13 +61,51 @@ class Engine:
             self._indexes[key] = build_index(self.source, tokens, key[1], key[2])
         return self._indexes[key]
 
+    def dense_index(self):
+        """Passage embeddings of the corpus (built once, cached beside the database)."""
+        if self._dense is None:
+            from .dense import DenseIndex
+            self._dense = DenseIndex.build(self.corpus)
+        return self._dense
+
+    def drop_weights(self, config: Config) -> None:
+        """Forget the weighted matrices cached for a configuration's weighting (tuning over
+        many parameter settings would otherwise keep one matrix per setting)."""
+        tag = str(config.weighting)
+        for index in self._indexes.values():
+            for key in [k for k in index.cache if isinstance(k, tuple) and tag in k[1:]]:
+                del index.cache[key]
+
+    def component_scores(self, config: Config, token: str, queries: list[str]):
+        """(scores, matched) of one component (tokenisation) of a configuration."""
+        if token == DENSE:
+            return self.dense_index().scores(queries, config.enrichment)
+        index = self.index(base_token(token), config.enrichment, config.attribution)
+        opts = query_options(token)
+        if opts:
+            from .query_expansion import query_matrix
+            q = query_matrix(self.source, index.tokens, opts, queries)[:, index.columns].tocsr()
+        else:
+            q = index.query_matrix(queries)
+        if config.weighting.name == "bm25f":
+            from .bm25f import index_bm25f_transposed
+            s = (q @ index_bm25f_transposed(index, config.enrichment, config.weighting)).toarray()
+        else:
+            s = score(index, config.weighting, q)
+        return s, matches(index, q)
+
     def scores(self, config: Config, queries: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, matched), both queries × documents, for a configuration."""
-        if len(config.tokens) != 1:
-            raise ValueError(f"{config}: fusion of several tokenisations is not available here")
-        index = self.index(config.tokens[0], config.enrichment, config.attribution)
-        q = index.query_matrix(list(queries))
-        return score(index, config.weighting, q), matches(index, q)
+        """(scores, matched), both queries × documents, for a configuration.
+
+        With several components (``word+4gram+dense``) the scores are their fusion
+        (:mod:`core.fusion`, default ``rrf(k=60)``) and ``matched`` is the union.
+        """
+        queries = list(queries)
+        parts = [self.component_scores(config, t, queries) for t in config.tokens]
+        if len(parts) == 1:
+            return parts[0]
+        from .fusion import fuse
+        return fuse(config.fusion, list(config.tokens), parts)
 
     def target_positions(self, target_ids) -> np.ndarray:
         pos = {d: i for i, d in enumerate(self.corpus.ids)}
@@ -83,9 +122,10 @@ class Engine:
     def search(self, config: Config, query: str, k: int = 10) -> pd.DataFrame:
         """Top-k matching documents for one query: rank, doc, id, score (best first)."""
         query = check_query(query)
-        for t in config.tokens:
-            if not tokeniser(t)(self.source.normalise(query)):
-                raise QueryError("Nothing searchable is left in that query after normalisation "
+        lexical = [base_token(t) for t in config.tokens if t != DENSE]
+        if lexical and len(lexical) == len(config.tokens) and \
+                not any(tokeniser(t)(self.source.normalise(query)) for t in lexical):
+            raise QueryError("Nothing searchable is left in that query after normalisation "
                                  "(try words, not only symbols).")
         s, m = self.scores(config, [query])
         s, m = s[0], m[0]
@@ -96,5 +136,9 @@ class Engine:
 
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
         """Each matching term's contribution to one document's score (they sum to the score)."""
-        index = self.index(config.tokens[0], config.enrichment, config.attribution)
+        lexical = [t for t in config.tokens if t != DENSE]
+        if not lexical or config.weighting.name == "bm25f":
+            raise ValueError(f"{config}: term contributions are only available for a lexical "
+                             "SMART or bm25 component")
+        index = self.index(base_token(lexical[0]), config.enrichment, config.attribution)
         return explain(index, config.weighting, query, doc)
