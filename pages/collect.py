@@ -15,7 +15,7 @@ import streamlit as st
 from core.grid import STUDY_TOKENS
 from core.history import clean_participant, history
 from core.metrics import success_at
-from core.query_set import (COLLECTED, IMPORTED, PARTICIPANT_INSTRUCTIONS, TAG_HELP, QuerySetError,
+from core.query_set import (IMPORTED, PARTICIPANT_INSTRUCTIONS, TAG_HELP, QuerySetError,
                             add_query, export_queries, filter_queries, import_queries,
                             query_facets, rerun_experiments)
 from core.store import TAGS, load_queries
@@ -62,6 +62,23 @@ def _submit() -> None:
                                    "Thank you! Add another one below.")
     for k in FORM_KEYS:
         s.pop(k, None)
+
+
+def _import() -> None:
+    """Import the uploaded file before the page draws, so the table below is current."""
+    s = st.session_state
+    upload = s.get("cq_upload")
+    if upload is None:
+        return
+    try:
+        report = import_queries(source.db, upload.getvalue(),
+                                collection=(s.get("cq_coll") or "").strip() or IMPORTED,
+                                replace=bool(s.get("cq_replace")))
+    except QuerySetError as e:
+        s["_cq_import_message"] = [("error", str(e))]
+        return
+    s["_cq_import_message"] = [("success", f"Imported {upload.name}: {report}.")] + [
+        ("caption", f"skipped {clip(p, 200)}") for p in report.problems[:10]]
 
 
 with st.form("add_query", border=True):
@@ -129,20 +146,13 @@ with exp_col:
 with imp_col:
     st.markdown("**Import**")
     upload = st.file_uploader("A queries.json file", type=["json"], key="cq_upload")
-    coll = st.text_input("Collection for entries without one", value=IMPORTED, key="cq_coll",
-                         max_chars=40)
-    replace = st.checkbox("Replace the whole test set", key="cq_replace",
-                          help="Off: add the file's queries; ones already in the set are skipped.")
-    if st.button("Import", key="cq_import", icon=":material/upload:", disabled=upload is None):
-        try:
-            report = import_queries(source.db, upload.getvalue(), collection=coll.strip() or IMPORTED,
-                                    replace=replace)
-        except QuerySetError as e:
-            st.error(str(e))
-        else:
-            st.success(f"Imported {upload.name}: {report}.")
-            for p in report.problems[:10]:
-                st.caption(f"skipped {clip(p, 200)}")
+    st.text_input("Collection for entries without one", value=IMPORTED, key="cq_coll", max_chars=40)
+    st.checkbox("Replace the whole test set", key="cq_replace",
+                help="Off: add the file's queries; ones already in the set are skipped.")
+    st.button("Import", key="cq_import", icon=":material/upload:", disabled=upload is None,
+              on_click=_import)
+    for kind, text in st.session_state.pop("_cq_import_message", []):
+        {"success": st.success, "error": st.error, "caption": st.caption}[kind](text)
 
 # ------------------------------------------------------------------ rerun the grid
 st.divider()
