@@ -1,0 +1,177 @@
+"""A small generic runner for per-item pipeline stages.
+
+A stage hands `run_items` its pending work items (picklable dicts with an `id`) and a PURE,
+top-level function `item -> row dict` (so it pickles, and could later run on Ray or Dask).
+Items run on a `ProcessPoolExecutor` with `workers` processes (`workers <= 1`: in-process),
+and each finished row is upserted by id and committed at once. A `kill -9` therefore loses
+at most the items in flight, and a rerun redoes only what has no row (or a failed one).
+
+A row is a failure when `reason(row)` gives a string; its first `:`-separated part is the
+reason category counted in the summary (e.g. "HTTP 404: Not Found" counts as "HTTP 404").
+
+Exit-code convention shared by the stages (`exit_code`): 0 when every pending item got a row
+(successes and failures recorded with a reason alike) and, if anything was pending, at least
+one item succeeded; 1 when items were lost (a worker died, nothing recorded) or every item
+failed (e.g. no network for `--engine google`), since then the stage did nothing useful.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sqlite3
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import sqlite_utils
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+log = logging.getLogger("pipeline")
+
+
+def open_db(path) -> sqlite_utils.Database:
+    """The pipeline db, waiting up to 60 s for a lock held by another stage."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
+
+
+def error_category(error) -> str:
+    return str(error).split(":", 1)[0].strip() or "error"
+
+
+def default_reason(row: dict) -> str | None:
+    return row.get("error")
+
+
+@dataclass
+class Counts:
+    pending: int = 0
+    done: int = 0           # rows written with a successful result
+    failed: int = 0         # rows written with a recorded failure reason
+    lost: int = 0           # items with no row written (worker crashed)
+    reasons: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Callable,
+              *, workers: int = 1, reason: Callable[[dict], str | None] = default_reason,
+              category: Callable[[dict], str] | None = None,
+              on_exception: Callable[[dict, BaseException], dict] | None = None,
+              desc: str | None = None, progress: bool = True) -> Counts:
+    """Run `fn` on every item, upserting each returned row into `table` as soon as it is done.
+
+    `reason(row)` is the failure text of a row (None: success) and `category(row)` the short
+    key it is counted under (default: the reason up to its first colon).
+    `on_exception(item, exc)` turns an exception escaping `fn` into a failure row (default:
+    the exception is logged and the item counted as lost, so a rerun retries it).
+    """
+    counts = Counts(pending=len(items))
+    start = time.perf_counter()
+
+    def record(item, row=None, exc=None):
+        if exc is not None:
+            if on_exception is None or isinstance(exc, BrokenProcessPool):
+                counts.lost += 1
+                counts.reasons["lost: " + type(exc).__name__] += 1
+                log.error("%s: %s not recorded: %s: %s", table, item.get("id"), type(exc).__name__, exc)
+                return
+            row = on_exception(item, exc)
+        with db.atomic():
+            db[table].upsert(row, pk="id")
+        why = reason(row)
+        if why:
+            counts.failed += 1
+            counts.reasons[category(row) if category else error_category(why)] += 1
+            log.warning("%s: %s failed: %s", table, row.get("id"), why)
+        else:
+            counts.done += 1
+
+    with logging_redirect_tqdm(), tqdm(total=len(items), desc=desc or table, unit="item",
+                                       disable=not progress or not items) as bar:
+        if workers <= 1 or len(items) <= 1:
+            for item in items:
+                try:
+                    row = fn(item)
+                except Exception as exc:  # noqa: BLE001 - recorded, never fatal
+                    record(item, exc=exc)
+                else:
+                    record(item, row)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(fn, item): item for item in items}
+                for fut in as_completed(futures):
+                    try:
+                        row = fut.result()
+                    except Exception as exc:  # noqa: BLE001
+                        record(futures[fut], exc=exc)
+                    else:
+                        record(futures[fut], row)
+                    bar.update()
+    counts.seconds = time.perf_counter() - start
+    return counts
+
+
+def add_common_options(p: argparse.ArgumentParser, *, retry_default: bool) -> None:
+    """Options every per-item stage has (`--retry-failed` default differs per stage)."""
+    p.add_argument("--retry-failed", action=argparse.BooleanOptionalAction, default=retry_default,
+                   help="also redo items whose earlier result was a recorded failure")
+    p.add_argument("--all", dest="redo_all", action="store_true",
+                   help="redo every item, including ones already done")
+    p.add_argument("--limit", type=int, default=None,
+                   help="process at most this many pending items (default: all)")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="hide the progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every failed item's reason "
+                   "(failures are always counted in the summary)")
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.WARNING if verbose else logging.ERROR,
+                        format="%(levelname)s %(message)s")
+
+
+def summary(stage: str, counts: Counts, skipped: int, workers: int) -> str:
+    """One paragraph: what was pending, done, skipped, failed (reasons counted), seconds."""
+    per = f" ({counts.seconds / counts.pending:.2f} s/item)" if counts.pending else ""
+    text = (f"{stage}: {counts.pending} pending, {skipped} skipped (already done); "
+            f"{counts.done} done, {counts.failed} failed")
+    reasons = ", ".join(f"{k}: {v}" for k, v in counts.reasons.most_common())
+    if reasons:
+        text += f" ({reasons})"
+    if counts.lost:
+        text += f"; {counts.lost} lost (no row written, rerun to retry)"
+    return text + f"; {counts.seconds:.1f} s{per} on {workers} worker(s)."
+
+
+def exit_code(counts: Counts) -> int:
+    if counts.lost:
+        return 1
+    if counts.pending and counts.done == 0:
+        return 1
+    return 0
+
+
+def select_pending(candidates: Iterable[dict], state: Callable[[dict], str], *,
+                   retry_failed: bool, redo_all: bool, limit: int | None) -> tuple[list[dict], int]:
+    """Split candidates into (pending, number skipped as already done).
+
+    `state(candidate)` is "new" (no usable result yet), "ok" or "failed" (recorded failure).
+    Items cut off by `limit` are neither pending nor skipped: a later run does them.
+    """
+    pending, skipped = [], 0
+    for c in candidates:
+        s = state(c)
+        if redo_all or s == "new" or (s == "failed" and retry_failed):
+            pending.append(c)
+        else:
+            skipped += 1
+    if limit is not None:
+        pending = pending[:max(limit, 0)]
+    return pending, skipped
