@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -143,15 +144,22 @@ def start_dashboard(port: int, p: dict) -> int:
     env = dict(os.environ, TRL_DATA=str(p["data"]))
     proc = subprocess.Popen(cmd, cwd=REPO, env=env)
     print(f"\n== dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)", flush=True)
+
+    def _stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)  # a `kill` of the demo also stops the dashboard
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         return 0
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def main(argv=None) -> int:
