@@ -24,14 +24,16 @@ PAGES = HERE / "pages"
 st.set_page_config(page_title="TikTok Retrieval Lab", page_icon=":material/manage_search:",
                    layout="wide", initial_sidebar_state="expanded")
 
+# url_path = the file name, as Streamlit's legacy pages/ folder would name it (see
+# ui.data._ensure_app_navigation)
 pages = [
-    st.Page(PAGES / "home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page(PAGES / "home.py", title="Home", icon=":material/home:", default=True),
     st.Page(PAGES / "search.py", title="Search", icon=":material/search:", url_path="search"),
-    st.Page(PAGES / "query_lab.py", title="Query lab", icon=":material/science:", url_path="query-lab"),
+    st.Page(PAGES / "query_lab.py", title="Query lab", icon=":material/science:", url_path="query_lab"),
     st.Page(PAGES / "experiments.py", title="Experiments", icon=":material/leaderboard:",
             url_path="experiments"),
     st.Page(PAGES / "index_stats.py", title="Index stats", icon=":material/memory:",
-            url_path="index-stats"),
+            url_path="index_stats"),
 ]
 # pages other engineers add: listed as soon as their file exists
 for name, title, icon in (("viewer", "Viewer", ":material/video_library:"),

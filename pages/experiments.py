@@ -24,7 +24,7 @@ def csv_button(df: pd.DataFrame, name: str, key: str) -> None:
 
 # ---------------------------------------------------------------- filters
 tags = tag_names()
-f1, f2 = st.columns([3, 2])
+f2, f1 = st.columns([2, 5])
 chosen_tags = f1.pills("Only queries whose target is tagged", list(tags), format_func=tags.get,
                        selection_mode="multi", key="tags", bind="query-params",
                        help="Tags the query authors gave each target video (all chosen tags "
@@ -67,7 +67,7 @@ with tab_heat:
         fmt = ".1f" if metric == "mean_rank" else ".2f"
         d = summary[summary["weighting"].isin(chosen_w)]
         st.altair_chart(heatmap(d, metric, mlabel, higher, fmt), width="content")
-        st.caption(f"Best under {label}: `{best['config']}` ({best[metric]:.3g}). Darker is better.")
+        st.caption(f"Best under {label}: `{best['config']}` ({best[metric]:.3g}). Brighter (yellow) is better.")
 
 # ---------------------------------------------------------------- comparison
 with tab_cmp:

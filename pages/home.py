@@ -34,11 +34,11 @@ c[3].metric("Test queries", f"{len(results.queries) if results is not None else 
 cov = ov["coverage"]
 if not cov.empty:
     chart = alt.Chart(cov).mark_bar().encode(
-        y=alt.Y("field:N", sort=None, title=None),
+        y=alt.Y("field:N", sort=None, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
         x=alt.X("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
                 title="Share of usable documents with a non-empty field"),
         tooltip=["field:N", "documents:Q", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(height=230, title="Field coverage")
+    ).properties(height=alt.Step(26), title="Field coverage")
     st.altair_chart(chart, width="stretch")
 
 st.subheader("Headline results")

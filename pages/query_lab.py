@@ -12,7 +12,7 @@ from core.store import load_queries
 from ui.controls import config_sidebar
 from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,
                      token_order)
-from ui.display import TermMatcher, creator_line, document_details, escape_md, media_panel
+from ui.display import TermMatcher, document_details, escape_md, media_panel
 
 ABOVE = 5  # documents ranked above the target that are explained
 
@@ -66,7 +66,6 @@ matcher = TermMatcher(engine.source.normalise, config, row["query_text"])
 with left:
     st.subheader("The target")
     doc = docs.loc[target].to_dict()
-    st.markdown(f"**{creator_line(doc)}**")
     media_panel(doc, base_dirs=(source.db.parent, source.db.parent.parent), height=520)
     document_details(doc, matcher)
 
@@ -91,18 +90,20 @@ with right:
                 ex["is_target"] = d == target
                 frames.append(ex)
         ex = pd.concat(frames, ignore_index=True)
+        ex["term"] = ex["term"].str.replace(" ", "␣")  # n-grams with spaces stay readable
         doc_order = list(dict.fromkeys(ex["document"]))
         chart = alt.Chart(ex).mark_bar().encode(
-            y=alt.Y("document:N", sort=doc_order, title=None),
+            y=alt.Y("document:N", sort=doc_order, title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=220)),
             x=alt.X("sum(contribution):Q", title="Score = sum of term contributions"),
             color=alt.Color("term:N", legend=None),
             order=alt.Order("contribution:Q", sort="descending"),
             tooltip=["document:N", "term:N", "tf:Q", alt.Tooltip("contribution:Q", format=".3f")],
-        ).properties(height=40 * len(doc_order) + 40,
+        ).properties(height=alt.Step(34),
                      title="Each bar segment is one matching term (hover for the term)")
         st.altair_chart(chart, width="stretch")
         wide = ex.pivot_table(index="term", columns="document", values="contribution",
-                              aggfunc="sum").reindex(columns=doc_order)
+                              aggfunc="sum").reindex(columns=doc_order).fillna(0.0)
         tgt = [d for d in doc_order if d.startswith("target")]
         wide = wide.sort_values(tgt[0] if tgt else doc_order[0], ascending=False, na_position="last")
         st.dataframe(wide.reset_index(), hide_index=True, width="stretch",
@@ -110,7 +111,8 @@ with right:
         if matched[target] and not above:
             st.caption("Nothing scores above the target.")
         else:
-            st.caption(f"Contribution of every query term to the {len(above)} best-scoring "
+            st.caption("␣ marks a space inside a character n-gram; 0 = the document lacks the term. "
+                   f"Contribution of every query term to the {len(above)} best-scoring "
                        "document(s) above the target, and to the target.")
 
 st.subheader("This target across every configuration")

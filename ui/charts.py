@@ -26,7 +26,7 @@ def heatmap(df: pd.DataFrame, value: str, title: str, higher_better: bool, fmt: 
     scheme = alt.Scale(scheme="viridis", reverse=not higher_better)
     base = alt.Chart().encode(
         x=alt.X(f"{x}:N", sort=_sorted_fields(df[x]), title=FIELD_TITLE,
-                axis=alt.Axis(labelAngle=-40)),
+                axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
         y=alt.Y(f"{y}:N", sort=_sorted_tokens(df[y]), title="Tokenisation"),
     )
     rect = base.mark_rect().encode(
@@ -146,7 +146,7 @@ def index_bars(indexes: pd.DataFrame, value: str, title: str, fmt: str) -> alt.C
     toks = _sorted_tokens(indexes["tokenisation"])
     return alt.Chart(indexes).mark_bar().encode(
         x=alt.X("fields:N", sort=_sorted_fields(indexes["fields"]), title=FIELD_TITLE,
-                axis=alt.Axis(labelAngle=-40)),
+                axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
         xOffset=alt.XOffset("tokenisation:N", sort=toks),
         y=alt.Y(f"{value}:Q", title=title),
         color=alt.Color("tokenisation:N", sort=toks, title="Tokenisation"),

@@ -130,8 +130,27 @@ def data_source_sidebar() -> DataSource:
     return source
 
 
+def _ensure_app_navigation() -> None:
+    """Run pages through app.py even when a browser's first request is a page URL.
+
+    Streamlit treats a ``pages/`` folder next to the main script as a legacy multipage app
+    until ``st.navigation`` has run once in the process; a server whose first request is,
+    say, ``/search`` would then run ``pages/search.py`` alone (no app.py sidebar, no page
+    titles) for every session. Clearing that flag and rerunning lets app.py's navigation
+    take over and open the same page (its url_path is the file name).
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # internal API moved: nothing to fix
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_source() -> DataSource:
     """The data source chosen for this run (falls back to :func:`initial_source`)."""
+    _ensure_app_navigation()
     return st.session_state.get(SOURCE_KEY) or initial_source()
 
 

@@ -8,6 +8,7 @@ paths from the database are only used when the file is named after the video's i
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Callable, Mapping
@@ -126,7 +127,7 @@ def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = 
     fields that matched, score, and a "Watch" button (calls ``on_open(id)``)."""
     vid = str(doc.get("id"))
     with st.container(border=True):
-        head, btn = st.columns([5, 1], vertical_alignment="center")
+        head, btn = st.columns([3, 1], vertical_alignment="center")
         badge = f"**{rank}.** " if rank is not None else ""
         score_txt = f" · score `{score:.3f}`" if score is not None else ""
         head.markdown(f"{badge}**{creator_line(doc)}**{score_txt}")
@@ -162,8 +163,9 @@ def _media_file(path, vid: str, suffixes: set[str], base_dirs=()) -> Path | None
 
 
 def embed_enabled() -> bool:
-    """Whether the user wants TikTok's online player (sidebar toggle, default on)."""
-    return bool(st.session_state.get(EMBED_KEY, True))
+    """Whether the user wants TikTok's online player: the sidebar toggle, else on unless
+    the environment says ``TRL_OFFLINE=1``."""
+    return bool(st.session_state.get(EMBED_KEY, os.environ.get("TRL_OFFLINE", "") != "1"))
 
 
 def media_panel(doc: Mapping, *, base_dirs=(), embed: bool | None = None, height: int = 580) -> str:
