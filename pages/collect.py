@@ -23,6 +23,19 @@ from ui.data import current_source, show_missing_data, tag_names
 from ui.display import clip
 
 NAME = "participant"
+COLUMNS = {"query_id": st.column_config.NumberColumn("Id", format="%d"),
+           "query_text": "Query", "target_id": st.column_config.TextColumn("Target"),
+           "author": "Author", "collection": "Collection", "created_at": "Collected at",
+           **{t: st.column_config.CheckboxColumn(label.capitalize()) for t, label in tag_names().items()}}
+
+
+def _table(df: pd.DataFrame, columns: list[str], **kwargs) -> None:
+    """Queries as a table (plain text cells, never Markdown) with tags as ticks."""
+    shown = df[columns].copy()
+    for t in TAGS:
+        if t in shown:
+            shown[t] = shown[t].fillna(0).astype(int).astype(bool)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=COLUMNS, **kwargs)
 FORM_KEYS = ("cq_text", "cq_pick", "cq_typed") + tuple(f"cq_{t}" for t in TAGS)
 
 st.title(":material/edit_note: Collect queries")
@@ -112,8 +125,7 @@ if author:
     mine = filter_queries(queries, authors=[author])
     if not mine.empty:
         st.caption(f"Your queries ({len(mine)})")
-        st.dataframe(mine[["query_id", "query_text", "target_id", "created_at", *TAGS]],
-                     hide_index=True, width="stretch")
+        _table(mine, ["query_id", "query_text", "target_id", "created_at", *TAGS])
 
 # ------------------------------------------------------------------ the test set
 st.divider()
@@ -133,8 +145,8 @@ until = dates[1] if isinstance(dates, (tuple, list)) and len(dates) > 1 else Non
 selected = filter_queries(queries, authors=authors or None, collections=collections or None,
                           since=since, until=until)
 st.caption(f"{len(selected)} of {len(queries)} queries")
-st.dataframe(selected[["query_id", "query_text", "target_id", "author", "collection", "created_at",
-                       *TAGS]], hide_index=True, width="stretch", height=260)
+_table(selected, ["query_id", "query_text", "target_id", "author", "collection", "created_at", *TAGS],
+       height=260)
 
 exp_col, imp_col = st.columns(2, gap="large")
 with exp_col:
@@ -178,8 +190,10 @@ if st.button("Run the grid", key="cq_run", type="primary", icon=":material/play_
     else:
         r = result.rankings.assign(s1=success_at(result.rankings["rank_lo"].to_numpy(dtype=float),
                                                  result.rankings["rank_hi"].to_numpy(dtype=float), 1))
-        best = r.groupby("experiment_id")["s1"].mean().sort_values(ascending=False)
-        config = result.experiments.set_index("experiment_id").loc[best.index[0], "config"]
+        s1 = r.groupby("experiment_id")["s1"].mean()
+        best = s1[s1 >= s1.max() - 1e-12].index
+        names = result.experiments.set_index("experiment_id").loc[best, "config"].tolist()
+        ties = f" and {len(names) - 1} more" if len(names) > 1 else ""
         st.success(f"Ran {len(result.experiments)} experiments on {len(chosen)} queries in "
                    f"{result.seconds:.1f} s and wrote `{source.results}`. Best Success@1: "
-                   f"`{config}` ({best.iloc[0]:.0%}). See **Experiments** for the full picture.")
+                   f"{s1.max():.0%} (`{names[0]}`{ties}). See **Experiments** for the full picture.")

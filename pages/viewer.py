@@ -69,13 +69,13 @@ doc = video(source.db, opened) if opened else None
 
 left, right = st.columns([3, 2], gap="large")
 with right:
-    prev_col, pos_col, next_col = st.columns([1, 2, 1], vertical_alignment="bottom")
+    prev_col, next_col = st.columns(2)
     prev_col.button("Previous", icon=":material/arrow_back:", shortcut="Left", on_click=_step,
                     args=(-1,), key="prev", width="stretch", help="Previous video in your queue (←)")
-    pos = pos_col.number_input(f"Position in your queue (of {len(queue):,})", min_value=1,
-                               max_value=len(queue), value=1, step=1, key=POS, bind="query-params")
     next_col.button("Next", icon=":material/arrow_forward:", shortcut="Right", on_click=_step,
                     args=(1,), key="next", width="stretch", help="Next video in your queue (→)")
+    pos = st.number_input(f"Position in your queue of {len(queue):,}", min_value=1,
+                          max_value=len(queue), value=1, step=1, key=POS, bind="query-params")
     if doc is None:
         doc = video(source.db, queue[int(pos) - 1])
     else:
@@ -91,10 +91,11 @@ with right:
     st.markdown(escape_md(clip(doc.get("description"), 600)) or "_no description_")
     if doc.get("music_title"):
         st.caption(f":material/music_note: {escape_md(clip(doc['music_title'], 120))}")
-    likes = doc.get("like_count")
-    if likes:
-        st.caption(f":material/favorite: {escape_md(likes)} likes · "
-                   f":material/chat: {escape_md(doc.get('comment_count') or '?')} comments")
+    counts = [f"{icon} {escape_md(doc[col])} {what}" for col, icon, what in (
+        ("like_count", ":material/favorite:", "likes"), ("comment_count", ":material/chat:", "comments"))
+        if doc.get(col)]
+    if counts:
+        st.caption(" · ".join(counts))
     st.caption("Video id (copy it for your query)")
     st.code(vid, language=None)
     comments = top_comments(source.db, vid, n=5)
@@ -111,6 +112,8 @@ with left:
 history_tab, search_tab = st.tabs([":material/history: History", ":material/search: Search"])
 
 with history_tab:
+    st.page_link("pages/collect.py", label="Done watching and had your break? Write your queries",
+                 icon=":material/edit_note:", query_params={NAME: name})
     seen = history(source.db, name)
     if seen.empty:
         st.caption("Videos you open appear here, newest first.")
@@ -123,7 +126,8 @@ with history_tab:
         st.dataframe(shown[["opened", "video_id", "creator_username", "description"]],
                      hide_index=True, width="stretch",
                      column_config={"video_id": st.column_config.TextColumn("Video id"),
-                                    "creator_username": "Creator", "opened": "Opened"})
+                                    "creator_username": "Creator", "opened": "Opened",
+                                    "description": "Description"})
         distinct = seen.drop_duplicates("video_id")
         labels = {r.video_id: f"{r.video_id} · {clip(r.creator_username, 30)} · "
                               f"{clip(r.description, 60)}" for r in distinct.itertuples()}

@@ -11,15 +11,21 @@ from core.history import feed, history, usable_ids
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def viewer(tiny_db, monkeypatch):
-    """The Viewer page on the tiny corpus (offline: no TikTok embed)."""
-    monkeypatch.setenv("TRL_DB", str(tiny_db))
+def open_viewer(db, monkeypatch, **params) -> AppTest:
+    """The Viewer page of app.py on a corpus (offline: no TikTok embed), with URL params."""
+    monkeypatch.setenv("TRL_DB", str(db))
     monkeypatch.setenv("TRL_OFFLINE", "1")
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "pages" / "viewer.py"), default_timeout=30)
-    at.session_state["embed"] = False
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.switch_page("pages/viewer.py")
+    for k, v in params.items():
+        at.query_params[k] = v
     return at.run()
+
+
+@pytest.fixture
+def viewer(tiny_db, monkeypatch):
+    return open_viewer(tiny_db, monkeypatch)
 
 
 def shown_id(at) -> str:
@@ -76,12 +82,7 @@ def test_search_tab_opens_a_result(viewer, tiny_db):
 
 
 def test_bad_video_parameter_and_name_are_handled(tiny_db, monkeypatch):
-    monkeypatch.setenv("TRL_DB", str(tiny_db))
-    at = AppTest.from_file(str(ROOT / "pages" / "viewer.py"), default_timeout=30)
-    at.session_state["embed"] = False
-    at.query_params["video"] = "../../etc/passwd"
-    at.query_params["participant"] = "dee"
-    at = at.run()
+    at = open_viewer(tiny_db, monkeypatch, video="../../etc/passwd", participant="dee")
     assert not at.exception and shown_id(at) == feed(usable_ids(tiny_db), "dee")[0]
     at = at.text_input(key="participant").input("a\x01b").run()
     assert not at.exception and "control characters" in at.warning[0].value
@@ -94,22 +95,13 @@ def test_corpus_text_is_escaped(tiny_db, monkeypatch):
                ["<img src=x onerror=alert(1)> [click](javascript:alert(1)) **bold**"])
     db.conn.commit()
     db.close()
-    monkeypatch.setenv("TRL_DB", str(tiny_db))
-    at = AppTest.from_file(str(ROOT / "pages" / "viewer.py"), default_timeout=30)
-    at.session_state["embed"] = False
-    at.query_params["participant"] = "eve"
-    at = at.run()
+    at = open_viewer(tiny_db, monkeypatch, participant="eve")
     desc = [m.value for m in at.markdown if "img" in m.value]
     assert desc and all("\\<img" in d and "\\[click\\]" in d and "\\*\\*bold" in d for d in desc)
 
 
-def test_app_navigation_lists_the_viewer(tiny_db, monkeypatch):
-    monkeypatch.setenv("TRL_DB", str(tiny_db))
-    monkeypatch.setenv("TRL_OFFLINE", "1")
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
-    at.switch_page("pages/viewer.py")
-    at.query_params["participant"] = "fay"
-    at = at.run()
+def test_history_links_to_the_collection_form(viewer):
+    at = viewer.text_input(key="participant").input("fay").run()
     assert not at.exception and at.title[0].value.endswith("Viewer")
-    assert len(history(tiny_db, "fay")) == 1
+    link = at.get("page_link")[0].proto
+    assert "collect" in link.page and "participant=fay" in link.query_string
