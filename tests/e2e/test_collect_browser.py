@@ -1,4 +1,4 @@
-"""End to end: a participant watches two videos and adds a query, in headless Chromium."""
+"""End to end: a participant watches three videos and adds a query, in headless Chromium."""
 from __future__ import annotations
 
 import os
@@ -83,17 +83,20 @@ def test_watch_then_collect_one_query(app_url, tiny_db):
             wait_for(lambda: len(history(tiny_db, "ann")) == 1)
             page.get_by_role("button", name="Next").click()
             wait_for(lambda: len(history(tiny_db, "ann")) == 2)
+            page.get_by_role("heading", name="Viewer").click()  # focus away from the buttons
+            page.keyboard.press("ArrowRight")  # the Next button's shortcut
+            wait_for(lambda: len(history(tiny_db, "ann")) == 3)
             target = history(tiny_db, "ann")["video_id"].iloc[0]
             page.get_by_text(target, exact=True).first.wait_for()
 
             page.goto(f"{app_url}/collect?participant=ann")
-            page.get_by_role("textbox", name="Query", exact=True).fill("the video I watched second")
+            page.get_by_role("textbox", name="Query", exact=True).fill("the video I watched third")
             page.get_by_role("textbox", name="…or paste its video id").fill(target)
-            page.get_by_text("Purely visual", exact=True).click()
+            page.get_by_test_id("stForm").get_by_text("Purely visual", exact=True).click()
             page.get_by_role("button", name="Add query").click()
             page.get_by_text(f"Added query 7 for video {target}").wait_for()
         finally:
             browser.close()
     q = load_queries(tiny_db).iloc[-1]
     assert (q["query_text"], q["target_id"], q["author"], q["purely_visual"]) == (
-        "the video I watched second", target, "ann", 1)
+        "the video I watched third", target, "ann", 1)
