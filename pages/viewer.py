@@ -137,24 +137,42 @@ with history_tab:
         go_col.button("Watch", on_click=_open, args=(pick,), key="history_open",
                       icon=":material/play_circle:", width="stretch")
 
+def _search(query: str) -> tuple[list[tuple[int, float, dict]], TermMatcher | None, str | None]:
+    """Top results as (rank, score, document) with a matcher, or an error message.
+
+    Kept per (database, configuration, query) in the session, so moving through the queue
+    with a search typed does not search (and load the corpus) again.
+    """
+    key = (str(source.db), str(config), query)
+    cached = st.session_state.get("_viewer_search")
+    if cached and cached[0] == key:
+        return cached[1]
+    engine = get_engine(source)
+    try:
+        with engine_lock(), st.spinner("Searching…"):
+            hits = engine.search(config, query, k=10)
+    except (QueryError, ValueError) as e:
+        out = ([], None, str(e))
+    else:
+        docs = engine.corpus.docs
+        out = ([(int(r.rank), float(r.score), docs.iloc[int(r.doc)].to_dict()) for r in hits.itertuples()],
+               TermMatcher(engine.source.normalise, config, query), None)
+    st.session_state["_viewer_search"] = (key, out)
+    return out
+
+
 with search_tab:
     query = st.text_input("Search by what you remember", key="viewer_q",
                           placeholder="e.g. cat knocks a glass off the table", max_chars=500)
     if query.strip():
-        engine = get_engine(source)
-        try:
-            with engine_lock(), st.spinner("Searching…"):
-                hits = engine.search(config, query, k=10)
-        except (QueryError, ValueError) as e:
-            st.warning(str(e))
+        results, matcher, error = _search(query)
+        if error:
+            st.warning(error)
         else:
-            if hits.empty:
+            if not results:
                 st.caption("No video shares a word with that search; try other words.")
             st.caption(f"Configuration `{config}` (change it in the sidebar).")
-            docs = engine.corpus.docs
-            matcher = TermMatcher(engine.source.normalise, config, query)
             fields = fields_for(config.enrichment)
-            for r in hits.itertuples():
-                result_card(docs.iloc[int(r.doc)].to_dict(), rank=int(r.rank), score=float(r.score),
-                            matcher=matcher, fields=fields, on_open=_open, selected=(r.id == vid),
-                            key="viewer_")
+            for rank, score, found in results:
+                result_card(found, rank=rank, score=score, matcher=matcher, fields=fields,
+                            on_open=_open, selected=(found["id"] == vid), key="viewer_")
