@@ -154,7 +154,9 @@ with exp_col:
     st.download_button(f"Download {len(selected)} queries as queries.json", export_queries(selected),
                        file_name="queries.json", mime="application/json", key="cq_export",
                        icon=":material/download:", disabled=selected.empty, on_click="ignore")
-    st.caption("The 2022 study's format, plus `created-at` and `collection` when known.")
+    st.caption("The 2022 study's format, plus `created-at` and `collection` when known. "
+               "Export before rebuilding the corpus: a new import of `tiktoks.db` (`make study`, "
+               "`pipeline.import_study`) replaces it, collected queries and views included.")
 with imp_col:
     st.markdown("**Import**")
     upload = st.file_uploader("A queries.json file", type=["json"], key="cq_upload")
