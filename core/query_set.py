@@ -30,7 +30,6 @@ TAG_HELP = {
     "important_lyrics": "A song's lyrics or a spoken line are what you remember.",
     "subtextual": "What you remember is implied (a joke, a reference, a mood), not said outright.",
 }
-TAG_LABELS = {t: t.replace("_", " ").capitalize() for t in TAGS}
 JSON_KEYS = ("text", "target", "author") + tuple(t.replace("_", "-") for t in TAGS)
 COLLECTED = "collected"
 IMPORTED = "imported"
