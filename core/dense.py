@@ -6,17 +6,16 @@ hub: the model is loaded from the package's directory with ``HF_HUB_OFFLINE=1``)
 them the rest of the core works unchanged and asking for ``dense`` raises
 :class:`DenseUnavailable` saying what to install.
 
-Each document is embedded as a few passages, one per field group, because the model reads
-at most 256 word pieces and the comments alone often exceed that:
-``basic`` (nickname, description, music title), ``sr``, ``ocr`` and ``c`` (comments).
-A document's score for a query is the highest cosine similarity between the query and the
-passages of the fields the configuration includes (``basic`` always, enrichment fields as
-the config's enrichment says). Empty passages never score. Dense scoring matches every
-document that has a non-empty passage.
+Each document is embedded as one passage: its basic fields (nickname, description, music
+title), then the enrichment fields the configuration includes, in the order OCR, speech,
+comments, joined by spaces (the model reads the first 256 word pieces). A document's score
+is the cosine similarity between query and passage; every document with text is matched.
+(Measured on the 2022 study: one passage per field with the maximum cosine did worse.)
 
 Passage embeddings are cached on disk beside the corpus database as
-``<db>.dense-<model>.npz`` with a hash of the model name and every passage text, so a
-changed corpus is re-embedded and an unchanged one is loaded in milliseconds.
+``<db>.dense-<model>.npz``, one array per enrichment set, each stored with a hash of the model
+name and every passage text, so a changed corpus is re-embedded and an unchanged one is
+loaded in milliseconds.
 """
 from __future__ import annotations
 
@@ -27,9 +26,8 @@ from pathlib import Path
 import numpy as np
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-PASSAGES = ("basic", "sr", "ocr", "c")
 _BASIC_COLS = ("creator_nickname", "description", "music_title")
-_FIELD_COLS = {"sr": "speech_to_text", "ocr": "coverphoto_ocr", "c": "comment_text"}
+_FIELD_COLS = {"ocr": "coverphoto_ocr", "sr": "speech_to_text", "c": "comment_text"}
 _MODELS: dict = {}
 
 
@@ -67,79 +65,92 @@ def _text(v) -> str:
     return v.strip() if isinstance(v, str) else ""
 
 
-def passages(docs) -> dict[str, list[str]]:
-    """Passage texts per field group for a corpus DataFrame."""
+def enrichment_key(enrichment) -> str:
+    return "+".join(e for e in ("sr", "ocr", "c") if e in enrichment) or "basic"
+
+
+def passages(docs, enrichment=("sr", "ocr", "c")) -> list[str]:
+    """One passage per document: basic fields, then OCR, speech, comments if included."""
     n = len(docs)
-
-    def col(name):
-        return [_text(v) for v in docs[name]] if name in docs else [""] * n
-
-    basic_parts = [col(c) for c in _BASIC_COLS]
-    out = {"basic": [" ".join(p for p in parts if p) for parts in zip(*basic_parts)]}
-    for short, name in _FIELD_COLS.items():
-        out[short] = col(name)
-    return out
+    cols = list(_BASIC_COLS) + [c for e, c in _FIELD_COLS.items() if e in enrichment]
+    values = [[_text(v) for v in docs[c]] if c in docs else [""] * n for c in cols]
+    return [" ".join(p for p in parts if p) for parts in zip(*values)]
 
 
-def content_hash(texts: dict[str, list[str]]) -> str:
+def content_hash(texts: list[str]) -> str:
     h = hashlib.sha256(MODEL_NAME.encode())
-    for key in PASSAGES:
-        for t in texts[key]:
-            h.update(b"\x00" + t.encode("utf-8", "surrogatepass"))
-        h.update(b"\x01")
+    for t in texts:
+        h.update(b"\x00" + t.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
-def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
+def encode(texts: list[str], batch_size: int = 32) -> np.ndarray:
     model = load_model()
-    return np.asarray(model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+    return np.asarray(model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                    convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
 
 
 class DenseIndex:
-    """Unit-length passage embeddings of one corpus: ``emb[group]`` is docs × dim."""
+    """Unit-length passage embeddings of one corpus per enrichment set, built lazily."""
 
-    def __init__(self, emb: dict[str, np.ndarray], present: dict[str, np.ndarray]):
-        self.emb = emb
-        self.present = present
+    def __init__(self, corpus, cache_path: str | os.PathLike | None = None):
+        self.corpus = corpus
+        self.path = Path(cache_path) if cache_path else (
+            Path(f"{corpus.path}.dense-{MODEL_NAME}.npz") if corpus.path else None)
+        self._emb: dict[str, np.ndarray] = {}
+        self._present: dict[str, np.ndarray] = {}
+        self._queries: dict[str, np.ndarray] = {}   # query text -> embedding (bounded)
+
+    def encode_queries(self, queries: list[str]) -> np.ndarray:
+        """Query embeddings, memoised (tuning scores the same queries many times)."""
+        todo = list(dict.fromkeys(q for q in queries if q not in self._queries))
+        if todo:
+            if len(self._queries) + len(todo) > 10_000:
+                self._queries.clear()
+            self._queries.update(zip(todo, encode(todo)))
+        return np.stack([self._queries[q] for q in queries]) if queries else np.zeros((0, 384), np.float32)
 
     @classmethod
-    def build(cls, corpus, cache_path: str | os.PathLike | None = None) -> "DenseIndex":
-        texts = passages(corpus.docs)
-        digest = content_hash(texts)
-        path = Path(cache_path) if cache_path else (
-            Path(f"{corpus.path}.dense-{MODEL_NAME}.npz") if corpus.path else None)
-        if path and path.exists():
+    def build(cls, corpus, cache_path=None) -> "DenseIndex":
+        return cls(corpus, cache_path)
+
+    def _load_cache(self) -> dict:
+        if self.path and self.path.exists():
             try:
-                with np.load(path, allow_pickle=False) as z:
-                    if str(z["hash"]) == digest:
-                        return cls({k: z[k] for k in PASSAGES},
-                                   {k: np.array([bool(t) for t in texts[k]]) for k in PASSAGES})
-            except (OSError, KeyError, ValueError):
-                pass  # unreadable or stale cache: rebuild below
-        present = {k: np.array([bool(t) for t in texts[k]]) for k in PASSAGES}
-        dim = load_model().get_embedding_dimension() if hasattr(load_model(), "get_embedding_dimension") \
-            else load_model().get_sentence_embedding_dimension()
-        emb = {}
-        for k in PASSAGES:
-            e = np.zeros((len(texts[k]), dim), dtype=np.float32)
-            idx = np.flatnonzero(present[k])
-            if len(idx):
-                e[idx] = encode([texts[k][i] for i in idx])
-            emb[k] = e
-        if path:
-            tmp = path.with_name(path.name + ".tmp.npz")
-            np.savez(tmp, hash=np.array(digest), **emb)
-            os.replace(tmp, path)
-        return cls(emb, present)
+                with np.load(self.path, allow_pickle=False) as z:
+                    return {k: z[k] for k in z.files}
+            except (OSError, ValueError):
+                pass  # unreadable cache: rebuilt
+        return {}
+
+    def embeddings(self, enrichment) -> tuple[np.ndarray, np.ndarray]:
+        """(docs × dim unit vectors, has-text mask) for an enrichment set."""
+        key = enrichment_key(enrichment)
+        if key not in self._emb:
+            texts = passages(self.corpus.docs, enrichment)
+            digest = content_hash(texts)
+            cache = self._load_cache()
+            if cache.get(f"hash:{key}") is not None and str(cache[f"hash:{key}"]) == digest:
+                emb = cache[f"emb:{key}"]
+            else:
+                present = [i for i, t in enumerate(texts) if t]
+                emb = np.zeros((len(texts), 384), dtype=np.float32)
+                if present:
+                    e = encode([texts[i] for i in present])
+                    emb = np.zeros((len(texts), e.shape[1]), dtype=np.float32)
+                    emb[present] = e
+                if self.path:
+                    cache[f"emb:{key}"], cache[f"hash:{key}"] = emb, np.array(digest)
+                    tmp = self.path.with_name(self.path.name + ".tmp.npz")
+                    np.savez(tmp, **cache)
+                    os.replace(tmp, self.path)
+            self._emb[key] = emb
+            self._present[key] = np.array([bool(t) for t in texts])
+        return self._emb[key], self._present[key]
 
     def scores(self, queries: list[str], enrichment) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, matched) queries × docs: max cosine over the included passages."""
-        groups = ["basic"] + [g for g in ("sr", "ocr", "c") if g in enrichment]
-        q = encode(list(queries))
-        best = np.full((len(queries), self.emb["basic"].shape[0]), -np.inf, dtype=np.float64)
-        for g in groups:
-            s = q @ self.emb[g].T
-            best = np.where(self.present[g][None, :], np.maximum(best, s), best)
-        matched = np.isfinite(best)
-        return np.where(matched, best, 0.0), matched
+        """(scores, matched) queries × docs: cosine between query and document passage."""
+        emb, present = self.embeddings(enrichment)
+        s = self.encode_queries(list(queries)).astype(np.float64) @ emb.T.astype(np.float64)
+        matched = np.broadcast_to(present[None, :], s.shape).copy()
+        return np.where(matched, s, 0.0), matched

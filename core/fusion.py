@@ -74,10 +74,12 @@ def _z(scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
 
 def _max_norm(scores: np.ndarray, matched: np.ndarray, minmax: bool) -> np.ndarray:
     s = np.where(matched, scores, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"), np.testing.suppress_warnings() as sup:
-        sup.filter(RuntimeWarning)
-        hi = np.nanmax(s, axis=1, keepdims=True)
-        lo = np.nanmin(s, axis=1, keepdims=True) if minmax else np.zeros_like(hi)
+    any_m = matched.any(axis=1, keepdims=True)
+    filled_hi = np.where(matched, scores, -np.inf)
+    filled_lo = np.where(matched, scores, np.inf)
+    hi = np.where(any_m, filled_hi.max(axis=1, keepdims=True), 0.0)
+    lo = np.where(any_m, filled_lo.min(axis=1, keepdims=True), 0.0) if minmax else np.zeros_like(hi)
+    with np.errstate(invalid="ignore", divide="ignore"):
         span = hi - lo
         out = np.where(span > 0, (s - lo) / np.where(span > 0, span, 1), 1.0)
     return np.nan_to_num(np.where(matched, out, 0.0), nan=0.0)

@@ -1,0 +1,119 @@
+"""Method families: the parameter grids tuning chooses from, and the tuned "best" config.
+
+A family is a name, a default configuration (the untuned figure) and a list of candidate
+configurations (default first, so ties keep it). :func:`core.crossval.cross_validate_grid`
+tunes within a family on training folds; :func:`best_config` chooses among every family's
+candidates on all of a database's own queries (what ``pipeline.evaluate --config best``
+deploys) and caches the choice in ``<db>.best.json``, keyed by a hash of the corpus, the
+queries and the candidate list.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+
+from .config import STUDY_BEST
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    default: str
+    candidates: tuple[str, ...]
+    dense: bool = False
+
+    def __post_init__(self):
+        from .config import Config
+        canon = tuple(dict.fromkeys(str(Config.parse(c)) for c in self.candidates))
+        object.__setattr__(self, "candidates", canon)
+        object.__setattr__(self, "default", str(Config.parse(self.default)))
+        if self.candidates[0] != self.default:
+            raise ValueError(f"family {self.name}: the default must be the first candidate")
+
+
+def _bm25(k1s, bs):
+    return [f"bm25(k1={k1:g},b={b:g})" for k1, b in product(k1s, bs)]
+
+
+def _first(default: str, rest) -> tuple[str, ...]:
+    return (default,) + tuple(c for c in dict.fromkeys(rest) if c != default)
+
+
+BM25_DEFAULT = "bm25(k1=0.9,b=0.4)"
+BM25_GRID = _bm25((0.5, 0.9, 1.2, 1.6, 2.0), (0.1, 0.3, 0.4, 0.5, 0.75, 0.9))
+BM25_SMALL = _bm25((0.5, 0.9, 1.5), (0.3, 0.4, 0.7))
+BM25F_GRID = [f"bm25f(k1={k1:g},b={b:g},desc={d:g},ocr={o:g},c={c:g})"
+              for k1, b, d, o, c in product((0.5, 0.9, 1.5), (0.3, 0.7), (1, 2), (1, 2), (0.25, 0.5, 1))]
+
+
+def families() -> list[Family]:
+    out = [Family("2022 study best (4-gram bpx)", str(STUDY_BEST), (str(STUDY_BEST),))]
+    for tok, label in (("4gram", "BM25 4-gram"), ("word", "BM25 words")):
+        d = f"{tok}.all.noattr.{BM25_DEFAULT}"
+        out.append(Family(label, d, _first(d, [f"{tok}.all.noattr.{w}" for w in BM25_GRID])))
+    d = "4gram.all.noattr.bm25f(b=0.4,k1=0.9)"
+    out.append(Family("BM25F 4-gram (field weights)", d, _first(d, [f"4gram.all.noattr.{w}" for w in BM25F_GRID])))
+    d = f"word+4gram.all.noattr.{BM25_DEFAULT}.rrf(k=60)"
+    fus = ("rrf(k=20)", "rrf(k=60)", "zsum", "zsum(word=0.5)", "mnz")
+    out.append(Family("Fusion words+4-gram BM25", d,
+                      _first(d, [f"word+4gram.all.noattr.{w}.{f}" for w in BM25_SMALL for f in fus])))
+    out.append(Family("Dense all-MiniLM-L6-v2", "dense.all.noattr.cos", ("dense.all.noattr.cos",), dense=True))
+    d = f"word+4gram+dense.all.noattr.{BM25_DEFAULT}.zsum"
+    hyb = [f"zsum(dense={wd:g},word={ww:g})" if ww != 1 else f"zsum(dense={wd:g})"
+           for wd, ww in product((0.5, 0.75, 1.0), (0.5, 1.0))] + ["rrf(k=60)"]
+    out.append(Family("Hybrid words+4-gram BM25 + dense", d,
+                      _first(d, [f"word+4gram+dense.all.noattr.{w}.{f}" for w in BM25_SMALL for f in hyb]),
+                      dense=True))
+    d = f"4gram+dense.all.noattr.{BM25_DEFAULT}.zsum"
+    out.append(Family("Hybrid 4-gram BM25 + dense", d,
+                      _first(d, [f"4gram+dense.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
+                                 for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]), dense=True))
+    return out
+
+
+def available_families(dense: bool | None = None) -> list[Family]:
+    """Families usable here (dense ones only when the dense packages are installed)."""
+    if dense is None:
+        from .dense import available
+        dense = available()
+    return [f for f in families() if dense or not f.dense]
+
+
+def _digest(engine, queries, candidates) -> str:
+    h = hashlib.sha256()
+    for d in engine.corpus.ids:
+        h.update(d.encode() + b",")
+    for col in ("query_text", "target_id"):
+        h.update("\x00".join(map(str, queries[col])).encode())
+    h.update("\x00".join(candidates).encode())
+    h.update(engine.mode.encode())
+    # the corpus text itself: catches an edited document with the same ids
+    import pandas as pd
+    h.update(pd.util.hash_pandas_object(engine.corpus.docs.astype(str), index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def best_config(engine, queries, cache_path=None, families_=None, objective: str = "mrr") -> str:
+    """The candidate (over all available families) best on ``queries``; cached as JSON."""
+    from .crossval import ScoreTable, choose
+
+    fams = families_ or available_families()
+    candidates = list(dict.fromkeys(c for f in fams for c in f.candidates))
+    digest = _digest(engine, queries, candidates)
+    path = Path(cache_path) if cache_path else (Path(f"{engine.corpus.path}.best.json")
+                                                if engine.corpus.path else None)
+    if path and path.exists():
+        try:
+            saved = json.loads(path.read_text())
+            if saved.get("key") == digest:
+                return saved["config"]
+        except (OSError, ValueError):
+            pass
+    best = choose(ScoreTable(engine, queries), candidates, objective)
+    if path:
+        path.write_text(json.dumps({"config": best, "key": digest, "objective": objective,
+                                    "candidates": len(candidates), "queries": len(queries)}, indent=1))
+    return best

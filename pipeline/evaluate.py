@@ -1,0 +1,87 @@
+"""Score a query file against a corpus with one configuration (or the tuned best).
+
+    python -m pipeline.evaluate --db data/study/tiktoks.db --queries ../shared/study2022/queries.json \
+        [--config NAME|best] [--mode default|study2022] [--per-query]
+
+``--queries`` is a JSON list in the 2022 study's queries.json format (``text``, ``target``,
+optional ``author`` and the five tag booleans). ``--config`` is any configuration string
+(core/config.py) or ``best``: the configuration chosen, among every method family's
+candidates (core/families.py), by MRR on the database's *own* queries (cached in
+``<db>.best.json``). Scoring the database's own queries with ``best`` is therefore in-sample;
+the honest figure for them is the cross-validated one of bench/quality.py.
+
+Prints a short human summary, then as its last line one JSON object with config, queries,
+success_at_1, success_at_10, mrr, mean_rank (missing ranks counted as the middle of the
+corpus, as the study did).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from core.config import Config
+from core.dense import DenseUnavailable
+from core.engine import Engine
+from core.evaluation import per_query, summarise
+from core.store import load_queries
+from core.text import MODES
+from pipeline.config import stage_parser
+from pipeline.import_study import ImportError_, query_rows, read_json
+
+
+def read_queries(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    problems: list[str] = []
+    rows = query_rows(read_json(path), path.name, "evaluate", problems)
+    return pd.DataFrame(rows), problems
+
+
+def main(argv=None) -> int:
+    p = stage_parser(__doc__.splitlines()[0])
+    p.add_argument("--queries", type=Path, required=True, help="query file in the study's queries.json format")
+    p.add_argument("--config", default="best", help="configuration string, or 'best' (tuned on the db's queries)")
+    p.add_argument("--mode", choices=MODES, default=None,
+                   help="normalisation mode (default: the one the corpus database records)")
+    p.add_argument("--per-query", action="store_true", help="also print each query's target rank")
+    args = p.parse_args(argv)
+    try:
+        engine = Engine.from_db(args.db, args.mode)
+        queries, problems = read_queries(args.queries)
+        for msg in problems:
+            print(f"evaluate: skipped {msg}", file=sys.stderr)
+        if queries.empty:
+            print(f"evaluate: no usable queries in {args.queries}", file=sys.stderr)
+            return 2
+        if args.config == "best":
+            own = load_queries(args.db)
+            if own.empty:
+                print(f"evaluate: {args.db} has no queries of its own to tune 'best' on; "
+                      "pass --config NAME", file=sys.stderr)
+                return 2
+            from core.families import best_config
+            config = Config.parse(best_config(engine, own))
+        else:
+            config = Config.parse(args.config)
+        pq = per_query(engine, config, queries, missing=(engine.n_docs + 1) / 2)
+    except (FileNotFoundError, ValueError, ImportError_, DenseUnavailable) as e:
+        print(f"evaluate: {e}", file=sys.stderr)
+        return 2
+    s = summarise(pq)
+    absent = int((engine.target_positions(queries["target_id"]) < 0).sum())
+    if args.per_query:
+        for (_, q), (_, r) in zip(queries.iterrows(), pq.iterrows()):
+            print(f"{r['rank']:8.1f}  {q['query_text']}")
+    print(f"{config}: {len(pq)} queries ({absent} targets not in the corpus), "
+          f"S@1 {s['success_at_1']:.3f} [{s['success_at_1_lo']:.3f}, {s['success_at_1_hi']:.3f}], "
+          f"S@10 {s['success_at_10']:.3f}, MRR {s['mrr']:.3f} [{s['mrr_lo']:.3f}, {s['mrr_hi']:.3f}], "
+          f"mean rank {s['mean_rank']:.1f}", file=sys.stderr)
+    print(json.dumps({"config": str(config), "queries": len(pq), "success_at_1": round(s["success_at_1"], 6),
+                      "success_at_10": round(s["success_at_10"], 6), "mrr": round(s["mrr"], 6),
+                      "mean_rank": round(s["mean_rank"], 4)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

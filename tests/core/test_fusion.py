@@ -1,0 +1,82 @@
+"""Fusion of components: RRF and score sums by hand, matched = union, Config grammar."""
+import numpy as np
+import pytest
+
+from core.config import Config, Weighting
+from core.engine import Engine
+from core.fusion import fuse, ranks
+
+S1 = np.array([[3.0, 2.0, 0.0, 2.0]])
+M1 = np.array([[True, True, False, True]])
+S2 = np.array([[0.0, 1.0, 5.0, 0.0]])
+M2 = np.array([[False, True, True, False]])
+
+
+def test_competition_ranks_share_ties():
+    np.testing.assert_array_equal(ranks(S1, M1), [[1, 2, np.inf, 2]])
+
+
+def test_rrf_by_hand():
+    s, m = fuse(Weighting.parse("rrf(k=60)"), ["a", "b"], [(S1, M1), (S2, M2)])
+    want = [1 / 61, 1 / 62 + 1 / 62, 1 / 61, 1 / 62]
+    np.testing.assert_allclose(s[0], want)
+    np.testing.assert_array_equal(m, [[True, True, True, True]])  # the union
+
+
+def test_weighted_rrf_and_zsum_by_hand():
+    s, _ = fuse(Weighting.parse("rrf(k=1,b=2)"), ["a", "b"], [(S1, M1), (S2, M2)])
+    np.testing.assert_allclose(s[0], [1 / 2, 1 / 3 + 2 / 3, 2 / 2, 1 / 3])
+    s, _ = fuse(Weighting.parse("zsum"), ["a", "b"], [(S1, M1), (S2, M2)])
+    a = np.array([3.0, 2.0, 2.0])
+    za = (a - a.mean()) / a.std()
+    zb = np.array([-1.0, 1.0])  # scores 1 and 5 over the two matched docs
+    want = [za[0] + zb.min(), za[1] + zb[0], za.min() + zb[1], za[2] + zb.min()]
+    np.testing.assert_allclose(s[0], want)
+
+
+def test_msum_and_mnz():
+    s, _ = fuse(Weighting.parse("msum"), ["a", "b"], [(S1, M1), (S2, M2)])
+    np.testing.assert_allclose(s[0], [1, 2 / 3 + 1 / 5, 1, 2 / 3])
+    s, _ = fuse(Weighting.parse("mnz"), ["a", "b"], [(S1, M1), (S2, M2)])
+    np.testing.assert_allclose(s[0], [1, 0, 1, 0])
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("word+4gram.all.noattr.bm25.max", "unknown fusion"), ("word.all.noattr.bm25.rrf", "several components"),
+    ("word+4gram.all.noattr.bm25.zsum(k=3)", "takes no k"), ("word+4gram.all.noattr.bm25.zsum(dense=2)", "weight"),
+    ("word+word.all.noattr.bm25", "twice"),
+])
+def test_fusion_config_errors(bad, message):
+    with pytest.raises(ValueError, match=message):
+        Config.parse(bad)
+
+
+def test_engine_fuses_components(tiny_db):
+    e = Engine.from_db(tiny_db)
+    cfg = Config.parse("word+4gram.all.noattr.bm25(k1=0.9,b=0.4).rrf(k=60)")
+    queries = ["garlic pasta", "zoomies corgi beach"]
+    s, m = e.scores(cfg, queries)
+    parts = [e.scores(Config.parse(f"{t}.all.noattr.bm25(k1=0.9,b=0.4)"), queries) for t in ("word", "4gram")]
+    np.testing.assert_array_equal(m, parts[0][1] | parts[1][1])
+    want, _ = fuse(Weighting.parse("rrf(k=60)"), ["word", "4gram"], parts)
+    np.testing.assert_allclose(s, want)
+    assert e.search(cfg, "garlic pasta")["id"].iloc[0] == "1001"
+    # no fusion part: rrf(k=60) is the default
+    s2, _ = e.scores(Config.parse("word+4gram.all.noattr.bm25(k1=0.9,b=0.4)"), queries)
+    np.testing.assert_allclose(s2, s)
+
+
+def test_query_options(tiny_db):
+    e = Engine.from_db(tiny_db)
+    plain = Config.parse("word.all.noattr.bm25(k1=1.2,b=0.75)")
+    # misspelt query word: no match without ~fuzzy, the right document with it
+    assert e.scores(plain, ["garlick"])[1].sum() == 0
+    r = e.search(Config.parse("word~fuzzy.all.noattr.bm25(k1=1.2,b=0.75)"), "garlick")
+    assert r["id"].iloc[0] == "1001"
+    # 'one piece' reaches the hashtag #onepiece only with ~split
+    s, m = e.scores(Config.parse("word~split.basic.noattr.bm25(k1=1.2,b=0.75)"), ["one piece"])
+    s0, m0 = e.scores(Config.parse("word.basic.noattr.bm25(k1=1.2,b=0.75)"), ["one piece"])
+    doc = e.target_positions(["1002"])[0]
+    assert s[0, doc] > s0[0, doc]
+    with pytest.raises(ValueError, match="unknown query option"):
+        Config.parse("word~stem.all.noattr.bpx")

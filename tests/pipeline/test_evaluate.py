@@ -1,0 +1,58 @@
+"""pipeline.evaluate on a fixture query file against the tiny corpus."""
+import json
+
+import pytest
+
+from pipeline import evaluate
+
+QUERIES = [
+    {"text": "garlic pasta quick recipe", "target": "1001", "author": "t", "useful-description": True},
+    {"text": "corgi zoomies", "target": "1009", "author": "t", "purely-visual": True},
+    {"text": "roast potatoes goose fat", "target": "1007", "author": "t"},
+    {"text": "nothing matches xyzzy", "target": "1005", "author": "t"},
+    {"text": "", "target": "1001"},  # skipped: empty text
+]
+
+
+@pytest.fixture
+def query_file(tmp_path):
+    p = tmp_path / "queries.json"
+    p.write_text(json.dumps(QUERIES))
+    return p
+
+
+def last_json(capsys):
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_evaluate_named_config(tiny_db, query_file, capsys):
+    assert evaluate.main(["--db", str(tiny_db), "--queries", str(query_file),
+                          "--config", "word.all.noattr.bm25(k1=1.2,b=0.75)"]) == 0
+    out = last_json(capsys)
+    assert out["config"] == "word.sr+ocr+c.noattr.bm25(b=0.75,k1=1.2)" and out["queries"] == 4
+    assert out["success_at_1"] == 0.75 and out["success_at_10"] == 0.75
+    assert out["mrr"] == 0.75
+    assert out["mean_rank"] == pytest.approx((1 + 1 + 1 + 5.5) / 4)  # missing = middle of 10 docs
+
+
+def test_evaluate_best_is_tuned_on_the_db_queries_and_cached(tiny_db, query_file, capsys, monkeypatch):
+    import core.families as fam
+
+    small = [f for f in fam.families() if not f.dense][:3]
+    monkeypatch.setattr(fam, "available_families", lambda dense=None: small)
+    assert evaluate.main(["--db", str(tiny_db), "--queries", str(query_file), "--config", "best"]) == 0
+    out = last_json(capsys)
+    cached = json.loads((tiny_db.parent / "tiktoks.db.best.json").read_text())
+    assert cached["config"] == out["config"] and cached["queries"] == 6
+    assert out["config"] in {c for f in small for c in f.candidates}
+
+
+def test_evaluate_errors(tiny_db, tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert evaluate.main(["--db", str(tiny_db), "--queries", str(bad), "--config", "4gram.all.bpx"]) == 2
+    assert "malformed JSON" in capsys.readouterr().err
+    good = tmp_path / "q.json"
+    good.write_text(json.dumps(QUERIES[:1]))
+    assert evaluate.main(["--db", str(tiny_db), "--queries", str(good), "--config", "4gram.all.zz"]) == 2
+    assert "unknown SMART weighting" in capsys.readouterr().err
