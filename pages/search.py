@@ -39,7 +39,7 @@ def _open(vid: str) -> None:
 
 query = st.text_input("What do you remember about the video?", key="q", bind="query-params",
                       placeholder="e.g. cat knocks a glass off the table",
-                      max_chars=10_000, icon=":material/search:")
+                      icon=":material/search:")
 examples = load_queries(source.db)["query_text"].dropna().head(4).tolist()
 if examples:
     st.pills("Try a test query", examples, key="_example", selection_mode="single",

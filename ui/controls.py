@@ -35,9 +35,9 @@ PASTED_KEY = "_config_pasted"      # a pasted config the widgets cannot express
 
 TOKENISATIONS = {"word": "Words", "ngram": "Character n-grams"}
 FIELD_LABELS = {"sr": "Speech-to-text (SR)", "ocr": "Cover-photo OCR", "c": "Comments (C)"}
-TF_LABELS = {"b": "b · binary", "t": "t · raw tf"}
-IDF_LABELS = {"x": "x · none", "f": "f · log N/df", "p": "p · log (N−df)/df"}
-NORM_LABELS = {"x": "x · none", "c": "c · cosine"}
+TF_LABELS = {"b": "binary", "t": "raw tf"}
+IDF_LABELS = {"x": "none", "f": "log N/df", "p": "log (N−df)/df"}
+NORM_LABELS = {"x": "none", "c": "cosine"}
 N_RANGE = (2, 8)
 
 
@@ -52,12 +52,15 @@ class Family:
 
 def _smart_widgets(box, default: Weighting) -> Weighting:
     letters = default.name if len(default.name) == 3 and default.name[0] in TF_LABELS else "bpx"
-    tf = box.radio("Term frequency", list(TF_LABELS), index=list(TF_LABELS).index(letters[0]),
-                   format_func=TF_LABELS.get, horizontal=True, key=K_TF, bind="query-params")
-    idf = box.radio("Collection weight", list(IDF_LABELS), index=list(IDF_LABELS).index(letters[1]),
-                    format_func=IDF_LABELS.get, horizontal=True, key=K_IDF, bind="query-params")
-    norm = box.radio("Normalisation", list(NORM_LABELS), index=list(NORM_LABELS).index(letters[2]),
-                     format_func=NORM_LABELS.get, horizontal=True, key=K_NORM, bind="query-params")
+    # options are the letters themselves (so the URL reads tf=b&idf=p), explained by captions
+    def letter(label, options: dict, i, key):
+        return box.radio(label, list(options), index=list(options).index(letters[i]),
+                         captions=list(options.values()), horizontal=True, key=key,
+                         bind="query-params")
+
+    tf = letter("Term frequency", TF_LABELS, 0, K_TF)
+    idf = letter("Collection weight", IDF_LABELS, 1, K_IDF)
+    norm = letter("Normalisation", NORM_LABELS, 2, K_NORM)
     return Weighting(f"{tf}{idf}{norm}")
 
 

@@ -1,0 +1,108 @@
+"""The Search page: controls change results, bad queries get words, corpus text is escaped."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import no_exception, texts
+
+
+def cards(at) -> list[str]:
+    """Card headers ("**1.** **@user · nick** · score `…`") in rank order."""
+    return [m.value for m in at.markdown if m.value.startswith("**") and "score `" in m.value]
+
+
+def test_search_finds_the_target_and_highlights(app):
+    at = app("search")
+    assert "Search 10 TikToks" in texts(at)  # empty state explains what to do
+    at.text_input(key="q").input("garlic pasta").run()
+    no_exception(at)
+    assert cards(at) and "@chefmaria" in cards(at)[0]
+    assert ":orange-background[" in texts(at)  # matching words highlighted
+    assert "4gram.sr+ocr+c.noattr.bpx" in texts(at)  # the study's best is the default
+    # the unusable document (no transcript) is never shown
+    assert "@ghost" not in texts(at)
+
+
+def test_controls_change_the_ranking(app):
+    at = app("search")
+    at.text_input(key="q").input("stairs").run()
+    with_speech = cards(at)
+    at.toggle(key="sr").set_value(False).run()
+    at.toggle(key="c").set_value(False).run()
+    no_exception(at)
+    assert cards(at) != with_speech  # "stairs" is in speech and comments of other videos
+    assert "4gram.ocr.noattr.bpx" in texts(at)
+    at.segmented_control(key="tok").set_value("word").run()
+    assert "word.ocr.noattr.bpx" in texts(at)
+    at.segmented_control(key="w").set_value("bm25").run()
+    at.slider(key="k1").set_value(2.0).run()
+    no_exception(at)
+    assert "word.ocr.noattr.bm25(b=0.75,k1=2)" in texts(at)
+
+
+def test_ngram_slider_and_smart_letters(app):
+    at = app("search")
+    at.text_input(key="q").input("corgi zoomies").run()
+    at.slider(key="n").set_value(6).run()
+    at.radio(key="norm").set_value("c").run()
+    at.radio(key="tf").set_value("t").run()
+    no_exception(at)
+    assert "6gram.sr+ocr+c.noattr.tpc" in texts(at)
+    assert "@dogdad" in cards(at)[0]
+
+
+@pytest.mark.parametrize("query, expect", [
+    ("   ", "Search 10 TikToks"),
+    ("x" * 10_000, "characters long"),
+    ("!!! ???", "Nothing searchable"),
+    ("zzzzqqqq", "No video shares a term"),
+])
+def test_bad_queries_get_a_friendly_message(app, query, expect):
+    at = app("search")
+    at.text_input(key="q").input(query).run()
+    no_exception(at)
+    assert expect in texts(at)
+
+
+def test_emoji_only_query_is_answered_without_error(app):
+    at = app("search")
+    at.text_input(key="q").input("🐶🐶").run()
+    no_exception(at)  # emoji become their names (:dog:), so this may match or say why not
+    assert cards(at) or "No video shares a term" in texts(at) or "Nothing searchable" in texts(at)
+
+
+def test_watch_opens_the_video_panel_offline(app):
+    at = app("search")
+    at.text_input(key="q").input("corgi beach").run()
+    at.button(key="open_1009").click().run()
+    no_exception(at)
+    assert at.query_params.get("video") in ("1009", ["1009"])
+    assert "No downloaded video or cover photo" in texts(at)  # offline text card
+    assert "1009" in texts(at)
+
+
+def test_example_query_pill_fills_the_search_box(app):
+    at = app("search")
+    at.pills(key="_example").set_value("garlic pasta quick recipe").run()
+    no_exception(at)
+    assert at.text_input(key="q").value == "garlic pasta quick recipe"
+    assert "@chefmaria" in cards(at)[0]
+
+
+def test_configuration_from_the_url_and_paste_box(app):
+    at = app("search", q="door", tok="Words", w="BM25", k1="0.9")
+    assert "word.sr+ocr+c.noattr.bm25(b=0.75,k1=0.9)" in texts(at)
+    at.text_input(key="_config_text").input("5gram.c.attr.bfx").run()
+    no_exception(at)
+    assert at.segmented_control(key="tok").value == "ngram" and at.slider(key="n").value == 5
+    assert "5gram.c.attr.bfx" in texts(at)
+    at.text_input(key="_config_text").input("nonsense").run()
+    assert "bad configuration" in texts(at)
+    at.button(key="_config_reset").click().run()
+    assert "4gram.sr+ocr+c.noattr.bpx" in texts(at)
+
+
+def test_missing_databases_explain_make_demo(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRL_DB", str(tmp_path / "none" / "tiktoks.db"))
+    at = app("search")
+    assert "make demo" in texts(at) and "make study" in texts(at)
