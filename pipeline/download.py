@@ -28,7 +28,6 @@ from pathlib import Path
 
 from core.store import valid_id
 from pipeline import items as runner
-from pipeline.config import stage_parser
 
 TABLE = "downloads"
 COLUMNS = {"id": str, "video_path": str, "cover_path": str, "download_timestamp": float,
@@ -176,8 +175,7 @@ def _reason_category(row):
 
 
 def build_parser():
-    p = stage_parser(__doc__.split("\n\n")[0], db=False, pipeline_db=True, media=True,
-                     workers=True)
+    p = runner.file_stage_parser(__doc__, retry_default=True)
     p.add_argument("--connect-timeout", type=float, default=10.0,
                    help="seconds to wait for a connection to open")
     p.add_argument("--read-timeout", type=float, default=30.0,
@@ -188,7 +186,6 @@ def build_parser():
                    help="extra attempts after a retryable error (connection/SSL/timeout/5xx)")
     p.add_argument("--backoff", type=float, default=1.0,
                    help="first back-off in seconds; doubled after every failed attempt")
-    runner.add_common_options(p, retry_default=True)
     return p
 
 

@@ -175,3 +175,67 @@ def select_pending(candidates: Iterable[dict], state: Callable[[dict], str], *,
     if limit is not None:
         pending = pending[:max(limit, 0)]
     return pending, skipped
+
+
+def file_stage_parser(doc: str, *, retry_default: bool = False) -> argparse.ArgumentParser:
+    """The parser of a stage that reads the pipeline db and media dir (first doc paragraph)."""
+    from pipeline.config import stage_parser
+
+    p = stage_parser(doc.split("\n\n")[0], db=False, pipeline_db=True, media=True, workers=True)
+    add_common_options(p, retry_default=retry_default)
+    return p
+
+
+def text_state(column: str, file_ok: Callable[[dict], bool] | None = None):
+    """state() for a stage whose result column is NULL on failure: new / ok / failed.
+
+    With `file_ok(prev_row)`, a done row whose output file has vanished counts as new.
+    """
+    def state(c: dict) -> str:
+        p = c["prev"]
+        if p is None:
+            return "new"
+        if p.get(column) is None:
+            return "failed"
+        return "ok" if file_ok is None or file_ok(p) else "new"
+    return state
+
+
+def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
+              source_cmd: str, source_sql: str,
+              state: Callable[[dict], str], make_item: Callable[[str, dict], dict],
+              fn: Callable[[dict], dict]) -> int:
+    """The main() of a per-item stage: select pending ids from `source_sql` (rows with an
+    `id`), run `fn` on `make_item(id, prev_row)` for each, print the summary, return the
+    exit code. `source_table` must exist; `source_cmd` is the stage that fills it."""
+    from core.store import valid_id
+
+    setup_logging(args.verbose)
+    db = open_db(args.pipeline_db)
+    try:
+        db[table].create(columns, pk="id", if_not_exists=True)
+        if source_table not in db.table_names():
+            print(f"{name}: no `{source_table}` table in {args.pipeline_db}: "
+                  f"run `{source_cmd}` first")
+            return 1
+        prev = {r["id"]: r for r in db.query(f"select * from [{table}]")}
+        cands, invalid = [], 0
+        for r in db.query(source_sql):
+            try:
+                cands.append({"id": valid_id(r["id"]), "prev": prev.get(r["id"])})
+            except ValueError as e:
+                invalid += 1
+                log.warning("%s: skipping %s", name, e)
+        pending, skipped = select_pending(cands, state, retry_failed=args.retry_failed,
+                                          redo_all=args.redo_all, limit=args.limit)
+        work = [make_item(c["id"], c["prev"]) for c in pending]
+        counts = run_items(db, table, work, fn, workers=args.workers, desc=name,
+                           progress=args.progress, on_exception=lambda it, e: {
+                               "id": it["id"], "error": f"crash: {type(e).__name__}: {e}"})
+        text = summary(name, counts, skipped, args.workers)
+        if invalid:
+            text = text[:-1] + f"; {invalid} invalid id(s) ignored."
+        print(text)
+        return exit_code(counts)
+    finally:
+        db.close()

@@ -1,0 +1,108 @@
+"""Recognise the text on every downloaded cover photo with Tesseract (pytesseract).
+
+Reads the ids whose cover downloaded (`downloads.cover_path` not NULL) and writes one `ocr`
+row per cover, committed as soon as it is done: `id, text, error, seconds`. The image is
+MEDIA/covers/{id}.jpg. A missing, unreadable (PIL.UnidentifiedImageError) or truncated file,
+or a Tesseract failure, gives text NULL and the reason in `error`, never a crash; a cover
+without text gives "" (not a failure). A rerun does only new covers (`--retry-failed` also
+redoes NULL results).
+
+Settings were measured on 32 synthetic covers (captions with a dark outline over a coloured
+background, 320-1024 px high, JPEG quality 50; character accuracy, `pipeline.quality`):
+Tesseract's default page segmentation (--psm 3, as in the study) 0.45; sparse text
+(--psm 11) 0.67; --psm 11 plus upscaling covers under 720 px 0.70 (the default). Converting
+to greyscale first *lowered* accuracy (0.61), so colour is kept; `--no-preprocess` turns
+the upscaling off.
+
+Exit status: 0 when every pending cover was recorded and at least one was read (or nothing
+was pending); 1 when all pending covers failed or some could not be recorded.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from pipeline import items as runner
+
+TABLE = "ocr"
+COLUMNS = {"id": str, "text": str, "error": str, "seconds": float}
+
+
+def load_image(path, *, preprocess=True, min_height=720):
+    """Open and fully decode an image as RGB; with `preprocess`, upscale short ones."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.load()  # decode now, so a truncated file fails here
+        img = im.convert("RGB")
+    if preprocess and img.height < min_height:
+        scale = min_height / img.height
+        img = img.resize((round(img.width * scale), min_height), Image.Resampling.LANCZOS)
+    return img
+
+
+def ocr_item(item: dict) -> dict:
+    """Pure per-item work: OCR one cover photo into an `ocr` row."""
+    from PIL import Image, UnidentifiedImageError
+    import pytesseract
+
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per worker process
+    start = time.perf_counter()
+    path = Path(item["path"])
+    text, error = None, None
+    try:
+        img = load_image(path, preprocess=item.get("preprocess", True),
+                         min_height=item.get("min_height", 720))
+        text = pytesseract.image_to_string(img, lang=item.get("lang", "eng"),
+                                           config=f"--psm {item.get('psm', 11)}",
+                                           timeout=item.get("timeout", 60)).strip()
+    except FileNotFoundError:
+        error = f"missing file: {path}"
+    except UnidentifiedImageError as e:
+        error = f"unreadable image: {e}"
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        error = f"corrupt image: {type(e).__name__}: {e}"
+    except pytesseract.TesseractError as e:
+        error = f"tesseract error: {e}"
+    except RuntimeError as e:  # pytesseract's timeout
+        error = f"tesseract error: {e}"
+    return {"id": item["id"], "text": text, "error": error,
+            "seconds": round(time.perf_counter() - start, 3)}
+
+
+def build_parser():
+    p = runner.file_stage_parser(__doc__)
+    p.add_argument("--lang", default="eng", help="Tesseract language(s), e.g. eng or eng+spa")
+    p.add_argument("--psm", type=int, default=11,
+                   help="Tesseract page segmentation mode (11 sparse text; 3 automatic, as "
+                        "in the study)")
+    p.add_argument("--preprocess", action=argparse.BooleanOptionalAction, default=True,
+                   help="upscale small images before OCR")
+    p.add_argument("--min-height", type=int, default=720,
+                   help="with --preprocess, upscale images shorter than this many pixels")
+    p.add_argument("--timeout", type=float, default=60,
+                   help="seconds Tesseract may spend on one image")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    covers = args.media / "covers"
+
+    def make_item(id_, prev):
+        return {"id": id_, "path": str(covers / f"{id_}.jpg"), "lang": args.lang,
+                "psm": args.psm, "preprocess": args.preprocess, "min_height": args.min_height,
+                "timeout": args.timeout}
+
+    return runner.run_stage(
+        args, name="ocr", table=TABLE, columns=COLUMNS, source_table="downloads",
+        source_cmd="python -m pipeline.download",
+        source_sql="select id from downloads where cover_path is not null order by id",
+        state=runner.text_state("text"), make_item=make_item, fn=ocr_item)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""pipeline.ocr with real Tesseract on covers rendered by Pillow."""
+from __future__ import annotations
+
+import sqlite_utils
+
+from pipeline import ocr
+from pipeline.quality import char_accuracy
+from tests.pipeline.conftest import render_caption, rows
+
+
+def add_downloads(db_path, ids, media):
+    db = sqlite_utils.Database(db_path)
+    db["downloads"].upsert_all([{"id": i, "cover_path": str(media / "covers" / f"{i}.jpg"),
+                                 "video_path": str(media / "videos" / f"{i}.mp4"),
+                                 "download_timestamp": 1.0} for i in ids], pk="id")
+    db.close()
+
+
+def run(db, media, *extra, workers=2):
+    return ocr.main(["--pipeline-db", str(db), "--media", str(media), "--workers",
+                     str(workers), "--no-progress", *extra])
+
+
+def test_ocr_reads_captions_and_records_bad_files(tmp_path, font_path, capsys):
+    media, db = tmp_path / "media", tmp_path / "pipeline.db"
+    covers = media / "covers"
+    covers.mkdir(parents=True)
+    captions = {"11": "POV: you forgot\nyour homework", "12": "easy pasta recipe",
+                "13": "Day 3 of learning\nto skateboard"}
+    render_caption(covers / "11.jpg", captions["11"], font_path, size=(720, 1280), font_size=60)
+    render_caption(covers / "12.jpg", captions["12"], font_path, size=(270, 480), font_size=20,
+                   bg=(240, 200, 40), fg=(0, 0, 0))
+    render_caption(covers / "13.jpg", captions["13"], font_path, size=(540, 960), font_size=34,
+                   bg=(200, 200, 200), fg=(20, 20, 20))
+    (covers / "21.jpg").write_bytes(b"this is not an image at all")
+    whole = (covers / "11.jpg").read_bytes()
+    (covers / "22.jpg").write_bytes(whole[: len(whole) // 3])  # truncated JPEG
+    add_downloads(db, ["11", "12", "13", "21", "22", "23"], media)  # 23: file missing
+
+    assert run(db, media) == 0
+    out = capsys.readouterr().out
+    assert "ocr: 6 pending" in out and "3 done, 3 failed" in out, out
+    r = rows(db, "ocr")
+    assert set(r) == {"11", "12", "13", "21", "22", "23"}
+    for i, cap in captions.items():
+        assert r[i]["error"] is None
+        assert char_accuracy(cap, r[i]["text"]) >= 0.9, (cap, r[i]["text"])
+        assert r[i]["seconds"] > 0
+    assert {"homework", "pasta", "skateboard"} <= set(" ".join(
+        r[i]["text"].lower() for i in captions).split())
+    assert r["21"]["text"] is None and r["21"]["error"].startswith("unreadable image")
+    assert r["22"]["text"] is None and r["22"]["error"].startswith("corrupt image")
+    assert r["23"]["text"] is None and r["23"]["error"].startswith("missing file")
+
+    # rerun: nothing new; --retry-failed redoes only the three failures
+    assert run(db, media) == 0
+    assert "0 pending, 6 skipped" in capsys.readouterr().out
+    assert run(db, media, "--retry-failed", workers=1) == 1  # all three fail again
+    assert "3 pending, 3 skipped" in capsys.readouterr().out
+    assert rows(db, "ocr")["11"] == r["11"]
+
+
+def test_blank_cover_is_empty_text_not_failure(tmp_path, font_path):
+    media, db = tmp_path / "media", tmp_path / "pipeline.db"
+    (media / "covers").mkdir(parents=True)
+    render_caption(media / "covers" / "5.jpg", "", font_path, size=(200, 300))
+    row = ocr.ocr_item({"id": "5", "path": str(media / "covers" / "5.jpg")})
+    assert row["text"] == "" and row["error"] is None
+
+
+def test_missing_downloads_table_is_a_clear_error(tmp_path, capsys):
+    assert run(tmp_path / "p.db", tmp_path / "media") == 1
+    assert "run `python -m pipeline.download` first" in capsys.readouterr().out
