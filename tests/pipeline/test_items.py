@@ -1,0 +1,147 @@
+"""The shared per-item runner, kill -9 safety of a stage, and every stage CLI's --help."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import items
+from tests.pipeline.conftest import rows
+
+REPO = Path(__file__).resolve().parents[2]
+STAGES = ["pipeline.download", "pipeline.ocr", "pipeline.audio", "pipeline.transcribe"]
+
+
+def square(item):  # top level, so it pickles for the process pool
+    if item["n"] == 3:
+        raise RuntimeError("three is unlucky")
+    return {"id": item["id"], "value": item["n"] ** 2, "pid": os.getpid(),
+            "error": "odd" if item["n"] % 2 else None}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_items_writes_every_row_once(tmp_path, workers):
+    db = items.open_db(tmp_path / "p.db")
+    db["t"].create({"id": str, "value": int, "pid": int, "error": str}, pk="id")
+    work = [{"id": str(n), "n": n} for n in range(8)]
+    counts = items.run_items(db, "t", work, square, workers=workers, progress=False,
+                             on_exception=lambda it, e: {"id": it["id"], "error": f"crash: {e}"})
+    got = rows(tmp_path / "p.db", "t")
+    assert set(got) == {str(n) for n in range(8)}
+    assert got["4"]["value"] == 16 and got["3"]["error"] == "crash: three is unlucky"
+    assert (counts.done, counts.failed, counts.lost) == (4, 4, 0)
+    assert counts.reasons == {"odd": 3, "crash": 1}
+    if workers == 2:  # really ran in other processes
+        assert os.getpid() not in {r["pid"] for r in got.values() if r["pid"]}
+    # an exception with no on_exception handler: nothing written, counted as lost, exit 1
+    counts = items.run_items(db, "t", [{"id": "3", "n": 3}], square, workers=workers,
+                             progress=False)
+    assert counts.lost == 1 and items.exit_code(counts) == 1
+    text = items.summary("demo", counts, skipped=7, workers=workers)
+    assert "1 lost" in text and "7 skipped" in text
+
+
+def test_select_pending():
+    cands = [{"id": "1", "s": "new"}, {"id": "2", "s": "ok"}, {"id": "3", "s": "failed"}]
+    st = lambda c: c["s"]  # noqa: E731
+    ids = lambda p: [c["id"] for c in p[0]]  # noqa: E731
+    assert ids(items.select_pending(cands, st, retry_failed=False, redo_all=False,
+                                    limit=None)) == ["1"]
+    assert ids(items.select_pending(cands, st, retry_failed=True, redo_all=False,
+                                    limit=None)) == ["1", "3"]
+    assert ids(items.select_pending(cands, st, retry_failed=False, redo_all=True,
+                                    limit=2)) == ["1", "2"]
+
+
+def _download_cmd(db, media):
+    return [sys.executable, "-m", "pipeline.download", "--pipeline-db", str(db), "--media",
+            str(media), "--workers", "2", "--retries", "0", "--no-progress"]
+
+
+def _snapshot(db, media):
+    """Per id: which result columns are non-null, plus the downloaded files' bytes."""
+    con = sqlite3.connect(db)
+    n, distinct = con.execute("select count(*), count(distinct id) from downloads").fetchone()
+    assert n == distinct
+    con.close()
+    snap = {}
+    for i, r in rows(db, "downloads").items():
+        shape = tuple(r[k] is not None for k in ("video_path", "cover_path",
+                                                 "download_timestamp", "video_error",
+                                                 "cover_error"))
+        files = tuple(Path(r[k]).read_bytes() if r[k] else None
+                      for k in ("video_path", "cover_path"))
+        assert not any(str(r[k] or "").endswith(".part") for k in ("video_path", "cover_path"))
+        snap[i] = (shape, files)
+    return snap
+
+
+def test_kill_9_mid_run_then_rerun_equals_uninterrupted(http_server, tmp_path,
+                                                        make_pipeline_db):
+    b = http_server.base
+    records = []
+    for n in range(10):
+        video = f"{b}/404/v{n}" if n in (2, 7) else f"{b}/slow/0.3-v{n}"
+        records.append({"id": str(900 + n), "video-src": video,
+                        "coverphoto-src": f"{b}/slow/0.3-c{n}"})
+    ref_db, db = make_pipeline_db(records, "ref.db"), make_pipeline_db(records, "kill.db")
+    ref_media, media = tmp_path / "ref_media", tmp_path / "media"
+    subprocess.run(_download_cmd(ref_db, ref_media), cwd=REPO, check=True, capture_output=True)
+    reference = _snapshot(ref_db, ref_media)
+    assert len(reference) == 10
+
+    proc = subprocess.Popen(_download_cmd(db, media), cwd=REPO, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    done = 0
+    while time.monotonic() < deadline and done < 3:
+        time.sleep(0.05)
+        try:
+            con = sqlite3.connect(db, timeout=1)
+            done = con.execute("select count(*) from downloads").fetchone()[0]
+            con.close()
+        except sqlite3.OperationalError:  # table not created yet
+            pass
+    os.killpg(proc.pid, signal.SIGKILL)  # the stage and its worker processes, like kill -9
+    proc.wait()
+    partial = rows(db, "downloads")
+    assert 3 <= len(partial) < 10, f"not killed mid-run ({len(partial)} rows)"
+    for r in partial.values():  # whatever was committed is complete
+        for k in ("video_path", "cover_path"):
+            assert r[k] is None or Path(r[k]).stat().st_size > 0
+
+    rerun = subprocess.run(_download_cmd(db, media), cwd=REPO, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    ok = sum(r["download_timestamp"] is not None for r in partial.values())
+    assert f"download: {10 - ok} pending, {ok} skipped" in rerun.stdout, rerun.stdout
+    assert _snapshot(db, media) == reference
+    assert not list(media.rglob("*.part"))
+
+
+@pytest.mark.parametrize("module", STAGES)
+def test_every_option_is_documented(module):
+    parser = importlib.import_module(module).build_parser()
+    text = parser.format_help()
+    for action in parser._actions:
+        assert action.help and action.help != argparse.SUPPRESS, \
+            f"{module}: {action.option_strings or action.dest} has no help text"
+        for opt in action.option_strings:
+            assert opt in text
+    for shared in ("--pipeline-db", "--media", "--workers", "--retry-failed", "--limit"):
+        assert shared in text
+
+
+@pytest.mark.parametrize("module", STAGES)
+def test_cli_help_runs(module):
+    out = subprocess.run([sys.executable, "-m", module, "--help"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "usage:" in out.stdout and "--workers" in out.stdout
