@@ -23,7 +23,7 @@ import pandas as pd  # noqa: E402
 from core.crossval import ScoreTable, cross_validate_grid  # noqa: E402
 from core.engine import Engine  # noqa: E402
 from core.evaluation import paired_tests, summarise, tag_breakdown, win_loss  # noqa: E402
-from core.families import available_families  # noqa: E402
+from core.families import Family, available_families  # noqa: E402
 from core.store import load_queries  # noqa: E402
 
 
@@ -44,6 +44,8 @@ def main(argv=None) -> int:
     queries = load_queries(args.db)
     table = ScoreTable(engine, queries)
     fams = available_families(False if args.no_dense else None)
+    pool = tuple(dict.fromkeys(c for f in fams for c in f.candidates))
+    fams = fams + [Family("All families pooled (what --config best picks from)", pool[0], pool)]
     rows, cv_results, chosen = [], {}, {}
     t0 = time.perf_counter()
     for fam in fams:

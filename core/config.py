@@ -20,7 +20,7 @@
       and ``b_<field>`` a per-field override (``b_c=0.9``); needs ``noattr``;
     - ``cos`` for a configuration that is ``dense`` only (``dense.all.noattr.cos``).
 * fusion (optional, only with several components; default ``rrf(k=60)``): how their
-  rankings are combined (:mod:`core.fusion`): ``rrf(k=60)``, ``zsum``, ``msum`` or ``mnz``,
+  rankings are combined (:mod:`core.fusion`): ``rrf(k=60)``, ``zsum``, ``zall``, ``msum`` or ``mnz``,
   each with optional per-component weights keyed by the component's name, e.g.
   ``zsum(dense=0.5)`` or ``rrf(k=60,word=2)``.
 

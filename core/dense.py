@@ -85,9 +85,18 @@ def content_hash(texts: list[str]) -> str:
 
 
 def encode(texts: list[str], batch_size: int = 32) -> np.ndarray:
+    """Unit-length embeddings. A few texts (queries) are encoded on one thread: on a small
+    shared machine intra-op threads contend and make a 12 ms query take hundreds of ms."""
     model = load_model()
-    return np.asarray(model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
+    import torch
+    threads = torch.get_num_threads()
+    if len(texts) <= 8:
+        torch.set_num_threads(1)
+    try:
+        return np.asarray(model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                       convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
+    finally:
+        torch.set_num_threads(threads)
 
 
 class DenseIndex:

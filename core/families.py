@@ -56,6 +56,9 @@ def families() -> list[Family]:
         out.append(Family(label, d, _first(d, [f"{tok}.all.noattr.{w}" for w in BM25_GRID])))
     d = "4gram.all.noattr.bm25f(b=0.4,k1=0.9)"
     out.append(Family("BM25F 4-gram (field weights)", d, _first(d, [f"4gram.all.noattr.{w}" for w in BM25F_GRID])))
+    d = f"word.all.noattr.{BM25_DEFAULT}"
+    out.append(Family("BM25 words + query options (fuzzy, split)", d,
+                      _first(d, [f"word{o}.all.noattr.{BM25_DEFAULT}" for o in ("~fuzzy", "~split", "~fuzzy~split")])))
     d = f"word+4gram.all.noattr.{BM25_DEFAULT}.rrf(k=60)"
     fus = ("rrf(k=20)", "rrf(k=60)", "zsum", "zsum(word=0.5)", "mnz")
     out.append(Family("Fusion words+4-gram BM25", d,
@@ -71,6 +74,10 @@ def families() -> list[Family]:
     out.append(Family("Hybrid 4-gram BM25 + dense", d,
                       _first(d, [f"4gram+dense.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
                                  for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]), dense=True))
+    d = f"word+4gram+dense.all.noattr.{BM25_DEFAULT}.zall"
+    z3 = [f"word+4gram+dense.all.noattr.{w}.zall(dense={wd:g},word={ww:g})"
+          for w in _bm25((0.5, 0.9), (0.5, 0.7)) for ww in (0.5, 0.75, 1.0) for wd in (0.75, 1.0, 1.5)]
+    out.append(Family("Hybrid words+4-gram BM25 + dense (z over all docs)", d, _first(d, z3), dense=True))
     return out
 
 

@@ -13,6 +13,8 @@ keyed by the component's name, default 1: ``zsum(dense=0.5)``, ``rrf(k=60,word=2
   documents share the better rank and the result never depends on tie order.
 * ``zsum``: Σ_c w_c · (s_c(d) − mean_c) / std_c, with mean and std over the documents
   component c matched for that query; unmatched documents take the lowest matched z.
+* ``zall``: like ``zsum`` but mean and std over *all* documents, an unmatched document
+  counting as score 0 (so a component that matches few documents lifts them further).
 * ``msum``: Σ_c w_c · s_c(d) / max_d s_c(d) (max-normalised sum; unmatched documents 0).
 * ``mnz``: like ``msum`` but min-max normalised over matched documents (min → 0).
 """
@@ -22,7 +24,7 @@ import numpy as np
 
 from .config import Weighting
 
-SCHEMES = ("rrf", "zsum", "msum", "mnz")
+SCHEMES = ("rrf", "zsum", "zall", "msum", "mnz")
 DEFAULT = Weighting("rrf", (("k", 60.0),))
 
 
@@ -72,6 +74,12 @@ def _z(scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
     return out
 
 
+def _z_all(scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    s = np.where(matched, scores, 0.0)
+    sd = s.std(axis=1, keepdims=True)
+    return (s - s.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
+
+
 def _max_norm(scores: np.ndarray, matched: np.ndarray, minmax: bool) -> np.ndarray:
     s = np.where(matched, scores, np.nan)
     any_m = matched.any(axis=1, keepdims=True)
@@ -100,6 +108,8 @@ def fuse(fusion: Weighting | None, names: list[str], parts: list[tuple[np.ndarra
             total += w / (k + ranks(s, m))   # 1/inf = 0 for unmatched documents
         elif fusion.name == "zsum":
             total += w * _z(s, m)
+        elif fusion.name == "zall":
+            total += w * _z_all(s, m)
         else:
             total += w * _max_norm(s, m, minmax=fusion.name == "mnz")
     return total, matched

@@ -64,7 +64,7 @@ def main(argv=None) -> int:
             config = Config.parse(best_config(engine, own))
         else:
             config = Config.parse(args.config)
-        pq = per_query(engine, config, queries, missing=(engine.n_docs + 1) / 2)
+        pq = per_query(engine, config, queries, missing=engine.n_docs / 2)
     except (FileNotFoundError, ValueError, ImportError_, DenseUnavailable) as e:
         print(f"evaluate: {e}", file=sys.stderr)
         return 2
