@@ -110,14 +110,14 @@ def matched_fields(doc: Mapping, matcher: TermMatcher, fields) -> list[str]:
     return out
 
 
-def creator_line(doc: Mapping) -> str:
-    """``@username · nickname``, escaped."""
+def creator_line(doc: Mapping, matcher: Callable[[str], bool] | None = None) -> str:
+    """``@username · nickname``, escaped (matching words highlighted when a matcher is given)."""
     user = str(doc.get("creator_username") or "").strip()
     nick = str(doc.get("creator_nickname") or "").strip()
     if user and not user.startswith("@"):
         user = "@" + user
     parts = [p for p in (user, nick) if p]
-    return " · ".join(escape_md(p) for p in parts) or "unknown creator"
+    return " · ".join(highlight(p, matcher) for p in parts) or "unknown creator"
 
 
 def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = None,
@@ -130,7 +130,7 @@ def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = 
         head, btn = st.columns([3, 1], vertical_alignment="center")
         badge = f"**{rank}.** " if rank is not None else ""
         score_txt = f" · score `{score:.3f}`" if score is not None else ""
-        head.markdown(f"{badge}**{creator_line(doc)}**{score_txt}")
+        head.markdown(f"{badge}**{creator_line(doc, matcher)}**{score_txt}")
         if on_open is not None:
             btn.button("Watching" if selected else "Watch", key=f"open_{key}{vid}",
                        on_click=on_open, args=(vid,), type="primary" if selected else "secondary",
