@@ -108,12 +108,19 @@ def bm25f_matrix(source, tokens: str, enrichment, params: dict, columns: np.ndar
     return sp.csr_matrix((w, pseudo.indices, pseudo.indptr), shape=pseudo.shape)
 
 
-def index_bm25f_transposed(index, enrichment, weighting) -> sp.csr_matrix:
+def index_enrichment(index) -> frozenset:
+    """The enrichment set of an index, from its name ``<tokens>.<fields>.<attr>``."""
+    fields = index.name.split(".")[1]
+    return frozenset() if fields == "basic" else frozenset(fields.split("+"))
+
+
+def index_bm25f_transposed(index, weighting) -> sp.csr_matrix:
     """Term × doc BM25F weights over an (unattributed) index's columns, cached on the index."""
     key = ("bm25fT", str(weighting))
     if key not in index.cache:
         if index.name.endswith(".attr"):
             raise ValueError("bm25f weights fields itself: use it with noattr")
+        enrichment = index_enrichment(index)
         w = bm25f_matrix(index.source, index.tokens, enrichment, weighting.kwargs, index.columns)
         index.cache[key] = w.T.tocsr()
     return index.cache[key]

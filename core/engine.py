@@ -87,12 +87,7 @@ class Engine:
             q = query_matrix(self.source, index.tokens, opts, queries)[:, index.columns].tocsr()
         else:
             q = index.query_matrix(queries)
-        if config.weighting.name == "bm25f":
-            from .bm25f import index_bm25f_transposed
-            s = (q @ index_bm25f_transposed(index, config.enrichment, config.weighting)).toarray()
-        else:
-            s = score(index, config.weighting, q)
-        return s, matches(index, q)
+        return score(index, config.weighting, q), matches(index, q)
 
     def scores(self, config: Config, queries: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(scores, matched), both queries × documents, for a configuration.

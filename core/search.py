@@ -59,6 +59,9 @@ def score(index: Index, weighting, q: sp.csr_matrix) -> np.ndarray:
     if w.name == "bm25":
         wt = _transposed(index, ("weightsT", str(w)), lambda: document_matrix(index, w))
         return (q @ wt).toarray()
+    if w.name == "bm25f":  # field-weighted BM25 (core.bm25f): needs the per-field counts
+        from .bm25f import index_bm25f_transposed
+        return (q @ index_bm25f_transposed(index, w)).toarray()
     tfw_t, idf, inv_len = _smart(index, w.name)
     return (q.multiply(idf[None, :]).tocsr() @ tfw_t).toarray() * inv_len[None, :]
 
