@@ -71,3 +71,21 @@ def test_blank_cover_is_empty_text_not_failure(tmp_path, font_path):
 def test_missing_downloads_table_is_a_clear_error(tmp_path, capsys):
     assert run(tmp_path / "p.db", tmp_path / "media") == 1
     assert "run `python -m pipeline.download` first" in capsys.readouterr().out
+
+
+def test_auto_psm_reads_dark_text_in_a_light_box(tmp_path, font_path):
+    """Sparse-text mode 11 alone misses dark text in a light box (the demo's cover style);
+    `--psm auto` (the default) also runs mode 3 and keeps the better-scored reading."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(font_path, 30) if font_path else ImageFont.load_default(size=30)
+    boxed = Image.new("RGB", (360, 640), (50, 35, 110))
+    d = ImageDraw.Draw(boxed)
+    d.rounded_rectangle((16, 236, 344, 334), 12, fill=(250, 250, 250))
+    d.multiline_text((180, 285), "OCTOPUS HAVE 9\nBRAINS", font=font, fill="black",
+                     anchor="mm", align="center")
+    boxed.save(tmp_path / "boxed.jpg", quality=90)
+    row = ocr.ocr_item({"id": "1", "path": str(tmp_path / "boxed.jpg")})
+    assert {"OCTOPUS", "BRAINS"} <= set(row["text"].split()), row
+    assert "OCTOPUS" not in ocr.recognise(ocr.load_image(tmp_path / "boxed.jpg"), psm=11)
+
