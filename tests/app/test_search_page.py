@@ -106,3 +106,20 @@ def test_missing_databases_explain_make_demo(app, tmp_path, monkeypatch):
     monkeypatch.setenv("TRL_DB", str(tmp_path / "none" / "tiktoks.db"))
     at = app("search")
     assert "make demo" in texts(at) and "make study" in texts(at)
+
+
+def test_hostile_corpus_text_is_escaped_in_cards(app, tmp_path, monkeypatch):
+    from core.store import write_corpus
+
+    evil = "<img src=x onerror=alert(1)> [win](javascript:alert(1)) **pasta** $x$"
+    db = tmp_path / "evil.db"
+    write_corpus(db, [{"id": "42", "creator_username": "@<b>x</b>", "description": evil,
+                       "music_title": ":red[music]", "speech_to_text": "pasta", "usable": 1}], [],
+                 meta={"normalisation": "default"})
+    monkeypatch.setenv("TRL_DB", str(db))
+    at = app("search", q="pasta")
+    shown = texts(at)
+    assert "\\<img src\\=x onerror\\=alert\\(1\\)\\>" in shown
+    assert "\\[win\\]\\(javascript\\:alert\\(1\\)\\)" in shown
+    assert "\\<b\\>" in shown and "\\:red\\[music\\]" in shown
+    assert "<img" not in shown.replace("\\<img", "")
