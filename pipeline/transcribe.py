@@ -3,7 +3,8 @@
 Reads the ids with a WAV (`audio.wav_path` not NULL) and writes one `transcripts` row per
 item, committed as soon as it is done: `id, text, engine, error, seconds`, from
 MEDIA/audio/{id}.wav. `--engine sphinx` (the default) runs `Recognizer.recognize_sphinx`
-offline with the US English model bundled in SpeechRecognition's wheel; `--engine google`
+offline with the US English model bundled in SpeechRecognition's wheel (one decoder per
+worker process, as recognize_sphinx would build but only once); `--engine google`
 calls Google's free web API as the study did (it needs the internet: without it every item
 gets text NULL and a "request error" reason). Audio is split into --chunk-seconds pieces
 (30 s for sphinx, 60 s for google, whose limit is about 2 minutes), transcribed one by one
@@ -18,6 +19,8 @@ some could not be recorded.
 """
 from __future__ import annotations
 
+import functools
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,13 +34,39 @@ ENGINES = ("sphinx", "google")
 DEFAULT_CHUNK = {"sphinx": 30.0, "google": 60.0}
 
 
+@functools.lru_cache(maxsize=4)
+def sphinx_decoder(language: str = "en-US"):
+    """A pocketsphinx Decoder on SpeechRecognition's bundled model, built once per process.
+
+    ``Recognizer.recognize_sphinx`` builds the same decoder on every call, which costs
+    1.5-3 s per item; the output is identical (pocketsphinx is deterministic).
+    """
+    import speech_recognition as sr
+    from pocketsphinx import pocketsphinx
+
+    data = Path(sr.__file__).resolve().parent / "pocketsphinx-data" / language
+    if not data.is_dir():
+        raise sr.RequestError(f"missing PocketSphinx language data directory: {data}")
+    config = pocketsphinx.Config()
+    config.set_string("-hmm", str(data / "acoustic-model"))
+    config.set_string("-lm", str(data / "language-model.lm.bin"))
+    config.set_string("-dict", str(data / "pronounciation-dictionary.dict"))
+    config.set_string("-logfn", os.devnull)
+    return pocketsphinx.Decoder(config)
+
+
 def recognize(recognizer, audio, engine: str, language: str) -> str:
     """Text of one AudioData piece ("" when the engine hears no speech)."""
     import speech_recognition as sr
 
     try:
         if engine == "sphinx":
-            return recognizer.recognize_sphinx(audio, language=language)
+            decoder = sphinx_decoder(language)
+            decoder.start_utt()
+            decoder.process_raw(audio.get_raw_data(convert_rate=16000, convert_width=2), False, True)
+            decoder.end_utt()
+            hyp = decoder.hyp()
+            return hyp.hypstr if hyp is not None else ""
         return recognizer.recognize_google(audio, language=language)
     except sr.UnknownValueError:
         return ""
