@@ -7,7 +7,10 @@
   whose rankings are fused (``word+4gram``, ``word+4gram+dense``). A tokeniser may carry
   query-side options after ``~`` (see :mod:`core.query_expansion`): ``word~fuzzy``
   (misspelt query words also match close corpus words), ``word~split`` (query words are also
-  joined/split to match concatenated hashtags), ``word~fuzzy~split``.
+  joined/split to match concatenated hashtags), ``word~fuzzy~split``. ``dense`` embeds the
+  basic fields plus the config's enrichment fields; ``dense~<field>~…`` (sorted, from
+  ``basic``, ``c``, ``ocr``, ``sr``) chooses its passage fields itself, e.g. ``dense~ocr~sr``
+  (basic + OCR + speech, no comments) fused with a lexical component over all fields.
 * enrichment: ``basic`` or a ``+``-joined subset of ``sr``, ``ocr``, ``c`` (``all`` = sr+ocr+c)
 * attribution: ``attr`` or ``noattr`` (may be left out: ``noattr``)
 * weighting (applies to every lexical component; ``dense`` ignores it):
@@ -44,6 +47,7 @@ _PARAMS = re.compile(r"^([a-z0-9_]+)(?:\((.*)\))?$")
 
 DENSE = "dense"
 QUERY_OPTIONS = ("fuzzy", "split")
+DENSE_OPTIONS = ("basic", "c", "ocr", "sr")
 
 
 def base_token(token: str) -> str:
@@ -51,12 +55,17 @@ def base_token(token: str) -> str:
     return token.split("~", 1)[0]
 
 
+def is_dense(token: str) -> bool:
+    return base_token(token) == DENSE
+
+
 def query_options(token: str) -> tuple[str, ...]:
-    """The query-side options of a component (``word~fuzzy~split`` → ('fuzzy', 'split'))."""
+    """The options of a component (``word~fuzzy~split`` → ('fuzzy', 'split'))."""
     opts = tuple(token.split("~")[1:])
-    bad = [o for o in opts if o not in QUERY_OPTIONS]
+    allowed = DENSE_OPTIONS if is_dense(token) else QUERY_OPTIONS
+    bad = [o for o in opts if o not in allowed]
     if bad:
-        raise ValueError(f"unknown query option(s) {bad} in {token!r}; choose from {', '.join(QUERY_OPTIONS)}")
+        raise ValueError(f"unknown query option(s) {bad} in {token!r}; choose from {', '.join(allowed)}")
     if list(opts) != sorted(set(opts)):
         raise ValueError(f"query options in {token!r} must be distinct and sorted: "
                          f"{base_token(token)}~{'~'.join(sorted(set(opts)))}")
@@ -112,12 +121,12 @@ class Config:
 
     def __post_init__(self):
         for t in self.tokens:
-            if t != DENSE:
+            if not is_dense(t):
                 tokeniser(base_token(t))  # validates the name
-                query_options(t)
+            query_options(t)
         if len(set(self.tokens)) != len(self.tokens):
             raise ValueError(f"component listed twice in {'+'.join(self.tokens)}")
-        if self.weighting.name == "cos" and any(t != DENSE for t in self.tokens):
+        if self.weighting.name == "cos" and any(not is_dense(t) for t in self.tokens):
             raise ValueError("weighting 'cos' is for dense-only configurations; "
                              "lexical components need e.g. bm25(k1=0.9,b=0.4)")
         if self.weighting.name == "bm25f":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import DENSE, Config, base_token, query_options
+from .config import Config, base_token, is_dense, query_options
 from .index import Index, TokenisedCorpus, build_index
 from .metrics import target_ranks
 from .search import explain, matches, score
@@ -78,8 +78,10 @@ class Engine:
 
     def component_scores(self, config: Config, token: str, queries: list[str]):
         """(scores, matched) of one component (tokenisation) of a configuration."""
-        if token == DENSE:
-            return self.dense_index().scores(queries, config.enrichment)
+        if is_dense(token):
+            opts = query_options(token)
+            fields = frozenset(o for o in opts if o != "basic") if opts else config.enrichment
+            return self.dense_index().scores(queries, fields)
         index = self.index(base_token(token), config.enrichment, config.attribution)
         opts = query_options(token)
         if opts:
@@ -117,7 +119,7 @@ class Engine:
     def search(self, config: Config, query: str, k: int = 10) -> pd.DataFrame:
         """Top-k matching documents for one query: rank, doc, id, score (best first)."""
         query = check_query(query)
-        lexical = [base_token(t) for t in config.tokens if t != DENSE]
+        lexical = [base_token(t) for t in config.tokens if not is_dense(t)]
         if lexical and len(lexical) == len(config.tokens) and \
                 not any(tokeniser(t)(self.source.normalise(query)) for t in lexical):
             raise QueryError("Nothing searchable is left in that query after normalisation "
@@ -131,7 +133,7 @@ class Engine:
 
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
         """Each matching term's contribution to one document's score (they sum to the score)."""
-        lexical = [t for t in config.tokens if t != DENSE]
+        lexical = [t for t in config.tokens if not is_dense(t)]
         if not lexical or config.weighting.name == "bm25f":
             raise ValueError(f"{config}: term contributions are only available for a lexical "
                              "SMART or bm25 component")

@@ -74,6 +74,10 @@ def families() -> list[Family]:
     out.append(Family("Hybrid 4-gram BM25 + dense", d,
                       _first(d, [f"4gram+dense.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
                                  for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]), dense=True))
+    d = f"4gram+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.zsum"
+    out.append(Family("Hybrid 4-gram BM25 + dense on basic+OCR+speech", d,
+                      _first(d, [f"4gram+dense~ocr~sr.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
+                                 for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]), dense=True))
     d = f"word+4gram+dense.all.noattr.{BM25_DEFAULT}.zall"
     z3 = [f"word+4gram+dense.all.noattr.{w}.zall(dense={wd:g},word={ww:g})"
           for w in _bm25((0.5, 0.9), (0.5, 0.7)) for ww in (0.5, 0.75, 1.0) for wd in (0.75, 1.0, 1.5)]

@@ -6,7 +6,7 @@ is *matched* by the fusion when any component matches it (the union); a componen
 document it did not match nothing (0 under ``rrf``, its minimum under the sums).
 
 Schemes (the config's last part; every scheme also takes one optional weight per component,
-keyed by the component's name, default 1: ``zsum(dense=0.5)``, ``rrf(k=60,word=2)``):
+keyed by the component's name (or its tokeniser without options), default 1: ``zsum(dense=0.5)``, ``rrf(k=60,word=2)``):
 
 * ``rrf(k=60)``: reciprocal rank fusion (Cormack et al. 2009), Σ_c w_c / (k + rank_c(d)),
   where rank_c(d) = 1 + #(documents the component matched with a higher score), so tied
@@ -29,13 +29,16 @@ DEFAULT = Weighting("rrf", (("k", 60.0),))
 
 
 def _component_weights(fusion: Weighting, names: list[str]) -> np.ndarray:
+    """One weight per component, looked up by its full name or its base name
+    (``dense`` also names ``dense~ocr~sr``)."""
     kw = dict(fusion.kwargs)
     kw.pop("k", None)
-    unknown = set(kw) - set(names)
+    bases = [n.split("~", 1)[0] for n in names]
+    unknown = set(kw) - set(names) - set(bases)
     if unknown:
         raise ValueError(f"fusion {fusion}: weight(s) for {sorted(unknown)} but the components "
                          f"are {', '.join(names)}")
-    return np.array([kw.get(n, 1.0) for n in names], dtype=np.float64)
+    return np.array([kw.get(n, kw.get(b, 1.0)) for n, b in zip(names, bases)], dtype=np.float64)
 
 
 def check(fusion: Weighting, names: list[str]) -> None:

@@ -34,6 +34,11 @@ def test_dense_ranks_paraphrases_and_caches(tiny_db):
     assert cache.exists()
     again = DenseIndex(load_corpus(tiny_db)).embeddings(frozenset({"sr", "ocr", "c"}))[0]
     np.testing.assert_allclose(again, e.dense_index().embeddings(frozenset({"sr", "ocr", "c"}))[0])
+    # dense~<fields> picks its passage fields itself: basic only cannot see the OCR text
+    s_b, _ = e.scores(Config.parse("dense~basic.all.noattr.cos"), ["RATING MUGIWARA SINGING"])
+    s_o, _ = e.scores(Config.parse("dense~ocr.all.noattr.cos"), ["RATING MUGIWARA SINGING"])
+    doc = e.target_positions(["1008"])[0]
+    assert s_o[0, doc] > s_b[0, doc]
     # hybrid: fused with lexical components, matched = union (dense matches everything)
     s, m = e.scores(Config.parse("word+dense.all.noattr.bm25(k1=1.2,b=0.75).zsum"), ["garlic pasta"])
     assert m.all() and e.corpus.ids[int(np.argmax(s[0]))] == "1001"

@@ -80,3 +80,15 @@ def test_query_options(tiny_db):
     assert s[0, doc] > s0[0, doc]
     with pytest.raises(ValueError, match="unknown query option"):
         Config.parse("word~stem.all.noattr.bpx")
+
+
+def test_dense_component_options_and_base_name_weights():
+    c = Config.parse("4gram+dense~ocr~sr.all.noattr.bm25(k1=0.5,b=0.7).zsum(dense=0.5)")
+    assert c.tokens == ("4gram", "dense~ocr~sr")
+    s, _ = fuse(c.fusion, list(c.tokens), [(S1, M1), (S2, M2)])
+    s_full, _ = fuse(Weighting.parse("zsum(dense~ocr~sr=0.5)"), list(c.tokens), [(S1, M1), (S2, M2)])
+    np.testing.assert_allclose(s, s_full)
+    with pytest.raises(ValueError, match="sorted"):
+        Config.parse("dense~sr~ocr.all.noattr.cos")
+    with pytest.raises(ValueError, match="unknown query option"):
+        Config.parse("dense~fuzzy.all.noattr.cos")
