@@ -57,27 +57,29 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt
     """
     configs = list(dict.fromkeys(long["config"]))
     color = alt.Color("config:N", sort=configs, title="Configuration",
-                      legend=alt.Legend(orient="bottom", columns=1, labelLimit=400))
+                      legend=alt.Legend(orient="right", labelLimit=320))
     rank_title = f"Target rank (log scale; missing counted as {missing_rank:g})"
     if kind == "ecdf":
         d = long.dropna(subset=["rank"]).sort_values(["config", "rank"]).copy()
         n = long.groupby("config")["query_id"].count()
         d["share"] = d.groupby("config").cumcount().add(1) / d["config"].map(n)
-        return alt.Chart(d).mark_line(interpolate="step-after", point=True).encode(
-            x=alt.X("rank:Q", scale=alt.Scale(type="log"), title="Target rank (log scale)"),
-            y=alt.Y("share:Q", title="Share of queries with target at this rank or better",
+        return alt.Chart(d).mark_line(interpolate="step-after").encode(
+            x=alt.X("rank:Q", scale=alt.Scale(type="log", domain=[1, max(float(d["rank"].max()), 10)],
+                                              nice=False), title="Target rank (log scale)"),
+            y=alt.Y("share:Q", title="Queries with target at rank ≤ x",
                     axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
             color=color, tooltip=["config:N", "rank:Q", alt.Tooltip("share:Q", format=".0%")],
-        ).properties(height=380, title="Cumulative distribution of target ranks "
+        ).properties(height=420, title="Cumulative distribution of target ranks "
                                        "(missing ranks never reach the curve)")
     if kind == "violin":
         d = long.assign(log_rank=np.log10(long["rank_filled"].clip(lower=1)))
+        top = float(np.log10(max(d["rank_filled"].max(), 10)))
         return alt.Chart(d).transform_density(
-            "log_rank", as_=["log_rank", "density"], groupby=["config"],
-            extent=[0, float(np.log10(max(d["rank_filled"].max(), 10)))],
+            "log_rank", as_=["log_rank", "density"], groupby=["config"], extent=[0, top],
         ).mark_area(orient="horizontal", opacity=0.8).encode(
-            y=alt.Y("log_rank:Q", title=rank_title,
-                    axis=alt.Axis(labelExpr="format(pow(10, datum.value), '~s')")),
+            y=alt.Y("log_rank:Q", title=rank_title, scale=alt.Scale(domain=[0, top]),
+                    axis=alt.Axis(values=list(range(int(top) + 1)),
+                                  labelExpr="format(pow(10, datum.value), ',')")),
             x=alt.X("density:Q", stack="center", impute=None, title=None,
                     axis=alt.Axis(labels=False, ticks=False, grid=False)),
             color=color,
