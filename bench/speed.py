@@ -26,6 +26,7 @@ LEXICAL = ["4gram.all.noattr.bm25(k1=0.9,b=0.4)", "4gram.all.noattr.bm25f(k1=0.9
            "word+4gram.all.noattr.bm25(k1=0.9,b=0.4).rrf(k=60)", "word+4gram.all.noattr.bm25(k1=0.9,b=0.4).zsum",
            "word~fuzzy~split.all.noattr.bm25(k1=0.9,b=0.4)"]
 DENSE = ["dense.all.noattr.cos", "4gram+dense.all.noattr.bm25(k1=0.5,b=0.7).zsum",
+         "4gram+dense~ocr~sr.all.noattr.bm25(k1=0.5,b=0.7).zsum",
          "word+4gram+dense.all.noattr.bm25(k1=0.9,b=0.4).zsum"]
 
 
