@@ -35,7 +35,7 @@ cov = ov["coverage"]
 if not cov.empty:
     chart = alt.Chart(cov).mark_bar().encode(
         y=alt.Y("field:N", sort=None, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
-        x=alt.X("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
+        x=alt.X("share:Q", axis=alt.Axis(format="%", tickCount=5), scale=alt.Scale(domain=[0, 1]),
                 title="Share of usable documents with a non-empty field"),
         tooltip=["field:N", "documents:Q", alt.Tooltip("share:Q", format=".1%")],
     ).properties(height=alt.Step(26), title="Field coverage")

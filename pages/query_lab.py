@@ -46,7 +46,7 @@ try:
     with engine_lock(), st.spinner("Building the index for this configuration…"):
         ranked = engine.rank_queries(config, pd.DataFrame([row]))
         s, m = engine.scores(config, [row["query_text"]])
-except (QueryError, ValueError) as e:
+except Exception as e:  # QueryError, or an unknown scheme/parameter in a pasted configuration
     st.error(f"This configuration cannot rank queries: {e}")
     st.stop()
 lo, hi = ranked["rank_lo"].iloc[0], ranked["rank_hi"].iloc[0]
@@ -82,7 +82,7 @@ with right:
     else:
         frames = []
         with engine_lock():
-            for d in explain_docs:
+            for d in explain_docs:  # scores worked above, so explaining does too
                 ex = engine.explain(config, row["query_text"], int(d))
                 rank = int(np.flatnonzero(order == d)[0]) + 1
                 who = "target" if d == target else f"#{rank}"

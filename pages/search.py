@@ -61,7 +61,7 @@ try:
 except QueryError as e:
     st.warning(str(e), icon=":material/edit:")
     st.stop()
-except ValueError as e:
+except Exception as e:  # an unknown scheme or parameter in a pasted configuration
     st.error(f"This configuration cannot be searched: {e}")
     st.stop()
 elapsed = (time.perf_counter() - t0) * 1000

@@ -30,8 +30,7 @@ from core.config import STUDY_BEST, Config, Weighting
 K_TOK, K_N, K_ATTR, K_FAMILY = "tok", "n", "attr", "w"
 K_FIELDS = {"sr": "sr", "ocr": "ocr", "c": "c"}
 K_TF, K_IDF, K_NORM, K_K1, K_B = "tf", "idf", "norm", "k1", "b"
-CONFIG_TEXT_KEY = "_config_text"   # the paste box (not bound)
-PASTED_KEY = "_config_pasted"      # a pasted config the widgets cannot express
+K_CFG = "cfg"  # the paste box, bound too: it holds a configuration the widgets cannot show
 
 TOKENISATIONS = {"word": "Words", "ngram": "Character n-grams"}
 FIELD_LABELS = {"sr": "Speech-to-text (SR)", "ocr": "Cover-photo OCR", "c": "Comments (C)"}
@@ -132,25 +131,20 @@ def _expressible(config: Config) -> bool:
 
 
 def _on_paste() -> None:
-    text = st.session_state.get(CONFIG_TEXT_KEY, "").strip()
-    st.session_state.pop(PASTED_KEY, None)
-    st.session_state.pop("_config_error", None)
-    if not text:
-        return
+    """A configuration the widgets can show is applied to them and the box cleared; any
+    other stays in the box (and the URL) and overrides the widgets."""
+    text = (st.session_state.get(K_CFG) or "").strip()
     try:
-        config = Config.parse(text)
-    except ValueError as e:
-        st.session_state["_config_error"] = str(e)
-        return
-    if _expressible(config):
+        config = Config.parse(text) if text else None
+    except ValueError:
+        return  # config_sidebar says what is wrong
+    if config is not None and _expressible(config):
         _apply(config)
-    else:
-        st.session_state[PASTED_KEY] = str(config)
+        st.session_state[K_CFG] = ""
 
 
 def _on_reset(default: Config) -> None:
-    st.session_state.pop(PASTED_KEY, None)
-    st.session_state[CONFIG_TEXT_KEY] = ""
+    st.session_state[K_CFG] = ""
     _apply(default)
 
 
@@ -180,17 +174,19 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     weighting = FAMILIES[family].widgets(box, fam_weighting)
     config = Config(tokens, enrichment, attribution, weighting)
 
-    pasted = st.session_state.get(PASTED_KEY)
-    if pasted:
-        config = Config.parse(pasted)
-        box.info(f"Using the pasted configuration `{pasted}` (the controls above cannot show "
-                 "it; reset or paste another to go back).", icon=":material/info:")
-    with box.expander("Configuration string"):
+    with box.expander("Configuration string", expanded=bool(st.session_state.get(K_CFG))):
+        text = (st.text_input("Paste a configuration", key=K_CFG, on_change=_on_paste,
+                              bind="query-params",
+                              placeholder="e.g. word+4gram.all.bm25(k1=0.9,b=0.4).rrf(k=60)")
+                or "").strip()
+        if text:
+            try:
+                config = Config.parse(text)
+                st.info("Using this configuration (the controls cannot show it); clear the "
+                        "box or reset to go back to the controls.", icon=":material/info:")
+            except ValueError as e:
+                st.error(str(e))
         st.code(str(config), language=None)
-        st.text_input("Paste a configuration", key=CONFIG_TEXT_KEY, on_change=_on_paste,
-                      placeholder="e.g. word.sr+c.attr.bm25(k1=0.9,b=0.4)")
-        if st.session_state.get("_config_error"):
-            st.error(st.session_state["_config_error"])
         st.button("Reset to the study's best", on_click=_on_reset, args=(default,),
                   icon=":material/restart_alt:", key="_config_reset")
     return config
