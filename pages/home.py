@@ -1,6 +1,8 @@
 """Home: what the dataset is, the headline results, and where to go next."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import altair as alt
 import streamlit as st
 
@@ -64,7 +66,6 @@ else:
                f"documents; a missing rank counts as {results.missing_rank:g} in mean rank.")
 
 st.subheader("Where next")
-g = st.columns(4)
 links = [("pages/search.py", "Search", ":material/search:", "Live search with every control."),
          ("pages/query_lab.py", "Query lab", ":material/science:",
           "One test query: its target's rank, and why."),
@@ -72,7 +73,13 @@ links = [("pages/search.py", "Search", ":material/search:", "Live search with ev
           "Heatmaps, distributions, significance."),
          ("pages/index_stats.py", "Index stats", ":material/memory:",
           "Build time, memory, vocabulary.")]
-for col, (page, title, icon, text) in zip(g, links):
+for page, title, icon, text in (("pages/viewer.py", "Viewer", ":material/video_library:",
+                                 "Watch the corpus one video at a time."),
+                                ("pages/collect.py", "Collect queries", ":material/edit_note:",
+                                 "Write new known-item queries.")):
+    if (Path(__file__).resolve().parents[1] / page).exists():
+        links.append((page, title, icon, text))
+for col, (page, title, icon, text) in zip(st.columns(len(links)), links):
     with col.container(border=True):
         st.page_link(page, label=title, icon=icon)
         st.caption(text)

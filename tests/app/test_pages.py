@@ -17,7 +17,7 @@ def test_home_describes_the_dataset_and_headline(app):
     assert "Best mean rank" in m and "The 2022 study's best" in m
     assert "Where next" in texts(at)
     # every page is in the navigation
-    assert len(at.get("page_link")) == 4
+    assert len(at.get("page_link")) >= 4
 
 
 def test_home_without_results_says_how_to_get_them(app, tmp_path, monkeypatch):
