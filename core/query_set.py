@@ -175,7 +175,8 @@ def parse_queries(data) -> tuple[list[dict], list[str]]:
             continue
         extra = {k: q.get(k) if isinstance(q.get(k), str) and q.get(k) else None
                  for k in ("created-at", "collection")}
-        rows.append({"query_text": q["text"].strip(), "target_id": target,
+        rows.append({"query_text": q["text"], "target_id": target,  # as written: the study's
+                     # queries keep their trailing spaces, which n-grams see
                      "author": str(q.get("author") or ""),
                      **{t: int(bool(q.get(t.replace("_", "-"), False))) for t in TAGS},
                      "created_at": extra["created-at"], "collection": extra["collection"]})

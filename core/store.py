@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import re
+import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,20 +92,60 @@ def atomic_database(path: str | os.PathLike):
         raise
 
 
+def _researcher_data(path, replaced_collections: set) -> tuple[list[dict], list[dict]]:
+    """Queries of other collections and viewer history in an existing corpus database.
+
+    A rebuilt corpus keeps what researchers collected in it (core.query_set, core.history),
+    so re-importing the study or rerunning the ETL never deletes collected queries.
+    """
+    if not Path(path).exists():
+        return [], []
+    db = sqlite_utils.Database(path)
+    try:
+        tables = db.table_names()
+        views = list(db.query("select * from views")) if "views" in tables else []
+        queries = [q for q in db.query("select * from queries order by query_id")
+                   if q.get("collection") not in replaced_collections] if "queries" in tables else []
+        return queries, views
+    except sqlite3.DatabaseError:
+        return [], []  # not a readable database: nothing to keep
+    finally:
+        db.close()
+
+
 def write_corpus(path, tiktoks: list[dict], comments: list[dict], queries: list[dict] = (),
                  meta: dict | None = None) -> None:
-    """Write a complete corpus database atomically (a rerun replaces, never duplicates)."""
+    """Write a complete corpus database atomically (a rerun replaces, never duplicates).
+
+    Queries of other collections and the viewer history of the database being replaced are
+    carried over (new query ids follow the written ones). ``meta.corpus_id`` is a fresh id per
+    write, so caches can tell a rebuilt corpus from one that only gained views or queries.
+    """
+    queries = list(queries)
+    kept_queries, views = _researcher_data(path, {q.get("collection") for q in queries})
+    next_id = max((q["query_id"] for q in queries), default=0) + 1
+    for q in kept_queries:
+        queries.append({**q, "query_id": next_id})
+        next_id += 1
+    meta = {**(meta or {}), "corpus_id": uuid.uuid4().hex}
     with atomic_database(path) as db:
         create_corpus_schema(db)
         with db.atomic():
             db["tiktoks"].insert_all(tiktoks, batch_size=500)
             db["comments"].insert_all(comments, batch_size=2000)
             if queries:
-                db["queries"].insert_all(queries)
-            for k, v in (meta or {}).items():
+                db["queries"].insert_all(queries, alter=True)
+            if views:
+                db["views"].insert_all(views)
+            for k, v in meta.items():
                 db["meta"].insert({"key": k, "value": v if isinstance(v, str) else json.dumps(v)},
                                   replace=True)
         db["comments"].create_index(["video_id"], if_not_exists=True)
+
+
+def corpus_version(path) -> str:
+    """What identifies a corpus build: its ``meta.corpus_id`` (file mtime for older files)."""
+    return read_meta(path, "corpus_id") or f"mtime:{Path(path).stat().st_mtime_ns}"
 
 
 def read_meta(path, key: str, default=None):

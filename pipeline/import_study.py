@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from core.store import TAGS, parse_count, valid_id, write_corpus
+from core.query_set import QuerySetError, parse_queries
+from core.store import parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
 
 REQUIRED = ("id", "creator-username", "description")
@@ -95,25 +96,13 @@ def comment_rows(rec: dict) -> list[dict]:
 
 def query_rows(queries, where: str, collection: str, problems: list[str]) -> list[dict]:
     """Rows for the `queries` table from a study-format list (bad entries reported, skipped)."""
-    if not isinstance(queries, list):
-        raise ImportError_(f"{where}: expected a JSON list of queries")
-    rows = []
-    for pos, q in enumerate(queries):
-        here = f"{where} query #{pos + 1}"
-        if not isinstance(q, dict) or not str(q.get("text", "")).strip() or "target" not in q:
-            problems.append(f"{here}: needs non-empty 'text' and a 'target'")
-            continue
-        try:
-            target = valid_id(q["target"])
-        except ValueError as e:
-            problems.append(f"{here}: {e}")
-            continue
-        row = {"query_id": len(rows) + 1, "query_text": q["text"], "target_id": target,
-               "author": q.get("author") or "", "created_at": q.get("created-at"), "collection": collection}
-        for tag in TAGS:
-            row[tag] = int(bool(q.get(tag.replace("_", "-"), False)))
-        rows.append(row)
-    return rows
+    try:
+        rows, found = parse_queries(queries)
+    except QuerySetError as e:
+        raise ImportError_(f"{where}: {e}") from None
+    problems.extend(f"{where} {p}" for p in found)
+    return [{**r, "query_id": i, "collection": r["collection"] or collection}
+            for i, r in enumerate(rows, start=1)]
 
 
 def load_study(src: Path):

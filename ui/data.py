@@ -31,7 +31,7 @@ from core.config import Config
 from core.engine import Engine
 from core.fields import ENRICHMENT_ORDER, enrichment_subsets
 from core.metrics import reciprocal_rank, success_at
-from core.store import TAGS, load_queries, read_table
+from core.store import TAGS, corpus_version, load_queries, read_table
 
 SOURCE_KEY = "data_source"      # st.session_state key holding the current DataSource
 _ENGINE_LOCK = threading.RLock()  # Engine caches are plain dicts: one builder at a time
@@ -159,20 +159,22 @@ def _mtime(path: Path) -> int:
 
 
 @st.cache_resource(show_spinner="Loading the corpus…", max_entries=4)
-def _load_engine(path: str, mtime: int, mode: str | None) -> Engine:
+def _load_engine(path: str, version: str, mode: str | None) -> Engine:
     return Engine.from_db(path, mode)
 
 
 def get_engine(db: Path | DataSource | None = None, mode: str | None = None) -> Engine:
     """The cached :class:`Engine` of a corpus database (the current source's by default).
 
-    Keyed by (resolved path, modification time, mode); ``mode=None`` uses the mode the
+    Keyed by (resolved path, corpus build id, mode); ``mode=None`` uses the mode the
     corpus records. Raises FileNotFoundError when the database does not exist.
     """
     if db is None:
         db = current_source()
     path = Path(db.db if isinstance(db, DataSource) else db).resolve()
-    return _load_engine(str(path), _mtime(path), mode)
+    # keyed by the corpus build, not the file's mtime: recording a view or a query changes
+    # the file but not the indexed documents
+    return _load_engine(str(path), corpus_version(path), mode)
 
 
 def engine_lock() -> threading.RLock:

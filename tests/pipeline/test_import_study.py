@@ -79,3 +79,21 @@ def test_malformed_file_is_named_and_existing_db_kept(study, tmp_path, capsys):
     (study / "data" / "ocr.json").unlink()
     assert import_study.main([str(study), "--db", str(db)]) == 2
     assert "missing file" in capsys.readouterr().err
+
+
+def test_reimport_keeps_collected_queries_and_viewer_history(study, tmp_path):
+    from core import history, query_set
+    from core.store import corpus_version, load_queries
+
+    db = tmp_path / "t.db"
+    import_study.main([str(study), "--db", str(db)])
+    first = corpus_version(db)
+    history.record_view(db, "ann", "101")
+    query_set.add_query(db, text="the one with lol comments", target="102", author="ann")
+    assert corpus_version(db) == first  # views and queries are not a new corpus build
+    import_study.main([str(study), "--db", str(db)])
+    q = load_queries(db)
+    assert q["collection"].tolist() == ["study2022", "collected"]
+    assert q["query_text"].tolist()[1] == "the one with lol comments"
+    assert len(history.history(db, "ann")) == 1
+    assert corpus_version(db) != first
