@@ -4,11 +4,12 @@
 
 Prints: import seconds, grid seconds, total and its ratio to the study's 4,029 s; the time
 to re-evaluate one configuration's 86 queries from a cached index (median of 20); and the
-process's peak resident memory.
+peak resident memory of this process and of its largest worker.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -31,6 +32,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--study", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "study2022")
     p.add_argument("--mode", default="study2022", choices=("study2022", "default"))
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes for the grid (one tokenisation per task)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "tiktoks.db"
@@ -40,7 +43,7 @@ def main() -> None:
         corpus, qs = load_corpus(db), load_queries(db)
         t_import = time.perf_counter() - t0
         engine = Engine(corpus, args.mode)
-        result = run_grid(engine.source, qs)
+        result = run_grid(engine.source, qs, workers=args.workers)
         total = t_import + result.seconds
         engine.rank_queries(STUDY_BEST, qs)  # build and cache the index
         times = []
@@ -49,13 +52,14 @@ def main() -> None:
             engine.rank_queries(STUDY_BEST, qs)
             times.append(time.perf_counter() - t)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"import            {t_import:8.2f} s")
-    print(f"grid (960 exps)   {result.seconds:8.2f} s   mode {args.mode}")
+    print(f"grid (960 exps)   {result.seconds:8.2f} s   mode {args.mode}, {args.workers} worker(s)")
     print(f"total             {total:8.2f} s   = 1/{STUDY_SECONDS / total:.0f} of the study's "
           f"{STUDY_SECONDS} s (ratio {total / STUDY_SECONDS:.4f})")
     print(f"re-evaluate {STUDY_BEST} on {len(qs)} queries from a cached index: "
           f"{statistics.median(times) * 1000:.1f} ms (median of 20)")
-    print(f"peak memory       {peak_mb:8.0f} MB")
+    print(f"peak memory       {peak_mb:8.0f} MB in this process, {child_mb:.0f} MB in the largest worker")
 
 
 if __name__ == "__main__":
