@@ -100,7 +100,7 @@ with tab_cmp:
             a = values[c].to_numpy()
             better = a > b if higher else a < b
             worse = a < b if higher else a > b
-            rows.append({"configuration": c, label: a.mean(), f"Δ vs baseline": a.mean() - b.mean(),
+            rows.append({"configuration": c, label: a.mean(), "Δ vs baseline": a.mean() - b.mean(),
                          "improved": int(better.sum()), "degraded": int(worse.sum()),
                          "unchanged": int((~better & ~worse).sum()),
                          "p (randomisation)": paired_randomisation(a, b),

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.engine import QueryError
 from core.store import load_queries
 from ui.controls import config_sidebar
 from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,

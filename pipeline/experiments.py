@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     write_results(args.results, result.indexes, result.experiments, queries, result.rankings,
                   {"mode": source.mode, "corpus": str(args.db), "grid_seconds": result.seconds,
                    "documents": len(corpus)})
-    missing = targets_missing = int(result.rankings["rank_lo"].isna().sum())
+    missing = int(result.rankings["rank_lo"].isna().sum())
     print(f"Ran {len(result.experiments)} experiments ({len(configs)} indexes × {len(weightings)} "
           f"weightings) on {len(queries)} queries over {len(corpus)} documents in "
           f"{result.seconds:.1f} s (normalisation {source.mode}); {missing} of "

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 from pipeline import items as runner
-from pipeline.quality import char_accuracy, wer  # noqa: F401  (re-exported for the demo)
 
 TABLE = "transcripts"
 COLUMNS = {"id": str, "text": str, "engine": str, "error": str, "seconds": float}

@@ -18,7 +18,6 @@ DATA is `data/` unless the TRL_DATA environment variable says otherwise.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ from pathlib import Path
 from pipeline import config
 from pipeline.demo import generator
 from pipeline.demo.server import DEFAULT_PORT, MediaServer
+from pipeline.quality import char_accuracy, wer
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA_STAGES = ("download", "ocr", "audio", "transcribe")
@@ -46,19 +46,8 @@ def paths(data: Path | None = None) -> dict:
             "queries": demo / "queries.json", "truth": demo / "truth.json"}
 
 
-def have_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def run_stage(name: str, module: str, args: list, timings: dict, required: bool) -> bool:
-    """Run `python -m module args`; a missing module is skipped with a message."""
-    if not have_module(module):
-        print(f"\n== {name}: skipped, `{module}` is not available in this checkout", flush=True)
-        timings[name] = None
-        return False
+    """Run `python -m module args` and time it; a required stage that fails stops the demo."""
     print(f"\n== {name}: python -m {module} {' '.join(map(str, args))}", flush=True)
     t0 = time.monotonic()
     rc = subprocess.call([sys.executable, "-m", module, *map(str, args)], cwd=REPO)
@@ -73,19 +62,8 @@ def run_stage(name: str, module: str, args: list, timings: dict, required: bool)
     return rc == 0
 
 
-def _quality_functions():
-    for mod in ("pipeline.quality", "pipeline.transcribe"):
-        if have_module(mod):
-            m = importlib.import_module(mod)
-            if hasattr(m, "char_accuracy") and hasattr(m, "wer"):
-                return m.char_accuracy, m.wer, mod
-    from pipeline.demo import metrics
-    return metrics.char_accuracy, metrics.wer, "pipeline.demo.metrics"
-
-
 def measure_quality(db_path: Path, truth_path: Path) -> dict:
     """Mean OCR character accuracy and speech WER over the usable, non-broken demo videos."""
-    char_accuracy, wer, source = _quality_functions()
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     con = sqlite3.connect(db_path)
     try:
@@ -100,7 +78,7 @@ def measure_quality(db_path: Path, truth_path: Path) -> dict:
             continue
         acc.append(char_accuracy(t["cover_text"], ocr or ""))
         errs.append(wer(t["script"], stt or ""))
-    out = {"n": len(acc), "source": source,
+    out = {"n": len(acc),
            "ocr_char_accuracy": sum(acc) / len(acc) if acc else None,
            "wer": sum(errs) / len(errs) if errs else None}
     return out
@@ -115,8 +93,7 @@ def print_report(db_path: Path, quality: dict) -> None:
         con.close()
     print(f"\n== corpus: {db_path}: {n} TikToks, {usable} usable, {nq} test queries")
     if quality["n"]:
-        print(f"== quality over {quality['n']} usable demo videos (measured with "
-              f"{quality['source']}): OCR character accuracy "
+        print(f"== quality over {quality['n']} usable demo videos: OCR character accuracy "
               f"{quality['ocr_char_accuracy']:.1%}, speech-to-text WER {quality['wer']:.1%}")
     else:
         print("== quality: no usable demo videos to measure")
