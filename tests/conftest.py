@@ -9,7 +9,15 @@ from core.grid import run_grid
 from core.index import TokenisedCorpus
 from core.store import load_corpus, load_queries, write_corpus, write_results
 
-STUDY_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "study2022"
+import os
+
+# where the 2022 study data may be: $TRL_STUDY, then ../shared/study2022 beside the checkout,
+# then the workplace's shared folder (CI runs from a clone elsewhere)
+STUDY_CANDIDATES = [Path(p) for p in (os.environ.get("TRL_STUDY"),) if p] + [
+    Path(__file__).resolve().parents[1].parent / "shared" / "study2022",
+    Path("/work/shared/study2022"),
+]
+STUDY_DIR = next((p for p in STUDY_CANDIDATES if (p / "queries.json").exists()), STUDY_CANDIDATES[0])
 
 # (id, username, nickname, description, music, speech, ocr, [comments])
 TINY_DOCS = [
@@ -85,5 +93,6 @@ def tiny_results(tiny_db, tmp_path) -> Path:
 def study_dir() -> Path:
     """The 2022 study's public data; tests that need it skip with a reason when it is absent."""
     if not (STUDY_DIR / "queries.json").exists():
-        pytest.skip(f"2022 study data not found at {STUDY_DIR} (clone the study repository there)")
+        pytest.skip("2022 study data not found (looked in "
+                    f"{', '.join(map(str, STUDY_CANDIDATES))}; set TRL_STUDY to a clone of the study)")
     return STUDY_DIR
