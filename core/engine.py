@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config, base_token, is_dense, query_options
+from .grid import target_positions
 from .index import Index, TokenisedCorpus, build_index
 from .metrics import target_ranks
 from .search import explain, matches, score
@@ -105,8 +106,7 @@ class Engine:
         return fuse(config.fusion, list(config.tokens), parts)
 
     def target_positions(self, target_ids) -> np.ndarray:
-        pos = {d: i for i, d in enumerate(self.corpus.ids)}
-        return np.array([pos.get(str(t), -1) for t in target_ids], dtype=np.int64)
+        return target_positions(self.source, target_ids)
 
     def rank_queries(self, config: Config, queries: pd.DataFrame) -> pd.DataFrame:
         """Per query: rank_lo, rank_hi and expected target_rank (NaN when unranked)."""
@@ -123,7 +123,7 @@ class Engine:
         if lexical and len(lexical) == len(config.tokens) and \
                 not any(tokeniser(t)(self.source.normalise(query)) for t in lexical):
             raise QueryError("Nothing searchable is left in that query after normalisation "
-                                 "(try words, not only symbols).")
+                             "(try words, not only symbols).")
         s, m = self.scores(config, [query])
         s, m = s[0], m[0]
         docs = np.flatnonzero(m)

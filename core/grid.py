@@ -33,6 +33,7 @@ class GridResult:
 
 
 def target_positions(source: TokenisedCorpus, target_ids) -> np.ndarray:
+    """Document position of each target id, −1 when it is not among the usable documents."""
     pos = {d: i for i, d in enumerate(source.corpus.ids)}
     return np.array([pos.get(str(t), -1) for t in target_ids], dtype=np.int64)
 
