@@ -7,10 +7,12 @@
   whose rankings are fused (``word+4gram``, ``word+4gram+dense``). A tokeniser may carry
   query-side options after ``~`` (see :mod:`core.query_expansion`): ``word~fuzzy``
   (misspelt query words also match close corpus words), ``word~split`` (query words are also
-  joined/split to match concatenated hashtags), ``word~fuzzy~split``. ``dense`` embeds the
+  joined/split to match concatenated hashtags), ``word~fuzzy~split``, ``4gram~rm3``
+  (pseudo-relevance feedback: terms of the component's own top documents are added). ``dense`` embeds the
   basic fields plus the config's enrichment fields; ``dense~<field>~…`` (sorted, from
   ``basic``, ``c``, ``ocr``, ``sr``) chooses its passage fields itself, e.g. ``dense~ocr~sr``
-  (basic + OCR + speech, no comments) fused with a lexical component over all fields.
+  (basic + OCR + speech, no comments) fused with a lexical component over all fields;
+  ``only`` drops the basic fields (``dense~c~only``: a passage of the comments alone).
 * enrichment: ``basic`` or a ``+``-joined subset of ``sr``, ``ocr``, ``c`` (``all`` = sr+ocr+c)
 * attribution: ``attr`` or ``noattr`` (may be left out: ``noattr``)
 * weighting (applies to every lexical component; ``dense`` ignores it):
@@ -23,7 +25,8 @@
       and ``b_<field>`` a per-field override (``b_c=0.9``); needs ``noattr``;
     - ``cos`` for a configuration that is ``dense`` only (``dense.all.noattr.cos``).
 * fusion (optional, only with several components; default ``rrf(k=60)``): how their
-  rankings are combined (:mod:`core.fusion`): ``rrf(k=60)``, ``zsum``, ``zall``, ``msum`` or ``mnz``,
+  rankings are combined (:mod:`core.fusion`): ``rrf(k=60)``, ``zsum``, ``zall``, ``ztop(k=50)``,
+  ``msum`` or ``mnz``,
   each with optional per-component weights keyed by the component's name, e.g.
   ``zsum(dense=0.5)`` or ``rrf(k=60,word=2)``.
 
@@ -46,8 +49,8 @@ _CONFIG = re.compile(rf"^(?P<tok>[^.]+)\.(?P<fields>[^.]+)(?:\.(?P<attr>attr|noa
 _PARAMS = re.compile(r"^([a-z0-9_]+)(?:\((.*)\))?$")
 
 DENSE = "dense"
-QUERY_OPTIONS = ("fuzzy", "split")
-DENSE_OPTIONS = ("basic", "c", "ocr", "sr")
+QUERY_OPTIONS = ("fuzzy", "rm3", "split")
+DENSE_OPTIONS = ("basic", "c", "ocr", "only", "sr")
 
 
 def base_token(token: str) -> str:
@@ -69,6 +72,9 @@ def query_options(token: str) -> tuple[str, ...]:
     if list(opts) != sorted(set(opts)):
         raise ValueError(f"query options in {token!r} must be distinct and sorted: "
                          f"{base_token(token)}~{'~'.join(sorted(set(opts)))}")
+    if "only" in opts and not set(opts) & {"c", "ocr", "sr"} or {"only", "basic"} <= set(opts):
+        raise ValueError(f"{token!r}: 'only' drops the basic fields, so name at least one of "
+                         "c, ocr, sr and not basic (e.g. dense~c~only)")
     return opts
 
 

@@ -29,6 +29,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 _BASIC_COLS = ("creator_nickname", "description", "music_title")
 _FIELD_COLS = {"ocr": "coverphoto_ocr", "sr": "speech_to_text", "c": "comment_text"}
 _MODELS: dict = {}
+ONLY = "only"   # passage option: the chosen enrichment fields without the basic fields
 
 
 class DenseUnavailable(RuntimeError):
@@ -66,13 +67,16 @@ def _text(v) -> str:
 
 
 def enrichment_key(enrichment) -> str:
-    return "+".join(e for e in ("sr", "ocr", "c") if e in enrichment) or "basic"
+    key = "+".join(e for e in ("sr", "ocr", "c") if e in enrichment) or "basic"
+    return key + ":only" if ONLY in enrichment else key
 
 
 def passages(docs, enrichment=("sr", "ocr", "c")) -> list[str]:
-    """One passage per document: basic fields, then OCR, speech, comments if included."""
+    """One passage per document: basic fields, then OCR, speech, comments if included.
+    With ``only`` in ``enrichment`` (``dense~c~only``) the basic fields are left out."""
     n = len(docs)
-    cols = list(_BASIC_COLS) + [c for e, c in _FIELD_COLS.items() if e in enrichment]
+    cols = ([] if ONLY in enrichment else list(_BASIC_COLS)) + \
+        [c for e, c in _FIELD_COLS.items() if e in enrichment]
     values = [[_text(v) for v in docs[c]] if c in docs else [""] * n for c in cols]
     return [" ".join(p for p in parts if p) for parts in zip(*values)]
 

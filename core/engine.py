@@ -85,11 +85,15 @@ class Engine:
             return self.dense_index().scores(queries, fields)
         index = self.index(base_token(token), config.enrichment, config.attribution)
         opts = query_options(token)
-        if opts:
+        terms = tuple(o for o in opts if o != "rm3")
+        if terms:
             from .query_expansion import query_matrix
-            q = query_matrix(self.source, index.tokens, opts, queries)[:, index.columns].tocsr()
+            q = query_matrix(self.source, index.tokens, terms, queries)[:, index.columns].tocsr()
         else:
             q = index.query_matrix(queries)
+        if "rm3" in opts:
+            from .query_expansion import rm3
+            q = rm3(index, config.weighting, q)
         return score(index, config.weighting, q), matches(index, q)
 
     def scores(self, config: Config, queries: list[str]) -> tuple[np.ndarray, np.ndarray]:

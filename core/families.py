@@ -82,6 +82,35 @@ def families() -> list[Family]:
     z3 = [f"word+4gram+dense.all.noattr.{w}.zall(dense={wd:g},word={ww:g})"
           for w in _bm25((0.5, 0.9), (0.5, 0.7)) for ww in (0.5, 0.75, 1.0) for wd in (0.75, 1.0, 1.5)]
     out.append(Family("Hybrid words+4-gram BM25 + dense (z over all docs)", d, _first(d, z3), dense=True))
+    out += _families_2026()
+    return out
+
+
+def _families_2026() -> list[Family]:
+    """Three-way hybrids, two dense passages, head-of-ranking z, RM3 feedback (designed after
+    the families above had been measured on the study's queries; parameters still CV'd)."""
+    out = []
+    grid = _bm25((0.5, 0.9, 1.5), (0.3, 0.4, 0.7))
+    for n in ("word", "5gram"):
+        d = f"4gram+{n}+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.zsum({n}=0.5)"
+        out.append(Family(f"Hybrid 4-gram + {'word' if n == 'word' else '5-gram'} BM25 + dense on basic+OCR+speech", d,
+                          _first(d, [f"4gram+{n}+dense~ocr~sr.all.noattr.{w}.zsum(dense={wd:g},{n}={wn:g})"
+                                     .replace("dense=1,", "") for w in grid for wd in (0.75, 1.0)
+                                     for wn in (0.25, 0.5)]), dense=True))
+    for other, label in (("dense", "dense on all fields"), ("dense~c~only", "dense on comments alone")):
+        d = f"4gram+{other}+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.zsum({other}=0.5)"
+        out.append(Family(f"Hybrid 4-gram BM25 + dense on basic+OCR+speech + {label}", d,
+                          _first(d, [f"4gram+{other}+dense~ocr~sr.all.noattr.{w}.zsum({other}={wa:g},dense~ocr~sr={wo:g})"
+                                     .replace(",dense~ocr~sr=1)", ")") for w in grid for wa in (0.25, 0.5)
+                                     for wo in (0.5, 0.75, 1.0)]), dense=True))
+    d = f"4gram+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.ztop(k=50)"
+    out.append(Family("Hybrid 4-gram BM25 + dense on basic+OCR+speech (z over top k)", d,
+                      _first(d, [f"4gram+dense~ocr~sr.all.noattr.{w}.ztop(k={k},dense={wd:g})".replace(",dense=1)", ")")
+                                 for w in grid for k in (20, 100) for wd in (0.5, 0.75, 1.0)]), dense=True))
+    d = f"4gram~rm3+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.zsum"
+    out.append(Family("Hybrid 4-gram BM25 with RM3 feedback + dense on basic+OCR+speech", d,
+                      _first(d, [f"4gram~rm3+dense~ocr~sr.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
+                                 for w in grid for wd in (0.5, 0.75, 1.0)]), dense=True))
     return out
 
 

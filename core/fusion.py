@@ -15,6 +15,9 @@ keyed by the component's name (or its tokeniser without options), default 1: ``z
   component c matched for that query; unmatched documents take the lowest matched z.
 * ``zall``: like ``zsum`` but mean and std over *all* documents, an unmatched document
   counting as score 0 (so a component that matches few documents lifts them further).
+* ``ztop(k=50)``: like ``zsum`` but mean and std over each component's ``k`` best-scoring
+  matched documents only (the head of the ranking, where the target is; the long tail of
+  weak partial matches no longer sets the scale); unmatched documents take the lowest z.
 * ``msum``: Σ_c w_c · s_c(d) / max_d s_c(d) (max-normalised sum; unmatched documents 0).
 * ``mnz``: like ``msum`` but min-max normalised over matched documents (min → 0).
 """
@@ -24,7 +27,8 @@ import numpy as np
 
 from .config import Weighting
 
-SCHEMES = ("rrf", "zsum", "zall", "msum", "mnz")
+SCHEMES = ("rrf", "zsum", "zall", "ztop", "msum", "mnz")
+TAKES_K = {"rrf": 60.0, "ztop": 50.0}  # schemes with a k parameter, and its default
 DEFAULT = Weighting("rrf", (("k", 60.0),))
 
 
@@ -44,8 +48,10 @@ def _component_weights(fusion: Weighting, names: list[str]) -> np.ndarray:
 def check(fusion: Weighting, names: list[str]) -> None:
     if fusion.name not in SCHEMES:
         raise ValueError(f"unknown fusion {fusion.name!r}; choose one of {', '.join(SCHEMES)}")
-    if fusion.name != "rrf" and "k" in fusion.kwargs:
-        raise ValueError(f"fusion {fusion.name} takes no k (only rrf does)")
+    if fusion.name not in TAKES_K and "k" in fusion.kwargs:
+        raise ValueError(f"fusion {fusion.name} takes no k (only {' and '.join(TAKES_K)} do)")
+    if fusion.name == "ztop" and fusion.kwargs.get("k", 2) < 2:
+        raise ValueError(f"fusion {fusion}: k must be at least 2")
     _component_weights(fusion, names)
 
 
@@ -64,13 +70,14 @@ def ranks(scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
     return out
 
 
-def _z(scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
+def _z(scores: np.ndarray, matched: np.ndarray, top: int | None = None) -> np.ndarray:
+    """z-scores over each query's matched documents (or their ``top`` best only)."""
     out = np.zeros(scores.shape)
     for i in range(scores.shape[0]):
         m = matched[i]
         if not m.any():
             continue
-        s = scores[i, m]
+        s = scores[i, m] if top is None else np.sort(scores[i, m])[::-1][:top]
         sd = s.std()
         z = (scores[i] - s.mean()) / sd if sd > 0 else np.zeros(scores.shape[1])
         out[i] = np.where(m, z, z[m].min())
@@ -111,6 +118,8 @@ def fuse(fusion: Weighting | None, names: list[str], parts: list[tuple[np.ndarra
             total += w / (k + ranks(s, m))   # 1/inf = 0 for unmatched documents
         elif fusion.name == "zsum":
             total += w * _z(s, m)
+        elif fusion.name == "ztop":
+            total += w * _z(s, m, int(fusion.kwargs.get("k", TAKES_K["ztop"])))
         elif fusion.name == "zall":
             total += w * _z_all(s, m)
         else:

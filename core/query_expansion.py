@@ -1,6 +1,7 @@
-"""Query-side options of a lexical component: ``~fuzzy`` and ``~split`` (``word~fuzzy~split``).
+"""Query-side options of a lexical component: ``~fuzzy``, ``~split`` and ``~rm3``
+(``word~fuzzy~split``, ``4gram~rm3``).
 
-Both only add corpus terms to a query (each added term has query weight 1, like the
+All only add corpus terms to a query (each added term has query weight 1, like the
 query's own terms); documents and indexes are unchanged, so an option costs nothing at
 indexing time.
 
@@ -15,6 +16,13 @@ indexing time.
   is split into corpus words when it can be (``onepiece`` → ``one``, ``piece``, by the
   segmentation with the fewest, then most frequent, parts). For character n-grams the
   n-grams of the query with its spaces removed are added (``one piece`` → ``epie``).
+* ``rm3`` (pseudo-relevance feedback, RM3 as in Lavrenko & Croft 2001 / Anserini): the
+  component first scores the query as it is; its ``RM3_DOCS`` best documents (weighted by
+  their share of those documents' total score) give a term distribution
+  Σ_d w_d · tf(t, d) / |d|; its ``RM3_TERMS`` heaviest terms, normalised to sum 1, are added
+  to the query vector with weight ``(1 − RM3_ORIGINAL) / RM3_ORIGINAL`` times the query's own
+  term count, i.e. original and feedback parts mixed RM3_ORIGINAL : 1 − RM3_ORIGINAL (Anserini's
+  defaults, 10 documents, 10 terms, 0.5, untuned). Only the corpus is used, never a target.
 """
 from __future__ import annotations
 
@@ -153,3 +161,33 @@ def query_matrix(source, tokens: str, options, queries: list[str]) -> sp.csr_mat
             rows.append(i)
             cols.append(c)
     return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(queries), len(vocab)))
+
+
+RM3_DOCS = 10
+RM3_TERMS = 10
+RM3_ORIGINAL = 0.5
+
+
+def rm3(index, weighting, q: sp.csr_matrix) -> sp.csr_matrix:
+    """The query × column matrix ``q`` with RM3 feedback terms from its own first ranking."""
+    from .search import score
+    s0 = score(index, weighting, q)
+    counts = index.counts
+    dl = np.asarray(counts.sum(axis=1)).ravel()
+    p_td = sp.diags(1.0 / np.maximum(dl, 1.0)) @ counts          # tf / |d|
+    rows = []
+    for i in range(q.shape[0]):
+        own = q.getrow(i).toarray().ravel()
+        hits = np.flatnonzero(s0[i] > 0)
+        if not len(hits) or own.sum() == 0:
+            rows.append(own)
+            continue
+        top = hits[np.lexsort((hits, -s0[i, hits]))][:RM3_DOCS]
+        w = s0[i, top] / s0[i, top].sum()
+        v = np.asarray(p_td[top].T @ w).ravel()
+        keep = np.argsort(-v, kind="stable")[:RM3_TERMS]
+        fb = np.zeros_like(v)
+        fb[keep] = v[keep]
+        fb /= fb.sum()
+        rows.append(own + (1 - RM3_ORIGINAL) / RM3_ORIGINAL * own.sum() * fb)
+    return sp.csr_matrix(np.vstack(rows)) if rows else q
