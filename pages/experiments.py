@@ -9,7 +9,8 @@ import streamlit as st
 from core.config import STUDY_BEST
 from core.stats import holm, paired_randomisation, wilcoxon
 from ui.charts import heatmap, parallel_coordinates, rank_distribution
-from ui.data import (METRICS, current_source, filter_queries, metric_label, page_results,
+from ui.controls import query_filters
+from ui.data import (METRICS, current_source, metric_label, page_results, tagged_query_ids,
                      per_query, summarise, tag_names)
 
 st.title(":material/leaderboard: Experiments")
@@ -32,15 +33,12 @@ chosen_tags = f1.pills("Only queries whose target is tagged", list(tags), format
 metric = f2.segmented_control("Metric", list(METRICS), format_func=lambda m: METRICS[m][1],
                               default="mean_rank", key="metric", bind="query-params",
                               required=True) or "mean_rank"
-collections = sorted(results.queries["collection"].dropna().unique())
-chosen_coll = None
-if len(collections) > 1:
-    chosen_coll = st.multiselect("Query collections", collections, key="coll", bind="query-params")
-qids = filter_queries(results, chosen_tags, chosen_coll)
+shown = set(query_filters(results.queries)["query_id"].astype(int))
+qids = [q for q in tagged_query_ids(results, chosen_tags) if q in shown]
 col, label, higher = METRICS[metric]
 mlabel = metric_label(metric, results)
 if not qids:
-    st.warning("No query has all the chosen tags; remove a tag to see results.",
+    st.warning("No query passes the chosen tags and filters; remove one to see results.",
                icon=":material/filter_alt_off:")
     st.stop()
 summary = summarise(results, qids)

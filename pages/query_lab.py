@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.store import load_queries
-from ui.controls import config_sidebar
+from ui.controls import config_sidebar, query_filters
 from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,
                      token_order)
 from ui.display import TermMatcher, document_details, escape_md, media_panel
@@ -26,6 +26,10 @@ if queries.empty:
             "video; `make study` imports the study's 86, `make demo` generates some.")
     st.stop()
 
+queries = query_filters(queries)
+if queries.empty:
+    st.info("No test query passes these filters; widen them to pick a query.")
+    st.stop()
 texts = dict(zip(queries["query_id"].astype(str), queries["query_text"]))
 qid = st.selectbox("Test query", list(texts), key="query", bind="query-params",
                    format_func=lambda i: f"#{i} · {texts[i]}")

@@ -333,16 +333,14 @@ def metric_label(metric: str, results: Results | None = None) -> str:
     return label
 
 
-def filter_queries(results: Results, tags: list[str] | None = None,
-                   collections: list[str] | None = None) -> list[int]:
-    """Query ids whose target has every tag in ``tags`` (and is in one of ``collections``)."""
+def tagged_query_ids(results: Results, tags: list[str] | None = None) -> list[int]:
+    """Query ids whose target has every tag in ``tags`` (author, collection and date filters
+    are :func:`core.query_set.filter_queries`)."""
     q = results.queries
     mask = pd.Series(True, index=q.index)
     for t in tags or []:
         if t in q:
             mask &= q[t].fillna(0).astype(int) == 1
-    if collections:
-        mask &= q["collection"].isin(collections)
     return q.loc[mask, "query_id"].astype(int).tolist()
 
 
