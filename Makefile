@@ -1,6 +1,6 @@
 # Two entry points: `make demo` (main job) and `make test`. Both set up what they need.
 PY      := .venv/bin/python
-APT_PKGS := tesseract-ocr espeak-ng ffmpeg chromium
+APT_PKGS := tesseract-ocr espeak-ng ffmpeg chromium fonts-noto-color-emoji
 STUDY   ?= ../shared/study2022
 
 .PHONY: demo test setup apt venv study bench
