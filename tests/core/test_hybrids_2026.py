@@ -32,16 +32,6 @@ def test_ztop_by_hand():
     np.testing.assert_allclose(a, z)
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("word+4gram.all.noattr.bm25.ztop(k=1)", "at least 2"), ("word+4gram.all.noattr.bm25.zsum(k=3)", "takes no k"),
-    ("word~split~rm3.all.noattr.bm25", "sorted"), ("dense~only.all.noattr.cos", "only"),
-    ("dense~basic~c~only.all.noattr.cos", "only"),
-])
-def test_config_errors(bad, message):
-    with pytest.raises(ValueError, match=message):
-        Config.parse(bad)
-
-
 def test_rm3_query_vector_and_ranking(tiny_db):
     e = Engine.from_db(tiny_db)
     idx = e.index("word", frozenset({"sr", "ocr", "c"}), False)

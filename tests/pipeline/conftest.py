@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import threading
 import time
@@ -109,6 +110,15 @@ def make_pipeline_db(tmp_path):
     def make(records, name="pipeline.db"):
         return write_raw(tmp_path / name, records)
     return make
+
+
+def sql(db_path, query: str, params=()) -> list[tuple]:
+    """Rows of one SQL query on a real SQLite file (connection closed afterwards)."""
+    con = sqlite3.connect(db_path)
+    try:
+        return con.execute(query, params).fetchall()
+    finally:
+        con.close()
 
 
 def rows(db_path, table) -> dict:

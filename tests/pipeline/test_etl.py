@@ -3,7 +3,6 @@ directly (as the media stages write them), checked with sqlite3."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 import sqlite_utils
@@ -11,6 +10,7 @@ import sqlite_utils
 from core.store import load_corpus, load_queries
 from pipeline import etl, ingest
 from tests.pipeline.test_ingest import record, write
+from tests.pipeline.conftest import sql
 
 IDS = ["3001", "3002", "3003", "3004", "3005"]
 
@@ -59,35 +59,27 @@ def query_file(tmp_path, targets=("3001", "3005"), name="friends.json"):
          "subtextual": False} for i, t in enumerate(targets)])
 
 
-def q(db, sql):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_etl_writes_the_study_schema_with_the_usable_rule(tmp_path, pipeline_db, capsys):
     out = tmp_path / "tiktoks.db"
     rc = etl.main(["--pipeline-db", str(pipeline_db), "--db", str(out),
                    "--queries", str(query_file(tmp_path))])
     assert rc == 0
-    assert q(out, "select id, usable from tiktoks order by id") == [
+    assert sql(out, "select id, usable from tiktoks order by id") == [
         ("3001", 1), ("3002", 0), ("3003", 0), ("3004", 0), ("3005", 1)]
-    row = q(out, "select like_count, like_count_n, comment_count_n, coverphoto_ocr, speech_to_text,"
+    row = sql(out, "select like_count, like_count_n, comment_count_n, coverphoto_ocr, speech_to_text,"
                  " download_timestamp, video_path, creator_username, time_posted, web_id"
                  " from tiktoks where id = '3001'")[0]
     assert row == ("22.6K", 22600, 848, "DND STAIRS", "i cast knock on the door", 1669970000.5,
                    "m/videos/3001.mp4", "@dan", "16h ago", "7172441959205652014")
-    assert q(out, "select video_id, position, comment_text, commenter_name, like_count_n,"
+    assert sql(out, "select video_id, position, comment_text, commenter_name, like_count_n,"
                   " replies_count_n from comments where video_id = '3001' order by position") == [
         ("3001", i, "so true", "@Rob M", 483, 9) for i in range(3)]
-    assert q(out, "select count(*) from comments") == [(3 + 3,)]  # 3001: 3, 3002-3004: 1, 3005: 0
-    assert q(out, "select query_id, query_text, target_id, author, useful_description,"
+    assert sql(out, "select count(*) from comments") == [(3 + 3,)]  # 3001: 3, 3002-3004: 1, 3005: 0
+    assert sql(out, "select query_id, query_text, target_id, author, useful_description,"
                   " purely_visual, collection from queries order by query_id") == [
         (1, "query for 3001", "3001", "jim", 1, 0, "friends"),
         (2, "query for 3005", "3005", "jim", 1, 1, "friends")]
-    meta = dict(q(out, "select key, value from meta"))
+    meta = dict(sql(out, "select key, value from meta"))
     assert meta["normalisation"] == "default"
     reasons = json.loads(meta["unusable_reasons"])
     assert reasons["3002"] == "not downloaded: video blob URL: cannot be downloaded"
@@ -108,8 +100,8 @@ def test_rerun_replaces_and_a_failing_run_leaves_the_old_db(tmp_path, pipeline_d
     args = ["--pipeline-db", str(pipeline_db), "--db", str(out)]
     assert etl.main(args + ["--queries", str(query_file(tmp_path)), "--collection", "c1"]) == 0
     assert etl.main(args + ["--queries", str(query_file(tmp_path)), "--collection", "c1"]) == 0
-    assert q(out, "select count(*) from tiktoks") == [(5,)]
-    assert q(out, "select count(*) from queries") == [(2,)]
+    assert sql(out, "select count(*) from tiktoks") == [(5,)]
+    assert sql(out, "select count(*) from queries") == [(2,)]
     before = out.read_bytes()
     bad = write(tmp_path / "bad.json", [{"text": "x", "target": "not-an-id"}])
     assert etl.main(args + ["--queries", str(bad)]) == 2
@@ -125,5 +117,5 @@ def test_stages_not_run_yet(tmp_path):
     assert ingest.main(["--pipeline-db", str(p), str(write(tmp_path / "b.json", [record("9")]))]) == 0
     out = tmp_path / "t.db"
     assert etl.main(["--pipeline-db", str(p), "--db", str(out)]) == 0
-    assert q(out, "select usable, coverphoto_ocr, speech_to_text from tiktoks") == [(0, None, None)]
-    assert q(out, "select count(*) from queries") == [(0,)]
+    assert sql(out, "select usable, coverphoto_ocr, speech_to_text from tiktoks") == [(0, None, None)]
+    assert sql(out, "select count(*) from queries") == [(0,)]

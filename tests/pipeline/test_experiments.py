@@ -1,15 +1,14 @@
 """pipeline.experiments and pipeline.reproduce: the grid on a tiny corpus, then the real study."""
 import json
-import sqlite3
 
 import pytest
 
 from pipeline import experiments, import_study, reproduce
+from tests.pipeline.conftest import sql
 
 
 def count(db, table):
-    with sqlite3.connect(db) as c:
-        return c.execute(f"select count(*) from {table}").fetchone()[0]
+    return sql(db, f"select count(*) from {table}")[0][0]
 
 
 def test_grid_on_tiny_corpus_writes_the_study_schema(tiny_db, tmp_path, capsys):
@@ -19,9 +18,8 @@ def test_grid_on_tiny_corpus_writes_the_study_schema(tiny_db, tmp_path, capsys):
                              "--weighting", "bm25(k1=0.9,b=0.4)"]) == 0
     assert count(res, "indexes") == 32 and count(res, "experiments") == 64
     assert count(res, "ranking_results") == 64 * 6
-    with sqlite3.connect(res) as c:
-        cfgs = {r[0] for r in c.execute("select config from experiments")}
-        lo_hi = c.execute("select min(rank_hi - rank_lo) from ranking_results").fetchone()[0]
+    cfgs = {r[0] for r in sql(res, "select config from experiments")}
+    lo_hi = sql(res, "select min(rank_hi - rank_lo) from ranking_results")[0][0]
     assert "4gram.sr+ocr+c.noattr.bpx" in cfgs and "word.basic.attr.bm25(b=0.4,k1=0.9)" in cfgs
     assert lo_hi == 0
     assert "Ran 64 experiments" in capsys.readouterr().out

@@ -1,10 +1,10 @@
 """pipeline.import_study on a small study-format directory written by the test."""
 import json
-import sqlite3
 
 import pytest
 
 from pipeline import import_study
+from tests.pipeline.conftest import sql
 
 
 def record(i, **over):
@@ -37,11 +37,6 @@ def study(tmp_path):
     return src
 
 
-def rows(db, sql):
-    with sqlite3.connect(db) as c:
-        return c.execute(sql).fetchall()
-
-
 def test_imports_good_records_and_reports_bad_ones(study, tmp_path, capsys):
     db = tmp_path / "t.db"
     assert import_study.main([str(study), "--db", str(db)]) == 0
@@ -51,21 +46,21 @@ def test_imports_good_records_and_reports_bad_ones(study, tmp_path, capsys):
     assert "record #5 (id 104): field 'description' should be text" in out
     assert "record #6 (id 105): 'comments' should be a list" in out
     assert "queries.json query #2" in out and "queries.json query #3" in out
-    assert rows(db, "select id, usable, like_count_n from tiktoks order by id") == [
+    assert sql(db, "select id, usable, like_count_n from tiktoks order by id") == [
         ("101", 1, 22600), ("102", 1, 22600), ("103", 0, 22600)]  # "" OCR is present, None is not
-    assert rows(db, "select description from tiktoks where id='102'") == [("rescraped",)]
-    assert rows(db, "select like_count_n, replies_count_n from comments where video_id='101'") == [(1200000, 6)]
-    assert rows(db, "select query_text, target_id, author, purely_visual from queries") == [
+    assert sql(db, "select description from tiktoks where id='102'") == [("rescraped",)]
+    assert sql(db, "select like_count_n, replies_count_n from comments where video_id='101'") == [(1200000, 6)]
+    assert sql(db, "select query_text, target_id, author, purely_visual from queries") == [
         ("video one", "101", "ann", 1)]
-    assert json.loads(rows(db, "select value from meta where key='unidecode_jl_map'")[0][0]) == {"😅": ":sweat_smile:"}
+    assert json.loads(sql(db, "select value from meta where key='unidecode_jl_map'")[0][0]) == {"😅": ":sweat_smile:"}
 
 
 def test_rerun_replaces_never_duplicates(study, tmp_path):
     db = tmp_path / "t.db"
     import_study.main([str(study), "--db", str(db)])
     import_study.main([str(study), "--db", str(db)])
-    assert rows(db, "select count(*) from tiktoks") == [(3,)]
-    assert rows(db, "select count(*) from comments") == [(3,)]
+    assert sql(db, "select count(*) from tiktoks") == [(3,)]
+    assert sql(db, "select count(*) from comments") == [(3,)]
 
 
 def test_malformed_file_is_named_and_existing_db_kept(study, tmp_path, capsys):
@@ -75,7 +70,7 @@ def test_malformed_file_is_named_and_existing_db_kept(study, tmp_path, capsys):
     assert import_study.main([str(study), "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert "malformed JSON in" in err and "batch_2.json" in err and "line 1" in err
-    assert rows(db, "select count(*) from tiktoks") == [(3,)]
+    assert sql(db, "select count(*) from tiktoks") == [(3,)]
     (study / "data" / "ocr.json").unlink()
     assert import_study.main([str(study), "--db", str(db)]) == 2
     assert "missing file" in capsys.readouterr().err

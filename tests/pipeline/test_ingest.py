@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from pipeline import ingest
+from tests.pipeline.conftest import sql
 
 
 def record(rid="7171982974357966122", ts=1669964608.8, **over):
@@ -25,14 +25,6 @@ def record(rid="7171982974357966122", ts=1669964608.8, **over):
 def write(path, obj):
     path.write_text(json.dumps(obj), encoding="utf-8")
     return path
-
-
-def rows(db, sql):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_good_broken_and_malformed_files(tmp_path, capsys):
@@ -59,8 +51,8 @@ def test_good_broken_and_malformed_files(tmp_path, capsys):
     assert rc == 1  # a file could not be read; the others are loaded all the same
     err = capsys.readouterr().err
     assert "batch_3.json: malformed JSON at line 3 column" in err
-    assert rows(db, "select id from raw order by id") == [("1001",), ("1002",), ("1003",), ("1009",)]
-    rejects = rows(db, "select source, position, id, reason from rejects order by position")
+    assert sql(db, "select id from raw order by id") == [("1001",), ("1002",), ("1003",), ("1009",)]
+    rejects = sql(db, "select source, position, id, reason from rejects order by position")
     assert [(r[1], r[2]) for r in rejects] == [(1, None), (2, "12ab"), (3, "1005"), (4, "1006"),
                                                (5, "1007"), (6, None), (7, "1008")]
     assert all(r[0] == str(bad) for r in rejects)
@@ -72,7 +64,7 @@ def test_good_broken_and_malformed_files(tmp_path, capsys):
     assert "field 'like-count' is a bool" in reasons[4]
     assert "record is a str" in reasons[5]
     assert "'comments'[0].'comment-text' is a list" in reasons[6]
-    stored = json.loads(rows(db, "select record from raw where id = '1001'")[0][0])
+    stored = json.loads(sql(db, "select record from raw where id = '1001'")[0][0])
     assert stored == record("1001")
 
 
@@ -84,11 +76,11 @@ def test_merge_by_id_later_scrape_wins_and_reingest_is_idempotent(tmp_path):
     assert ingest.main(["--pipeline-db", str(db), str(old), str(new)]) == 0
     assert ingest.main(["--pipeline-db", str(db), str(old)]) == 0  # an older scrape comes late
     assert ingest.main(["--pipeline-db", str(db), str(tmp_path)]) == 0  # a directory, again
-    got = rows(db, "select id, record, source from raw")
+    got = sql(db, "select id, record, source from raw")
     assert len(got) == 1
     assert json.loads(got[0][1])["like-count"] == "5K" and got[0][2] == str(new)
     # rejects of a file are replaced when it is ingested again, never duplicated
-    assert rows(db, "select count(*) from rejects") == [(1,)]
+    assert sql(db, "select count(*) from rejects") == [(1,)]
 
 
 def test_file_that_is_not_a_list(tmp_path, capsys):
@@ -96,4 +88,4 @@ def test_file_that_is_not_a_list(tmp_path, capsys):
     f = write(tmp_path / "master.json", {"1": record("1")})
     assert ingest.main(["--pipeline-db", str(db), str(f)]) == 1
     assert "expected a JSON list of records" in capsys.readouterr().err
-    assert rows(db, "select count(*) from raw") == [(0,)]
+    assert sql(db, "select count(*) from raw") == [(0,)]

@@ -61,7 +61,7 @@ def test_ocr_reads_captions_and_records_bad_files(tmp_path, font_path, capsys):
 
 
 def test_blank_cover_is_empty_text_not_failure(tmp_path, font_path):
-    media, db = tmp_path / "media", tmp_path / "pipeline.db"
+    media = tmp_path / "media"
     (media / "covers").mkdir(parents=True)
     render_caption(media / "covers" / "5.jpg", "", font_path, size=(200, 300))
     row = ocr.ocr_item({"id": "5", "path": str(media / "covers" / "5.jpg")})
