@@ -7,7 +7,10 @@ For each family (core.families) the table gives the untuned default and the k-fo
 cross-validated figure: parameters chosen on the training folds by MRR, scored on the
 held-out fold (core.crossval). Figures are means over queries with percentile bootstrap
 95% CIs; then paired tests of every CV'd family against the study's best (Holm-adjusted),
-and the win/loss counts.
+and the win/loss counts. The last two rows choose among all families inside each training
+fold: the single best of every candidate, and nested selection (an inner CV on the
+training queries picks the family, core.crossval.family_tuner), which is what
+``pipeline.evaluate --config best`` deploys.
 """
 from __future__ import annotations
 
@@ -20,11 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd  # noqa: E402
 
-from core.crossval import ScoreTable, cross_validate_grid  # noqa: E402
+from core.crossval import (ScoreTable, cross_validate, cross_validate_grid, family_tuner,  # noqa: E402
+                           table_evaluator)
 from core.engine import Engine  # noqa: E402
 from core.evaluation import paired_tests, summarise, tag_breakdown, win_loss  # noqa: E402
 from core.families import Family, available_families  # noqa: E402
 from core.store import load_queries  # noqa: E402
+
+
+POOLED = "All families pooled: best candidate on the training folds"
+NESTED = "Family chosen by inner CV, then tuned (what --config best deploys)"
 
 
 def ci(row, name, pct=False):
@@ -44,14 +52,22 @@ def main(argv=None) -> int:
     queries = load_queries(args.db)
     table = ScoreTable(engine, queries)
     fams = available_families(False if args.no_dense else None)
+    grids = {f.name: f.candidates for f in fams}
     pool = tuple(dict.fromkeys(c for f in fams for c in f.candidates))
-    fams = fams + [Family("All families pooled (what --config best picks from)", pool[0], pool)]
+    fams = fams + [Family(POOLED, pool[0], pool), Family(NESTED, pool[0], pool)]
     rows, cv_results, chosen = [], {}, {}
     t0 = time.perf_counter()
     for fam in fams:
         t = time.perf_counter()
         default = summarise(table.rows(fam.default).reset_index(drop=True))
-        cv = cross_validate_grid(table, fam.candidates, k=args.folds, seed=args.seed)
+        if fam.name == NESTED:
+            picked: list[str] = []
+            cv = cross_validate(table.queries, family_tuner(table, grids, chosen_families=picked, k=args.folds,
+                                                            seed=args.seed),
+                                table_evaluator(table), args.folds, args.seed)
+            cv.chosen = [f"{c} ({f})" for c, f in zip(cv.chosen, picked)]
+        else:
+            cv = cross_validate_grid(table, fam.candidates, k=args.folds, seed=args.seed)
         s = summarise(cv.per_query)
         cv_results[fam.name] = cv.per_query
         chosen[fam.name] = cv.chosen

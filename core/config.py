@@ -12,7 +12,8 @@
   basic fields plus the config's enrichment fields; ``dense~<field>~…`` (sorted, from
   ``basic``, ``c``, ``ocr``, ``sr``) chooses its passage fields itself, e.g. ``dense~ocr~sr``
   (basic + OCR + speech, no comments) fused with a lexical component over all fields;
-  ``only`` drops the basic fields (``dense~c~only``: a passage of the comments alone).
+  ``only`` drops the basic fields (``dense~c~only``: a passage of the comments alone);
+  ``mpnet`` embeds with all-mpnet-base-v2 instead of all-MiniLM-L6-v2 (``dense~mpnet~ocr~sr``).
 * enrichment: ``basic`` or a ``+``-joined subset of ``sr``, ``ocr``, ``c`` (``all`` = sr+ocr+c)
 * attribution: ``attr`` or ``noattr`` (may be left out: ``noattr``)
 * weighting (applies to every lexical component; ``dense`` ignores it):
@@ -50,7 +51,7 @@ _PARAMS = re.compile(r"^([a-z0-9_]+)(?:\((.*)\))?$")
 
 DENSE = "dense"
 QUERY_OPTIONS = ("fuzzy", "rm3", "split")
-DENSE_OPTIONS = ("basic", "c", "ocr", "only", "sr")
+DENSE_OPTIONS = ("basic", "c", "mpnet", "ocr", "only", "sr")
 
 
 def base_token(token: str) -> str:

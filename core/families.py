@@ -2,10 +2,10 @@
 
 A family is a name, a default configuration (the untuned figure) and a list of candidate
 configurations (default first, so ties keep it). :func:`core.crossval.cross_validate_grid`
-tunes within a family on training folds; :func:`best_config` chooses among every family's
-candidates on all of a database's own queries (what ``pipeline.evaluate --config best``
-deploys) and caches the choice in ``<db>.best.json``, keyed by a hash of the corpus, the
-queries and the candidate list.
+tunes within a family on training folds; :func:`best_config` chooses a family by
+cross-validation on a database's own queries and tunes it on all of them (what
+``pipeline.evaluate --config best`` deploys), caching the choice in ``<db>.best.json``, keyed
+by a hash of the corpus, the queries and the families' candidate lists.
 """
 from __future__ import annotations
 
@@ -49,6 +49,13 @@ BM25F_GRID = [f"bm25f(k1={k1:g},b={b:g},desc={d:g},ocr={o:g},c={c:g})"
               for k1, b, d, o, c in product((0.5, 0.9, 1.5), (0.3, 0.7), (1, 2), (1, 2), (0.25, 0.5, 1))]
 
 
+def _dense_hybrid(label: str, tokens: str) -> Family:
+    """A lexical component fused (``zsum``) with dense ones sharing one weight, over BM25_SMALL."""
+    d = f"{tokens}.all.noattr.{BM25_DEFAULT}.zsum"
+    return Family(label, d, _first(d, [f"{tokens}.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
+                                       for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]), dense=True)
+
+
 def families() -> list[Family]:
     out = [Family("2022 study best (4-gram bpx)", str(STUDY_BEST), (str(STUDY_BEST),))]
     for tok, label in (("4gram", "BM25 4-gram"), ("word", "BM25 words")):
@@ -70,19 +77,14 @@ def families() -> list[Family]:
     out.append(Family("Hybrid words+4-gram BM25 + dense", d,
                       _first(d, [f"word+4gram+dense.all.noattr.{w}.{f}" for w in BM25_SMALL for f in hyb]),
                       dense=True))
-    d = f"4gram+dense.all.noattr.{BM25_DEFAULT}.zsum"
-    out.append(Family("Hybrid 4-gram BM25 + dense", d,
-                      _first(d, [f"4gram+dense.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
-                                 for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]), dense=True))
-    d = f"4gram+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.zsum"
-    out.append(Family("Hybrid 4-gram BM25 + dense on basic+OCR+speech", d,
-                      _first(d, [f"4gram+dense~ocr~sr.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
-                                 for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]), dense=True))
+    out.append(_dense_hybrid("Hybrid 4-gram BM25 + dense", "4gram+dense"))
+    out.append(_dense_hybrid("Hybrid 4-gram BM25 + dense on basic+OCR+speech", "4gram+dense~ocr~sr"))
     d = f"word+4gram+dense.all.noattr.{BM25_DEFAULT}.zall"
     z3 = [f"word+4gram+dense.all.noattr.{w}.zall(dense={wd:g},word={ww:g})"
           for w in _bm25((0.5, 0.9), (0.5, 0.7)) for ww in (0.5, 0.75, 1.0) for wd in (0.75, 1.0, 1.5)]
     out.append(Family("Hybrid words+4-gram BM25 + dense (z over all docs)", d, _first(d, z3), dense=True))
     out += _families_2026()
+    out += _families_mpnet()
     return out
 
 
@@ -107,19 +109,43 @@ def _families_2026() -> list[Family]:
     out.append(Family("Hybrid 4-gram BM25 + dense on basic+OCR+speech (z over top k)", d,
                       _first(d, [f"4gram+dense~ocr~sr.all.noattr.{w}.ztop(k={k},dense={wd:g})".replace(",dense=1)", ")")
                                  for w in grid for k in (20, 100) for wd in (0.5, 0.75, 1.0)]), dense=True))
-    d = f"4gram~rm3+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.zsum"
-    out.append(Family("Hybrid 4-gram BM25 with RM3 feedback + dense on basic+OCR+speech", d,
-                      _first(d, [f"4gram~rm3+dense~ocr~sr.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
-                                 for w in grid for wd in (0.5, 0.75, 1.0)]), dense=True))
+    out.append(_dense_hybrid("Hybrid 4-gram BM25 with RM3 feedback + dense on basic+OCR+speech",
+                             "4gram~rm3+dense~ocr~sr"))
     return out
 
 
+def _families_mpnet() -> list[Family]:
+    """The two best structures above with all-mpnet-base-v2 (``dense~mpnet``) in place of
+    all-MiniLM-L6-v2, and both models side by side (designed after every row above had been
+    measured, and after one scratch measurement of the first; parameters still CV'd)."""
+    grid = _bm25((0.5, 0.9, 1.5), (0.3, 0.4, 0.7))
+    mp, mpc = "dense~mpnet~ocr~sr", "dense~c~mpnet~only"
+    out = []
+    out.append(_dense_hybrid("Hybrid 4-gram BM25 + mpnet on basic+OCR+speech", f"4gram+{mp}"))
+    d = f"4gram+{mpc}+{mp}.all.noattr.{BM25_DEFAULT}.zsum({mpc}=0.5)"
+    out.append(Family("Hybrid 4-gram BM25 + mpnet on basic+OCR+speech + mpnet on comments alone", d,
+                      _first(d, [f"4gram+{mpc}+{mp}.all.noattr.{w}.zsum({mpc}={wa:g},{mp}={wo:g})"
+                                 .replace(f",{mp}=1)", ")") for w in grid for wa in (0.25, 0.5)
+                                 for wo in (0.5, 0.75, 1.0)]), dense=True))
+    out.append(_dense_hybrid("Hybrid 4-gram BM25 + MiniLM and mpnet on basic+OCR+speech",
+                             f"4gram+{mp}+dense~ocr~sr"))
+    return out
+
+
+def family_models(family: Family) -> set[str]:
+    """The embedding models a family's candidates use (``minilm``, ``mpnet``)."""
+    from .config import Config, is_dense, query_options
+    from .dense import model_of
+    return {model_of(query_options(t)) for c in family.candidates for t in Config.parse(c).tokens
+            if is_dense(t)}
+
+
 def available_families(dense: bool | None = None) -> list[Family]:
-    """Families usable here (dense ones only when the dense packages are installed)."""
-    if dense is None:
-        from .dense import available
-        dense = available()
-    return [f for f in families() if dense or not f.dense]
+    """Families usable here (dense ones only when their models' packages are installed;
+    ``dense=False`` leaves every dense family out)."""
+    from .dense import installed
+    ok = {m: dense is not False and installed(m) for m in ("minilm", "mpnet")}
+    return [f for f in families() if not f.dense or all(ok[m] for m in family_models(f))]
 
 
 def _digest(engine, queries, candidates) -> str:
@@ -137,12 +163,14 @@ def _digest(engine, queries, candidates) -> str:
 
 
 def best_config(engine, queries, cache_path=None, families_=None, objective: str = "mrr") -> str:
-    """The candidate (over all available families) best on ``queries``; cached as JSON."""
-    from .crossval import ScoreTable, choose
+    """The configuration to deploy: the family whose grid search does best under k-fold
+    cross-validation on ``queries``, tuned on all of them (:func:`core.crossval.family_tuner`);
+    cached as JSON."""
+    from .crossval import ScoreTable, family_tuner
 
     fams = families_ or available_families()
-    candidates = list(dict.fromkeys(c for f in fams for c in f.candidates))
-    digest = _digest(engine, queries, candidates)
+    grids = {f.name: list(f.candidates) for f in fams}
+    digest = _digest(engine, queries, [f"{n}\x01{c}" for n, cs in grids.items() for c in cs])
     path = Path(cache_path) if cache_path else (Path(f"{engine.corpus.path}.best.json")
                                                 if engine.corpus.path else None)
     if path and path.exists():
@@ -152,8 +180,11 @@ def best_config(engine, queries, cache_path=None, families_=None, objective: str
                 return saved["config"]
         except (OSError, ValueError):
             pass
-    best = choose(ScoreTable(engine, queries), candidates, objective)
+    family: list[str] = []
+    best = family_tuner(ScoreTable(engine, queries), grids, objective, chosen_families=family)(queries)
     if path:
-        path.write_text(json.dumps({"config": best, "key": digest, "objective": objective,
-                                    "candidates": len(candidates), "queries": len(queries)}, indent=1))
+        path.write_text(json.dumps({"config": best, "family": family[0], "key": digest,
+                                    "objective": objective, "families": len(grids),
+                                    "candidates": sum(map(len, grids.values())), "queries": len(queries)},
+                                   indent=1))
     return best

@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.crossval import ScoreTable, cross_validate, cross_validate_grid, fold_ids, grid_tuner
+from core.crossval import (ScoreTable, cross_validate, cross_validate_grid, family_tuner, fold_ids, grid_tuner,
+                           objective_value, table_evaluator)
 from core.engine import Engine
 from core.store import load_queries
 
@@ -71,3 +72,21 @@ def test_grid_tuner_picks_the_best_and_keeps_the_first_on_ties(tiny_db):
     assert table.rows(good)["rr"].mean() > table.rows(bad)["rr"].mean()
     assert grid_tuner(table, [bad, good])(table.queries) == good
     assert grid_tuner(table, [good, good.replace("k1=1.2", "k1=1.20")])(table.queries) == good
+
+
+def test_family_tuner_reads_only_training_rows_and_picks_by_inner_cv(tiny_db):
+    e = Engine.from_db(tiny_db)
+    table = RecordingTable(e, load_queries(tiny_db))
+    grids = {"weak": ["word.basic.noattr.bxx", "4gram.basic.noattr.bxx"],
+             "strong": ["word.all.noattr.bm25(k1=1.2,b=0.75)", "4gram.all.noattr.bm25(k1=0.9,b=0.4)"]}
+    for test in fold_ids(table.queries["query_id"], 3, 5):
+        train = table.queries[~table.queries["query_id"].isin(test)]
+        picked = []
+        table.read.clear()
+        config = family_tuner(table, grids, k=3, chosen_families=picked)(train)
+        assert table.read and all(r is not None and r.isdisjoint(test) for r in table.read)
+        # the family with the better inner cross-validated MRR, then its best candidate on train
+        inner = {name: objective_value(cross_validate(train, grid_tuner(table, c), table_evaluator(table), 3)
+                                       .per_query) for name, c in grids.items()}
+        assert picked == [max(inner, key=inner.get)]
+        assert config == grid_tuner(table, grids[picked[0]])(train)

@@ -63,3 +63,37 @@ def test_clear_error_without_packages(monkeypatch, tiny_db):
         e.scores(Config.parse("dense.all.noattr.cos"), ["cat"])
     # lexical configurations are unaffected
     assert e.search(Config.parse("word.all.noattr.bm25(k1=1.2,b=0.75)"), "garlic")["id"].iloc[0] == "1001"
+
+
+@needs_model
+def test_mpnet_is_joined_from_its_parts_and_checked(tmp_path, monkeypatch):
+    import core.dense as dense
+    if not dense.installed("mpnet"):
+        pytest.fail("requirements-dense.txt installs the all-mpnet-base-v2 parts; they are missing")
+    monkeypatch.setenv("TRL_MODELS", str(tmp_path))
+    monkeypatch.setattr(dense, "MPNET_SHA256", "0" * 64)
+    with pytest.raises(DenseUnavailable, match="refusing"):
+        dense.mpnet_path()
+    assert not (tmp_path / "all-mpnet-base-v2").exists() and not list(tmp_path.iterdir())
+    monkeypatch.undo()
+    monkeypatch.setenv("TRL_MODELS", str(tmp_path))
+    path = dense.mpnet_path()
+    assert path == tmp_path / "all-mpnet-base-v2"
+    assert (path / "model.safetensors").stat().st_size == 437_971_872
+    assert not list(path.rglob("desktop.ini"))
+    assert dense.mpnet_path() == path   # second call: already there
+
+
+@needs_model
+def test_mpnet_component_ranks_paraphrases_with_its_own_cache(tiny_db):
+    e = Engine.from_db(tiny_db)
+    cfg = Config.parse("dense~mpnet.all.noattr.cos")
+    assert e.search(cfg, "a kitty shoves a cup off the desk")["id"].iloc[0] == "1003"
+    assert e.dense_index("mpnet").embeddings(frozenset({"sr", "ocr", "c"}))[0].shape == (len(e.corpus), 768)
+    assert (tiny_db.parent / f"{tiny_db.name}.dense-all-mpnet-base-v2.npz").exists()
+    # MiniLM and mpnet passages of the same fields are different vectors, fused by name
+    s, m = e.scores(Config.parse("4gram+dense~mpnet~ocr~sr+dense~ocr~sr.all.noattr.bm25(k1=0.9,b=0.4)"
+                                 ".zsum(dense~mpnet~ocr~sr=0.5)"), ["garlic pasta"])
+    assert m.all() and e.corpus.ids[int(np.argmax(s[0]))] == "1001"
+    with pytest.raises(ValueError, match="sorted"):
+        Config.parse("dense~ocr~mpnet.all.noattr.cos")
