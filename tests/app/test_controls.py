@@ -1,0 +1,210 @@
+"""The configuration sidebar: every method (BM25F, query options, fusion, dense) from widgets,
+URL parameters and the paste box, and the Search page answering as the Engine does."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import core.dense
+from core.config import Config
+from core.engine import Engine
+from tests.app.conftest import no_exception, texts
+from tests.app.test_search_page import cards
+from ui.controls import _build, _expressible, _state_of, dense_models
+
+BEST = ("4gram+dense~c~only+dense~ocr~sr.sr+ocr+c.noattr.bm25(b=0.7,k1=0.5)"
+        ".zsum(dense~c~only=0.25,dense~ocr~sr=0.75)")
+
+
+def shown(at) -> str:
+    """The configuration string the sidebar shows."""
+    return at.code[-1].value
+
+
+def ranking(at) -> list[tuple[str, str]]:
+    """(username, score) of the result cards, best first."""
+    return [re.search(r"\*\*(@\S+) · .*score `([^`]+)`", c).groups() for c in cards(at)]
+
+
+def engine_ranking(db, config: str, query: str) -> list[tuple[str, str]]:
+    engine = Engine.from_db(db)
+    hits = engine.search(Config.parse(config), query)
+    users = engine.corpus.docs["creator_username"]
+    return [(users.iloc[int(d)], f"{s:.3f}") for d, s in zip(hits["doc"], hits["score"])]
+
+
+@pytest.mark.parametrize("text, shows", [
+    ("4gram.sr+ocr+c.noattr.bpx", None),
+    ("word~fuzzy~split.basic.attr.tfc", None),
+    ("4gram~rm3~split.ocr.noattr.bm25(b=0.4,k1=0.9)", None),
+    ("word.all.noattr.bm25f(b=0.4,b_c=0.9,c=0.5,k1=0.9)",
+     "word.sr+ocr+c.noattr.bm25f(b=0.4,b_c=0.9,c=0.5,k1=0.9)"),
+    ("word.ocr.noattr.bm25f(k1=1.2,music=0)", "word.ocr.noattr.bm25f(b=0.75,k1=1.2,music=0)"),
+    ("word+4gram.all.noattr.bm25(b=0.4,k1=0.9)", "word+4gram.sr+ocr+c.noattr.bm25(b=0.4,k1=0.9).rrf(k=60)"),
+    ("word+word~fuzzy.all.noattr.bpx.msum(word=0.5)",  # the base-name weight covers both
+     "word+word~fuzzy.sr+ocr+c.noattr.bpx.msum(word=0.5,word~fuzzy=0.5)"),
+    ("word+word~fuzzy.all.noattr.bpx.msum(word=0.5,word~fuzzy=1)",  # …unless it is written
+     "word+word~fuzzy.sr+ocr+c.noattr.bpx.msum(word=0.5,word~fuzzy=1)"),
+    (BEST, None),
+    ("dense~ocr~sr+word.all.noattr.bpx.ztop(k=20)", "word+dense~ocr~sr.sr+ocr+c.noattr.bpx.ztop(k=20)"),
+    ("4gram+dense.all.noattr.bpx.zsum(dense=0.5)", "4gram+dense.sr+ocr+c.noattr.bpx.zsum(dense=0.5)"),
+])
+def test_widget_state_round_trips(text, shows):
+    config = Config.parse(text)
+    assert _expressible(config)
+    assert str(_build(_state_of(config))) == (shows or text)
+
+
+@pytest.mark.parametrize("text", [
+    "dense.all.noattr.cos",                              # dense alone
+    "4gram~fuzzy.all.noattr.bpx",                        # fuzzy changes nothing for n-grams
+    "9gram.all.noattr.bpx",                              # beyond the n slider
+    "word.all.noattr.bm25(b=0.33,k1=0.9)",               # between two steps of the b slider
+    "word.basic.noattr.bm25f(sr=2)",                     # a field the config does not index
+    "word+3gram+4gram.all.noattr.bpx.rrf(k=60)",         # three lexical components
+    "4gram+dense~c.all.noattr.bpx.zsum",                 # a passage the widgets do not offer
+    "4gram+dense+dense~mpnet.all.noattr.bpx.zsum",       # one model per passage
+])
+def test_configurations_the_widgets_cannot_show(text):
+    assert not _expressible(Config.parse(text))
+
+
+def test_mpnet_passage_round_trips_when_installed():
+    if "mpnet" not in dense_models():
+        pytest.skip("all-mpnet-base-v2 is not installed")
+    text = "4gram+dense~c~mpnet~only+dense~ocr~sr.sr+ocr+c.noattr.bpx.rrf(dense~ocr~sr=2,k=60)"
+    assert str(_build(_state_of(Config.parse(text)))) == text
+
+
+def test_bm25f_field_weights_and_length_normalisation(app, tiny_db):
+    at = app("search", tok="Words", w="BM25F", q="kreepa deadline")
+    base = "word.sr+ocr+c.noattr.bm25f(b=0.75,k1=1.2)"
+    assert shown(at) == base
+    assert [u for u, _ in ranking(at)] == ["@physicsguy", "@catlover"]  # OCR beats music
+    # attribution is shown off and cannot be turned on under BM25F
+    assert at.toggle(key="_attr_bm25f").disabled and not at.toggle(key="_attr_bm25f").value
+    assert not [t for t in at.toggle if t.key == "attr"]
+
+    at.slider(key="w_ocr").set_value(0.0).run()  # DEADLINE is only in @physicsguy's OCR
+    no_exception(at)
+    assert shown(at) == "word.sr+ocr+c.noattr.bm25f(b=0.75,k1=1.2,ocr=0)"
+    assert ranking(at) == engine_ranking(tiny_db, shown(at), "kreepa deadline")
+    assert ranking(at)[0][0] == "@catlover" and ranking(at)[1] == ("@physicsguy", "0.000")
+
+    at.slider(key="b_c").set_value(0.9).run()
+    at.slider(key="b").set_value(0.5).run()  # the per-field b left at b follow it; b_c stays
+    no_exception(at)
+    assert shown(at) == "word.sr+ocr+c.noattr.bm25f(b=0.5,b_c=0.9,k1=1.2,ocr=0)"
+    assert at.slider(key="b_desc").value == 0.5 and at.slider(key="b_c").value == 0.9
+
+    at.toggle(key="ocr").set_value(False).run()  # a field left out has no sliders nor params
+    assert shown(at) == "word.sr+c.noattr.bm25f(b=0.5,b_c=0.9,k1=1.2)"
+    assert not [s for s in at.slider if s.key == "w_ocr"]
+
+
+def test_query_options_follow_the_tokeniser(app):
+    at = app("search", tok="Words", q="garlik")
+    assert "No video shares a term" in texts(at)
+    assert at.pills(key="qo").options == ["fuzzy", "rm3", "split"]
+    at.pills(key="qo").set_value(["split", "fuzzy"]).run()
+    no_exception(at)
+    assert shown(at) == "word~fuzzy~split.sr+ocr+c.noattr.bpx"
+    assert ranking(at)[0][0] == "@chefmaria"  # garlik → garlic
+    at.segmented_control(key="tok").set_value("ngram").run()
+    no_exception(at)
+    assert at.pills(key="qo").options == ["rm3", "split"]  # fuzzy is for words only
+    assert shown(at) == "4gram~split.sr+ocr+c.noattr.bpx"
+
+
+def test_fusing_words_with_4grams_ranks_as_the_engine(app, tiny_db):
+    at = app("search", q="the cat on the stairs")
+    expander = next(e for e in at.sidebar.expander if e.label.startswith("Fusion"))
+    assert "Add a component" in texts(expander)
+    at.segmented_control(key="tok2").set_value("ngram").run()
+    at.slider(key="n2").set_value(4).run()
+    assert "Same as the main component" in texts(at)
+    assert shown(at) == "4gram.sr+ocr+c.noattr.bpx"
+    at.segmented_control(key="tok2").set_value("word").run()
+    at.radio(key="fu").set_value("rrf").run()
+    at.slider(key="cw2").set_value(2.0).run()
+    no_exception(at)
+    fused = "4gram+word.sr+ocr+c.noattr.bpx.rrf(k=60,word=2)"
+    assert shown(at) == fused
+    assert ranking(at) == engine_ranking(tiny_db, fused, "the cat on the stairs")
+    assert len(ranking(at)) > 2
+    at.slider(key="rk").set_value(5).run()
+    at.radio(key="fu").set_value("zsum").run()
+    assert shown(at) == "4gram+word.sr+ocr+c.noattr.bpx.zsum(word=2)"
+
+
+def test_dense_passages_build_the_best_known_configuration(app, tiny_db):
+    at = app("search", w="BM25", k1="0.5", b="0.7")
+    at.pills(key="dense").set_value(["ocr~sr", "c~only"]).run()
+    at.slider(key="cw_c_only").set_value(0.25).run()
+    at.slider(key="cw_ocr_sr").set_value(0.75).run()
+    no_exception(at)
+    assert shown(at) == BEST
+    at.text_input(key="q").input("garlic pasta").run()
+    no_exception(at)
+    assert ranking(at) == engine_ranking(tiny_db, BEST, "garlic pasta")
+    assert len(ranking(at)) == 10  # dense matches every document with text
+    if "mpnet" in dense_models():  # a model per passage (not searched: mpnet is slow to load)
+        at.text_input(key="q").set_value("").run()
+        at.segmented_control(key="dm_c_only").set_value("mpnet").run()
+        assert shown(at) == BEST.replace("dense~c~only", "dense~c~mpnet~only")
+
+
+def test_pasting_applies_what_the_widgets_can_show(app):
+    at = app("search")
+    at.text_input(key="cfg").input(BEST).run()
+    no_exception(at)
+    assert at.text_input(key="cfg").value == ""  # applied, so the box is cleared
+    assert sorted(at.pills(key="dense").value) == ["c~only", "ocr~sr"]
+    assert at.slider(key="cw_c_only").value == 0.25 and at.radio(key="fu").value == "zsum"
+    assert at.segmented_control(key="w").value == "bm25" and at.slider(key="k1").value == 0.5
+    assert shown(at) == BEST
+
+    at.text_input(key="cfg").input("word+4gram~split.ocr.noattr.bm25f(b=0.4,b_ocr=0.9,creator=2)").run()
+    no_exception(at)
+    assert at.text_input(key="cfg").value == ""
+    assert at.segmented_control(key="tok").value == "word"
+    assert at.pills(key="qo2").value == ["split"] and at.pills(key="dense").value == []
+    assert at.slider(key="w_creator").value == 2.0 and at.slider(key="b_ocr").value == 0.9
+    assert shown(at) == "word+4gram~split.ocr.noattr.bm25f(b=0.4,b_ocr=0.9,creator=2,k1=1.2).rrf(k=60)"
+
+    at.text_input(key="cfg").input("dense.all.noattr.cos").run()  # dense alone: kept in the box
+    no_exception(at)
+    assert at.text_input(key="cfg").value == "dense.all.noattr.cos"
+    assert "the controls cannot show it" in texts(at) and shown(at) == "dense.sr+ocr+c.noattr.cos"
+
+    at.button(key="_config_reset").click().run()
+    no_exception(at)
+    assert shown(at) == "4gram.sr+ocr+c.noattr.bpx"
+    assert at.segmented_control(key="tok2").value is None and at.pills(key="dense").value == []
+
+
+def test_url_parameters_restore_fusion_and_query_options(app):
+    at = app("search", tok="Words", qo=["split"], tok2="Character n-grams", n2="5",
+             dense=["Config's fields"], fu="ztop", zk="10", cw="0.5")
+    assert shown(at) == "word~split+5gram+dense.sr+ocr+c.noattr.bpx.ztop(k=10,word~split=0.5)"
+
+
+def test_without_dense_packages_the_controls_say_so(app, monkeypatch):
+    monkeypatch.setattr(core.dense, "installed", lambda model="minilm": False)
+    at = app("search")
+    assert "requirements-dense.txt" in texts(at)
+    assert not [p for p in at.pills if p.key == "dense"]
+    at.text_input(key="cfg").input("4gram+dense.all.noattr.bpx.zsum").run()
+    assert at.text_input(key="cfg").value == "4gram+dense.all.noattr.bpx.zsum"  # not applied
+
+
+@pytest.mark.parametrize("cfg, says", [
+    ("word.all.noattr.bm25f(k1=1.2,ocr=2)", "not a sum of per-term contributions"),
+    ("word+4gram.all.noattr.bm25(b=0.4,k1=0.9).zsum", "single lexical component"),
+    ("4gram+dense~ocr~sr.all.noattr.bpx.zsum", "single lexical component"),
+])
+def test_query_lab_answers_every_method(app, cfg, says):
+    at = app("query_lab", cfg=cfg)
+    assert says in texts(at)
+    assert at.metric[0].label == "Target rank" and at.metric[0].value != "not ranked"
