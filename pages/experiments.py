@@ -1,5 +1,7 @@
 """Experiments: the grid in results.db as heatmaps, distributions, a pinned baseline with
-paired significance tests, and a parallel-coordinates view."""
+paired significance tests, and a parallel-coordinates view; and method families compared
+honestly, cross-validated on the corpus's own queries (ui/evaluation.py), which needs only
+the corpus database."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,18 +12,25 @@ from core.config import STUDY_BEST
 from core.stats import holm, paired_randomisation, wilcoxon
 from ui.charts import heatmap, parallel_coordinates, rank_distribution
 from ui.controls import query_filters
-from ui.data import (METRICS, current_source, metric_label, page_results, tagged_query_ids,
-                     per_query, summarise, tag_names)
+from ui.data import (METRICS, current_source, metric_label, page_results, show_missing_data,
+                     tagged_query_ids, per_query, summarise, tag_names)
+from ui.evaluation import corpus_queries, csv_button, cv_section, tagged_ids
+
+CV_TAB = ":material/verified: Methods, cross-validated"
 
 st.title(":material/leaderboard: Experiments")
 source = current_source()
-results = page_results(source)
-
-
-def csv_button(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button("Download CSV", df.to_csv(index=False).encode(), file_name=f"{name}.csv",
-                       mime="text/csv", icon=":material/download:", key=key)
-
+results = page_results(source, required=False)
+if results is None:
+    if not source.has_db:
+        show_missing_data(source, need_results=True)
+        st.stop()
+    st.info(f"The experiment grid (heatmaps, baseline comparison, parallel coordinates) needs the "
+            f"results database `{source.results}`: `make demo` builds the demo's, `python -m "
+            "pipeline.experiments --db … --results …` runs the grid on any corpus. The "
+            "cross-validated comparison of method families below needs only the corpus.",
+            icon=":material/database:")
+db_queries = corpus_queries(source)
 
 # ---------------------------------------------------------------- filters
 tags = tag_names()
@@ -30,10 +39,20 @@ chosen_tags = f1.pills("Only queries whose target is tagged", list(tags), format
                        selection_mode="multi", key="tags", bind="query-params",
                        help="Tags the query authors gave each target video (all chosen tags "
                             "must hold).")
+# the filters offer every query of the corpus and of results.db (usually the same set)
+filter_base = db_queries if results is None else results.queries if db_queries.empty else \
+    pd.concat([db_queries, results.queries]).drop_duplicates("query_id")
+shown = set(query_filters(filter_base)["query_id"].astype(int))
+cv_ids = [q for q in tagged_ids(db_queries, chosen_tags) if q in shown]
+filtered = len(cv_ids) < len(db_queries)
+if results is None:
+    st.caption(f"{len(cv_ids)} of {len(db_queries)} queries of the corpus")
+    cv_section(source, db_queries, cv_ids, filtered)
+    st.stop()
+
 metric = f2.segmented_control("Metric", list(METRICS), format_func=lambda m: METRICS[m][1],
                               default="mean_rank", key="metric", bind="query-params",
                               required=True) or "mean_rank"
-shown = set(query_filters(results.queries)["query_id"].astype(int))
 qids = [q for q in tagged_query_ids(results, chosen_tags) if q in shown]
 col, label, higher = METRICS[metric]
 mlabel = metric_label(metric, results)
@@ -48,9 +67,10 @@ st.caption(f"{len(qids)} of {len(results.queries)} queries · {len(summary)} exp
 best = summary.sort_values(metric, ascending=not higher).iloc[0]
 configs_all = summary["config"].tolist()
 
-tab_heat, tab_cmp, tab_par, tab_all = st.tabs(
+tab_heat, tab_cmp, tab_par, tab_all, tab_cv = st.tabs(
     [":material/grid_on: Heatmaps", ":material/compare_arrows: Compare to a baseline",
-     ":material/timeline: Parallel coordinates", ":material/table: All experiments"])
+     ":material/timeline: Parallel coordinates", ":material/table: All experiments", CV_TAB],
+    key="tab", bind="query-params")
 
 # ---------------------------------------------------------------- heatmaps
 with tab_heat:
@@ -149,3 +169,8 @@ with tab_all:
         "mrr": st.column_config.NumberColumn("MRR", format="%.3f"),
         "missing": st.column_config.NumberColumn("missing ranks")})
     csv_button(table, "experiments", "dl_all")
+
+# ---------------------------------------------------------------- cross-validated methods
+with tab_cv:
+    if tab_cv.open:  # computed only when shown
+        cv_section(source, db_queries, cv_ids, filtered)

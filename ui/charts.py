@@ -155,3 +155,26 @@ def index_bars(indexes: pd.DataFrame, value: str, title: str, fmt: str) -> alt.C
         column=alt.Column("attribution:N", title="Attribution"),
         tooltip=["config:N", alt.Tooltip(f"{value}:Q", format=fmt, title=title)],
     ).properties(width=380, height=280, title=title)
+
+
+def ci_chart(df: pd.DataFrame, title: str, higher_better: bool = True) -> alt.Chart:
+    """Point estimates with 95% CI error bars, one row per method, untuned default and
+    cross-validated side by side. ``df`` has columns method, figure, value, lo, hi."""
+    methods = list(dict.fromkeys(df["method"]))
+    figures = list(dict.fromkeys(df["figure"]))
+    y = alt.Y("method:N", sort=methods, title=None, axis=alt.Axis(labelLimit=420))
+    offset = alt.YOffset("figure:N", sort=figures)
+    palette = {"untuned default": "#8c8c8c", "cross-validated": "#1f6fb4"}
+    color = alt.Color("figure:N", sort=figures, title="Figure", legend=alt.Legend(orient="top"),
+                      scale=alt.Scale(domain=figures, range=[palette.get(f, "#e45756") for f in figures]))
+    x_title = f"{title} ({'higher' if higher_better else 'lower'} is better; bars: bootstrap 95% CI)"
+    base = alt.Chart(df).encode(y=y, yOffset=offset, color=color)
+    bars = base.mark_errorbar(ticks=True, thickness=1.5).encode(
+        x=alt.X("lo:Q", title=x_title, scale=alt.Scale(zero=False)), x2="hi:Q")
+    points = base.mark_point(filled=True, size=60).encode(
+        x="value:Q", tooltip=["method:N", "figure:N", alt.Tooltip("value:Q", format=".3f", title=title),
+                              alt.Tooltip("lo:Q", format=".3f", title="95% low"),
+                              alt.Tooltip("hi:Q", format=".3f", title="95% high")])
+    # with an offset channel the step is per figure within a method
+    return (bars + points).properties(height=alt.Step(16),
+                                      title=f"{title} per method, untuned and cross-validated")
