@@ -5,7 +5,8 @@
 Each study query is answered alone (``Engine.scores(config, [query])``), as the dashboard
 does, after one warm-up pass that builds indexes, weight matrices and (for dense) loads
 the cached document embeddings. Prints p50/p95/max milliseconds per configuration.
-Targets: fused or field-weighted ≤ 50 ms p95; dense ≤ 30 ms per query.
+Targets: fused or field-weighted ≤ 50 ms p95; dense (all-MiniLM-L6-v2) ≤ 30 ms per query;
+all-mpnet-base-v2 is a 12-layer model and is measured, not held to that target.
 """
 from __future__ import annotations
 
@@ -27,7 +28,15 @@ LEXICAL = ["4gram.all.noattr.bm25(k1=0.9,b=0.4)", "4gram.all.noattr.bm25f(k1=0.9
            "word~fuzzy~split.all.noattr.bm25(k1=0.9,b=0.4)"]
 DENSE = ["dense.all.noattr.cos", "4gram+dense.all.noattr.bm25(k1=0.5,b=0.7).zsum",
          "4gram+dense~ocr~sr.all.noattr.bm25(k1=0.5,b=0.7).zsum",
-         "word+4gram+dense.all.noattr.bm25(k1=0.9,b=0.4).zsum"]
+         "word+4gram+dense.all.noattr.bm25(k1=0.9,b=0.4).zsum",
+         "4gram+dense~c~only+dense~ocr~sr.all.noattr.bm25(k1=0.5,b=0.7).zsum(dense~c~only=0.25,dense~ocr~sr=0.75)",
+         "dense~mpnet~ocr~sr.all.noattr.cos", "4gram+dense~mpnet~ocr~sr.all.noattr.bm25(k1=0.5,b=0.4).zsum(dense=0.75)"]
+
+
+def forget_query_embeddings(engine) -> None:
+    """Time real query encoding, not the memo."""
+    for index in engine._dense.values():
+        index._queries.clear()
 
 
 def main(argv=None) -> int:
@@ -41,15 +50,13 @@ def main(argv=None) -> int:
     for name in LEXICAL + ([] if args.no_dense else DENSE):
         cfg = Config.parse(name)
         engine.scores(cfg, texts[:1])  # warm-up: indexes and weights
-        if "dense" in cfg.tokens:
-            engine.dense_index()._queries.clear()  # time real query encoding, not the memo
+        forget_query_embeddings(engine)
         times = []
         for q in texts:
             t = time.perf_counter()
             engine.scores(cfg, [q])
             times.append((time.perf_counter() - t) * 1000)
-            if "dense" in cfg.tokens:
-                engine.dense_index()._queries.clear()
+            forget_query_embeddings(engine)
         t = np.array(times)
         print(f"| `{cfg}` | {np.percentile(t, 50):.1f} | {np.percentile(t, 95):.1f} | {t.max():.1f} |", flush=True)
     return 0

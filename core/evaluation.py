@@ -42,8 +42,11 @@ def per_query_from_ranks(queries: pd.DataFrame, lo, hi, missing: float = 731.0) 
     return out
 
 
-def per_query(engine, config, queries: pd.DataFrame, missing: float = 731.0) -> pd.DataFrame:
-    """One row per query for a configuration (see the module docstring)."""
+def per_query(engine, config, queries: pd.DataFrame, missing: float | None = None) -> pd.DataFrame:
+    """One row per query for a configuration (see the module docstring); a missing rank
+    counts as ``missing`` in mean rank, by default the middle of the corpus (the study's 731
+    of 1,462)."""
+    missing = engine.n_docs / 2 if missing is None else missing
     s, m = engine.scores(config, queries["query_text"].tolist())
     lo, hi = target_ranks(s, m, engine.target_positions(queries["target_id"]))
     return per_query_from_ranks(queries, lo, hi, missing)

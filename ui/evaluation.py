@@ -40,7 +40,6 @@ DEFAULT_FIG, CV_FIG = "untuned default", "cross-validated"
 STUDY_FAMILY = "2022 study best (4-gram bpx)"
 # cheap lexical families selected when the tab opens (seconds on the 2022 corpus)
 DEFAULT_FAMILIES = (STUDY_FAMILY, "BM25 4-gram", "BM25 words", "Fusion words+4-gram BM25")
-MISSING_RANK = 731.0  # core.evaluation.per_query's default, used by ScoreTable
 
 
 # ---------------------------------------------------------------- computation
@@ -128,6 +127,7 @@ class Evaluation:
     defaults: dict[str, pd.DataFrame] = field(default_factory=dict)
     chosen: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    missing_rank: float = 731.0   # what core.evaluation.per_query counts a never-matched target as
 
 
 def evaluate(source: DataSource, all_queries: pd.DataFrame, ids, chosen: list[Method],
@@ -141,6 +141,7 @@ def evaluate(source: DataSource, all_queries: pd.DataFrame, ids, chosen: list[Me
     ev = Evaluation(queries, k, seed, objective, chosen)
     with engine_lock():
         table, key = score_table(source, all_queries)
+        ev.missing_rank = table.engine.n_docs / 2
         for i, m in enumerate(chosen):
             if progress:
                 progress(i, len(chosen), m.name)
@@ -311,7 +312,7 @@ def _show(ev: Evaluation) -> None:
                                   required=True) or ev.objective
     st.caption(f"Means over {len(ev.queries)} queries with percentile bootstrap 95% intervals "
                f"(resampling queries). Mean rank counts a target the method never matches as rank "
-               f"{MISSING_RANK:g}, the 2022 study's rule (core.crossval.ScoreTable).")
+               f"{ev.missing_rank:g}, the middle of the corpus (the 2022 study's rule).")
     st.altair_chart(ci_chart(chart_data(table, metric), METRIC_LABELS[metric], metric != "mean_rank"),
                     width="stretch")
     st.dataframe(table, hide_index=True, width="stretch",
@@ -363,7 +364,7 @@ def _show(ev: Evaluation) -> None:
     st.dataframe(pq, hide_index=True, width="stretch",
                  column_config={n: _num("%.1f") for n in names})
     st.caption("Expected rank of the target (ties averaged) under the configuration chosen without "
-               f"that query; a target never matched counts as {MISSING_RANK:g}.")
+               f"that query; a target never matched counts as {ev.missing_rank:g}.")
     csv_button(pq, "held_out_ranks", "dl_cv_per_query")
 
 
