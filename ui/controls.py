@@ -75,8 +75,9 @@ BM25F_LABELS = {"desc": "Description", "creator": "Creator (username, nickname)"
 TF_LABELS = {"b": "binary", "t": "raw tf"}
 IDF_LABELS = {"x": "none", "f": "log N/df", "p": "log (N−df)/df"}
 NORM_LABELS = {"x": "none", "c": "cosine"}
-SCHEME_LABELS = {"zsum": "z-scores", "rrf": "reciprocal rank", "zall": "z over all docs",
-                 "ztop": "z over top k", "msum": "max-normalised", "mnz": "min-max"}
+SCHEME_LABELS = {"rrf": "reciprocal ranks", "zsum": "z-scores over matched documents",
+                 "zall": "z-scores over all documents", "ztop": "z-scores over the top k",
+                 "msum": "scores over their maximum", "mnz": "min-max normalised scores"}
 # dense passage (the token's options without the model) -> label; "all" is plain ``dense``
 PASSAGES = {"all": "Config's fields", "ocr~sr": "Basic + OCR + speech",
             "c~only": "Comments alone", "basic": "Basic fields alone"}
@@ -480,10 +481,11 @@ def _fusion_widgets(box, d: dict, v: dict) -> dict:
     if len(comps) < 2:
         box.caption("Add a component to fuse its ranking with the main one.")
         return out
-    out[K_FUSION] = box.radio("Fusion scheme", SCHEMES, index=SCHEMES.index(d[K_FUSION]),
-                              captions=[SCHEME_LABELS[s] for s in SCHEMES], horizontal=True,
+    out[K_FUSION] = box.pills("Fusion scheme", SCHEMES, default=d[K_FUSION], required=True,
                               key=K_FUSION, bind="query-params",
-                              help="How the components' rankings are combined (core.fusion).")
+                              help="How the components' rankings are combined: "
+                                   + " · ".join(f"**{s}** {SCHEME_LABELS[s]}" for s in SCHEMES)
+                              ) or d[K_FUSION]
     if out[K_FUSION] in TAKES_K:
         key = K_RRF_K if out[K_FUSION] == "rrf" else K_ZTOP_K
         r = RANGES[key]

@@ -126,7 +126,7 @@ def test_fusing_words_with_4grams_ranks_as_the_engine(app, tiny_db):
     assert "Same as the main component" in texts(at)
     assert shown(at) == "4gram.sr+ocr+c.noattr.bpx"
     at.segmented_control(key="tok2").set_value("word").run()
-    at.radio(key="fu").set_value("rrf").run()
+    at.pills(key="fu").set_value("rrf").run()
     at.slider(key="cw2").set_value(2.0).run()
     no_exception(at)
     fused = "4gram+word.sr+ocr+c.noattr.bpx.rrf(k=60,word=2)"
@@ -134,7 +134,7 @@ def test_fusing_words_with_4grams_ranks_as_the_engine(app, tiny_db):
     assert ranking(at) == engine_ranking(tiny_db, fused, "the cat on the stairs")
     assert len(ranking(at)) > 2
     at.slider(key="rk").set_value(5).run()
-    at.radio(key="fu").set_value("zsum").run()
+    at.pills(key="fu").set_value("zsum").run()
     assert shown(at) == "4gram+word.sr+ocr+c.noattr.bpx.zsum(word=2)"
 
 
@@ -161,7 +161,7 @@ def test_pasting_applies_what_the_widgets_can_show(app):
     no_exception(at)
     assert at.text_input(key="cfg").value == ""  # applied, so the box is cleared
     assert sorted(at.pills(key="dense").value) == ["c~only", "ocr~sr"]
-    assert at.slider(key="cw_c_only").value == 0.25 and at.radio(key="fu").value == "zsum"
+    assert at.slider(key="cw_c_only").value == 0.25 and at.pills(key="fu").value == "zsum"
     assert at.segmented_control(key="w").value == "bm25" and at.slider(key="k1").value == 0.5
     assert shown(at) == BEST
 
