@@ -95,7 +95,10 @@ class Engine:
         if "rm3" in opts:
             from .query_expansion import rm3
             q = rm3(index, config.weighting, q)
-        return score(index, config.weighting, q), matches(index, q)
+        s, m = score(index, config.weighting, q), matches(index, q)
+        if config.weighting.name == "bm25f":
+            m &= s > 0   # a field weighted 0 is left out: sharing a term only there is no match
+        return s, m
 
     def scores(self, config: Config, queries: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(scores, matched), both queries × documents, for a configuration.

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.store import load_queries
-from ui.controls import config_sidebar, highlight_config, query_filters
+from ui.controls import config_sidebar, query_filters
 from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,
                      token_order)
 from ui.display import TermMatcher, document_details, escape_md, media_panel
@@ -65,7 +65,7 @@ c[2].metric("Target score", f"{s[0, target]:.3f}" if m[0, target] else "—")
 st.caption(f"`{config}`")
 
 left, right = st.columns([2, 3], gap="large")
-matcher = TermMatcher(engine.source.normalise, highlight_config(config), row["query_text"])
+matcher = TermMatcher(engine.source.normalise, config, row["query_text"])
 with left:
     st.subheader("The target")
     doc = docs.loc[target].to_dict()

@@ -8,7 +8,7 @@ import streamlit as st
 from core.engine import QueryError
 from core.fields import fields_for
 from core.store import load_queries, valid_id
-from ui.controls import config_sidebar, highlight_config
+from ui.controls import config_sidebar
 from ui.data import current_source, engine_lock, page_engine
 from ui.display import TermMatcher, document_details, media_panel, result_card
 
@@ -73,7 +73,7 @@ if hits.empty:
     st.stop()
 
 st.caption(f"Top {len(hits)} · `{config}` · {elapsed:.0f} ms")
-matcher = TermMatcher(engine.source.normalise, highlight_config(config), query)
+matcher = TermMatcher(engine.source.normalise, config, query)
 fields = fields_for(config.enrichment)
 
 chosen = st.query_params.get(VIDEO_PARAM)

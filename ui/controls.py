@@ -542,14 +542,6 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     return config
 
 
-def highlight_config(config: Config) -> Config:
-    """The lexical tokenisers of ``config`` without query options or dense components: what
-    :class:`ui.display.TermMatcher` can highlight (a dense-only configuration gives none)."""
-    tokens = tuple(dict.fromkeys(base_token(t) for t in config.tokens if not is_dense(t)))
-    return Config(tokens, config.enrichment, config.attribution,
-                  config.weighting if tokens else Weighting("cos"), None)
-
-
 def query_filters(queries: pd.DataFrame, key: str = "qf") -> pd.DataFrame:
     """Author, collection and collection-date filters for a test set (core.query_set).
 

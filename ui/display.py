@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 
 import streamlit as st
 
-from core.config import Config
+from core.config import Config, base_token, is_dense
 from core.store import valid_id
 from core.text import squash, tokeniser
 
@@ -58,7 +58,8 @@ class TermMatcher:
 
     def __init__(self, normalise: Callable[[str], str], config: Config, query: str):
         self.normalise = normalise
-        self.tokens = config.tokens
+        # lexical tokenisers only: query options do not change what a word is, dense has no terms
+        self.tokens = tuple(dict.fromkeys(base_token(t) for t in config.tokens if not is_dense(t)))
         q = normalise(query or "")
         self.terms = {t: set(tokeniser(t)(q)) for t in self.tokens}
 

@@ -90,7 +90,8 @@ def test_bm25f_field_weights_and_length_normalisation(app, tiny_db):
     no_exception(at)
     assert shown(at) == "word.sr+ocr+c.noattr.bm25f(b=0.75,k1=1.2,ocr=0)"
     assert ranking(at) == engine_ranking(tiny_db, shown(at), "kreepa deadline")
-    assert ranking(at)[0][0] == "@catlover" and ranking(at)[1] == ("@physicsguy", "0.000")
+    # a field weighted 0 is left out: @physicsguy shared a term only there, so it no longer matches
+    assert [r[0] for r in ranking(at)] == ["@catlover"]
 
     at.slider(key="b_c").set_value(0.9).run()
     at.slider(key="b").set_value(0.5).run()  # the per-field b left at b follow it; b_c stays

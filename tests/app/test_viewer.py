@@ -105,3 +105,14 @@ def test_history_links_to_the_collection_form(viewer):
     assert not at.exception and at.title[0].value.endswith("Viewer")
     link = at.get("page_link")[0].proto
     assert "collect" in link.page and "participant=fay" in link.query_string
+
+
+def test_search_tab_with_query_options_and_dense(tiny_db, monkeypatch):
+    """Highlighting copes with ``word~fuzzy`` and dense components (the configuration string
+    comes from the sidebar's paste box, bound to the URL)."""
+    at = open_viewer(tiny_db, monkeypatch, cfg="word~fuzzy+dense~ocr~sr.all.noattr.bm25(k1=1.2,b=0.75).zsum")
+    at = at.text_input(key="participant").input("gus").run()
+    at = at.text_input(key="viewer_q").input("corgi zoomes beach").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "open_viewer_1009" in [b.key for b in at.button]
+    assert any(":orange-background[corgi]" in m.value.lower() for m in at.markdown)
