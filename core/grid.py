@@ -5,6 +5,10 @@ can be spread over processes or a cluster unchanged. Per index the study recorde
 time, memory and vocabulary size; per (experiment, query) a retrieval time and target rank.
 We batch all queries of an experiment in one sparse product and record the batch time
 divided by the number of queries as each query's retrieval time.
+
+:func:`run_configs` adds any other configurations (fusion, dense, BM25F, query options) to
+a grid, answered by an :class:`core.engine.Engine`; :func:`combine` appends them with
+continuing ids, so results.db and the dashboard treat them like the study's experiments.
 """
 from __future__ import annotations
 
@@ -145,3 +149,68 @@ def run_grid(source: TokenisedCorpus, queries: pd.DataFrame, index_configs=None,
     rankings = pd.concat(rank_frames, ignore_index=True) if rank_frames else pd.DataFrame()
     return GridResult(pd.DataFrame(idx_rows), pd.DataFrame(exp_rows), rankings,
                       time.perf_counter() - t_start)
+
+
+def run_configs(engine, queries: pd.DataFrame, configs, progress=None) -> GridResult:
+    """Experiments for arbitrary configurations (one "index" row per index name). Index
+    statistics are those of a single lexical component's index; NaN for fused or dense ones."""
+    t_start = time.perf_counter()
+    configs = list(dict.fromkeys(c if isinstance(c, Config) else Config.parse(c) for c in configs))
+    qids = queries["query_id"].to_numpy()
+    texts = queries["query_text"].tolist()
+    targets = engine.target_positions(queries["target_id"])
+    index_ids: dict[str, int] = {}
+    idx_rows, exp_rows, rank_frames = [], [], []
+    for done, cfg in enumerate(configs, start=1):
+        t0 = time.perf_counter()
+        s, m = engine.scores(cfg, texts)
+        secs = time.perf_counter() - t0
+        lo, hi = target_ranks(s, m, targets)
+        if cfg.index_name not in index_ids:
+            index_ids[cfg.index_name] = len(index_ids) + 1
+            idx_rows.append(_index_row(engine, cfg, index_ids[cfg.index_name]))
+        exp_rows.append({"experiment_id": done, "index_id": index_ids[cfg.index_name], "config": str(cfg),
+                         "term_weight": str(cfg.weighting) + (f".{cfg.fusion}" if cfg.fusion else ""),
+                         "collection_weight": "", "normalizer": "", "mode": engine.mode})
+        rank_frames.append(pd.DataFrame({
+            "experiment_id": done, "query_id": qids, "retrieval_time": secs / max(len(qids), 1),
+            "target_rank": (lo + hi) / 2, "rank_lo": lo, "rank_hi": hi}))
+        if progress:
+            progress(done, len(configs))
+    rankings = pd.concat(rank_frames, ignore_index=True) if rank_frames else pd.DataFrame()
+    return GridResult(pd.DataFrame(idx_rows), pd.DataFrame(exp_rows), rankings, time.perf_counter() - t_start)
+
+
+def _index_row(engine, cfg: Config, index_id: int) -> dict:
+    from .config import base_token, is_dense
+    single = len(cfg.tokens) == 1 and not is_dense(cfg.tokens[0])
+    tok = base_token(cfg.tokens[0])
+    stats = {"indexing_time": np.nan, "storage": np.nan, "vocab_size": np.nan}
+    if single:
+        index = engine.index(tok, cfg.enrichment, cfg.attribution)
+        stats = {"indexing_time": index.build_seconds, "storage": index.nbytes, "vocab_size": index.vocab_size}
+    return {"index_id": index_id, "config": cfg.index_name,
+            "ngram_size": int(tok[:-4]) if single and tok != "word" else None,
+            "sr": int("sr" in cfg.enrichment), "ocr": int("ocr" in cfg.enrichment),
+            "comments": int("c" in cfg.enrichment), "field_attributions": int(cfg.attribution), **stats}
+
+
+def combine(first: GridResult, then: GridResult) -> GridResult:
+    """``then``'s indexes and experiments appended to ``first``'s, ids continuing (an index
+    ``first`` already has keeps its id)."""
+    if then.experiments.empty:
+        return first
+    if first.experiments.empty:
+        return then
+    di = int(first.indexes["index_id"].max()) if len(first.indexes) else 0
+    de = int(first.experiments["experiment_id"].max()) if len(first.experiments) else 0
+    known = dict(zip(first.indexes["config"], first.indexes["index_id"])) if len(first.indexes) else {}
+    new_id = {i: known.get(c, i + di) for i, c in zip(then.indexes["index_id"], then.indexes["config"])}
+    idx = then.indexes[~then.indexes["config"].isin(list(known))]
+    idx = idx.assign(index_id=idx["index_id"].map(new_id))
+    exp = then.experiments.assign(experiment_id=then.experiments["experiment_id"] + de,
+                                  index_id=then.experiments["index_id"].map(new_id))
+    rank = then.rankings.assign(experiment_id=then.rankings["experiment_id"] + de)
+    return GridResult(pd.concat([first.indexes, idx], ignore_index=True),
+                      pd.concat([first.experiments, exp], ignore_index=True),
+                      pd.concat([first.rankings, rank], ignore_index=True), first.seconds + then.seconds)

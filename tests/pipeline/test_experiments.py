@@ -51,3 +51,46 @@ def test_reproduces_the_2022_grid(study_dir, study_db, tmp_path, capsys, mode, f
     assert report["agreement_c"] < 0.9  # the original's c half used wrong lengths
     assert report["best_config"] == "4gram.sr+ocr+c.noattr.bpx"
     assert report["best_success_at_1"] > 0.63
+
+
+def test_configs_and_families_join_the_grid(tiny_db, tmp_path, capsys):
+    from core.config import Config
+    from core.engine import Engine
+    from core.families import families
+    from core.store import load_queries
+
+    res = tmp_path / "r.db"
+    fused = "word+4gram.sr+ocr+c.noattr.bm25(b=0.75,k1=1.2).zsum(word=0.5)"
+    bm25f = "4gram.sr+ocr+c.noattr.bm25f(b=0.4,k1=0.9,ocr=0)"
+    assert experiments.main(["--db", str(tiny_db), "--results", str(res), "--tokens", "4gram",
+                             "--weighting", "bpx", "--config", fused, "--config", bm25f,
+                             "--config", "4gram.sr+ocr+c.noattr.bpx",   # already in the grid: once
+                             "--family", "BM25 words"]) == 0
+    n_family = len(next(f for f in families() if f.name == "BM25 words").candidates)
+    assert count(res, "experiments") == 16 + 2 + n_family
+    assert sql(res, "select count(*) from experiments where config = '4gram.sr+ocr+c.noattr.bpx'")[0][0] == 1
+    # the bm25f config shares the 4-gram index of the grid; the fused one has its own index row
+    idx = dict(sql(res, "select config, count(*) from indexes group by config"))
+    assert idx["4gram.sr+ocr+c.noattr"] == 1 and idx["word+4gram.sr+ocr+c.noattr"] == 1
+    assert count(res, "indexes") == 16 + 1 + 1   # + the fused index, + the family's one word index
+    # ranks as the engine gives them
+    e, q = Engine.from_db(tiny_db), load_queries(tiny_db)
+    for cfg in (fused, bm25f):
+        want = e.rank_queries(Config.parse(cfg), q)
+        got = sql(res, "select r.query_id, r.rank_lo, r.rank_hi from ranking_results r join experiments x "
+                       "using (experiment_id) where x.config = ? order by r.query_id", [cfg])
+        assert [(a, b) for _, a, b in got] == [(None if lo != lo else lo, None if hi != hi else hi)
+                                                for lo, hi in zip(want["rank_lo"], want["rank_hi"])]
+    assert f"and {2 + n_family} more configurations" in capsys.readouterr().out
+
+
+def test_family_list_and_bad_names(tiny_db, tmp_path, capsys):
+    assert experiments.main(["--family", "list"]) == 0
+    assert "BM25 words" in capsys.readouterr().out
+    assert experiments.main(["--db", str(tiny_db), "--results", str(tmp_path / "r.db"), "--family", "nope"]) == 2
+    assert "unknown family 'nope'" in capsys.readouterr().err
+    assert experiments.main(["--db", str(tiny_db), "--results", str(tmp_path / "r.db"),
+                             "--config", "4gram.all.noattr.zzz"]) == 2
+    assert experiments.main(["--db", str(tiny_db), "--results", str(tmp_path / "r.db"), "--tokens", "none"]) == 2
+    assert "nothing to run" in capsys.readouterr().err
+    assert not (tmp_path / "r.db").exists()
