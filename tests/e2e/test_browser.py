@@ -72,3 +72,31 @@ def test_search_open_result_reload_and_switch_page(server, chromium):
     page.get_by_text("Why this rank").wait_for()
     page.screenshot(path=ARTIFACTS / "query_lab.png")
     assert not errors, errors
+
+
+def test_fusion_controls_live_in_the_url_and_the_methods_tab_draws(server, chromium):
+    """The sidebar's Fusion expander adds a dense passage (real MiniLM), the configuration is
+    in the URL and survives a reload; the Experiments page's cross-validated tab draws."""
+    pytest.importorskip("sentence_transformers")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/search?q=kitty+shoves+a+cup")
+    page.get_by_text("Fusion · more components").click()
+    page.get_by_role("button", name="Basic + OCR + speech").click()
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="4gram+dense~ocr~sr.")
+    caption.first.wait_for()
+    page.get_by_text("@catlover").first.wait_for()
+    assert "dense=" in page.url
+    page.reload()
+    caption.first.wait_for()
+    page.screenshot(path=ARTIFACTS / "search_fused.png")
+
+    page.get_by_role("link", name="Experiments").first.click()
+    page.get_by_role("tab", name="Methods, cross-validated").click()
+    page.get_by_text("Untuned and cross-validated figures").wait_for()
+    page.get_by_role("heading", name="Paired tests against a baseline").wait_for()
+    page.screenshot(path=ARTIFACTS / "experiments_cv.png", full_page=True)
+    assert not errors, errors
