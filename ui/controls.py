@@ -38,6 +38,7 @@ from core.bm25f import DEFAULTS as BM25_DEFAULTS
 from core.bm25f import FIELDS as BM25F_FIELDS
 from core.bm25f import active_fields, check_params
 from core.config import QUERY_OPTIONS, STUDY_BEST, Config, Weighting, base_token, is_dense, query_options
+from core.families import TUNED_ON_STUDY
 from core.fusion import DEFAULT as DEFAULT_FUSION
 from core.fusion import SCHEMES, TAKES_K
 from core.query_set import filter_queries, query_facets
@@ -504,6 +505,15 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     box = container if container is not None else st.sidebar
     d = {**_FALLBACK, **(_state_of(default) or _state_of(STUDY_BEST))}
     box.subheader("Retrieval configuration")
+    left, right = box.columns(2)
+    left.button("Study's best", on_click=_on_reset, args=(default,),
+                key="_config_reset", width="stretch",
+                help=f"The 2022 study's best configuration: `{default}`")
+    if dense_models():
+        right.button("Tuned hybrid", on_click=_on_reset, args=(Config.parse(TUNED_ON_STUDY),),
+                     key="_config_tuned", width="stretch",
+                     help=f"4-gram BM25 fused with two MiniLM passages, tuned by cross-validation "
+                          f"on the 2022 study's queries: `{TUNED_ON_STUDY}`")
     v = _lexical_widgets(box, MAIN, d, "Tokenisation", required=True)
     box.caption("Fields (creator, description and music are always indexed)")
     for e, k in K_FIELDS.items():
@@ -531,8 +541,6 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
             except ValueError as e:
                 st.error(str(e))
         st.code(str(config), language=None)
-        st.button("Reset to the study's best", on_click=_on_reset, args=(default,),
-                  icon=":material/restart_alt:", key="_config_reset")
     return config
 
 

@@ -209,3 +209,17 @@ def test_query_lab_answers_every_method(app, cfg, says):
     at = app("query_lab", cfg=cfg)
     assert says in texts(at)
     assert at.metric[0].label == "Target rank" and at.metric[0].value != "not ranked"
+
+
+def test_presets_switch_between_the_study_and_the_tuned_hybrid(app, tiny_db):
+    from core.families import TUNED_ON_STUDY
+
+    at = app("search", q="kitty shoves a cup")
+    at.button(key="_config_tuned").click().run()
+    no_exception(at)
+    assert shown(at) == TUNED_ON_STUDY
+    assert ranking(at) == engine_ranking(tiny_db, TUNED_ON_STUDY, "kitty shoves a cup")
+    assert ranking(at)[0][0] == "@catlover"   # found through the dense passages
+    assert at.slider(key="k1").value == 0.5 and at.pills(key="dense").value == ["c~only", "ocr~sr"]
+    at.button(key="_config_reset").click().run()
+    assert shown(at) == "4gram.sr+ocr+c.noattr.bpx"
