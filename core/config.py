@@ -24,6 +24,7 @@
       desc = description, creator = username + nickname, music = music title, sr = speech,
       ocr = cover OCR, c = comments), ``b`` the default length normalisation of every field
       and ``b_<field>`` a per-field override (``b_c=0.9``); needs ``noattr``;
+    - ``lmdir(mu=1000)``: query likelihood with Dirichlet smoothing (:mod:`core.weighting`);
     - ``cos`` for a configuration that is ``dense`` only (``dense.all.noattr.cos``).
 * fusion (optional, only with several components; default ``rrf(k=60)``): how their
   rankings are combined (:mod:`core.fusion`): ``rrf(k=60)``, ``zsum``, ``zall``, ``ztop(k=50)``,
@@ -136,6 +137,9 @@ class Config:
         if self.weighting.name == "cos" and any(not is_dense(t) for t in self.tokens):
             raise ValueError("weighting 'cos' is for dense-only configurations; "
                              "lexical components need e.g. bm25(k1=0.9,b=0.4)")
+        if self.weighting.name == "lmdir" and (set(self.weighting.kwargs) - {"mu"}
+                                               or self.weighting.kwargs.get("mu", 1) <= 0):
+            raise ValueError(f"{self.weighting}: lmdir takes one parameter, mu > 0 (e.g. lmdir(mu=1000))")
         if self.weighting.name == "bm25f":
             if self.attribution:
                 raise ValueError("bm25f weights each field itself: use it with noattr")

@@ -142,7 +142,7 @@ class Engine:
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
         """Each matching term's contribution to one document's score (they sum to the score)."""
         lexical = [t for t in config.tokens if not is_dense(t)]
-        if not lexical or config.weighting.name == "bm25f":
+        if not lexical or config.weighting.name in ("bm25f", "lmdir"):
             raise ValueError(f"{config}: term contributions are only available for a lexical "
                              "SMART or bm25 component")
         index = self.index(base_token(lexical[0]), config.enrichment, config.attribution)

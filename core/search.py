@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from .config import Weighting
 from .index import Index
-from .weighting import bm25_matrix, smart_parts
+from .weighting import bm25_matrix, lmdir_parts, smart_parts
 
 
 def _weighting(w) -> Weighting:
@@ -62,6 +62,14 @@ def score(index: Index, weighting, q: sp.csr_matrix) -> np.ndarray:
     if w.name == "bm25f":  # field-weighted BM25 (core.bm25f): needs the per-field counts
         from .bm25f import index_bm25f_transposed
         return (q @ index_bm25f_transposed(index, w)).toarray()
+    if w.name == "lmdir":  # query likelihood: term part, plus |q| times the length part
+        key = ("lmdir", str(w))
+        if key not in index.cache:
+            m, length = lmdir_parts(index.counts, **w.kwargs)
+            index.cache[key] = (m.T.tocsr(), length)
+        mt, length = index.cache[key]
+        q_len = np.asarray(q.sum(axis=1)).ravel()   # the number of query terms (binary queries)
+        return (q @ mt).toarray() + q_len[:, None] * length[None, :]
     tfw_t, idf, inv_len = _smart(index, w.name)
     return (q.multiply(idf[None, :]).tocsr() @ tfw_t).toarray() * inv_len[None, :]
 

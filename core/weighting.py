@@ -15,6 +15,13 @@ BM25 (Robertson et al.), with Lucene's non-negative idf:
     w(t, d) = idf(t) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · |d| / avgdl)),
     idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))
 
+Query likelihood with Dirichlet smoothing (Zhai & Lafferty 2001), ``lmdir(mu=1000)``, ranks
+by log p(q | d) up to a query-only constant, over the query's terms t:
+    score(q, d) = Σ_t log(1 + tf(t, d) / (mu · p(t | C))) + |q| · log(mu / (|d| + mu)),
+    p(t | C) = collection frequency of t / total tokens
+(:func:`lmdir_parts` returns the first part as a doc × term matrix and the second's
+per-document factor, which search multiplies by the number of query terms).
+
 Weights are computed on the sparse doc × term count matrix; each function maps arrays to
 arrays, so a whole index is weighted in a few vectorised operations.
 """
@@ -105,6 +112,17 @@ def bm25_matrix(counts: sp.csr_matrix, k1: float = 1.2, b: float = 0.75,
     w = tf * (k1 + 1) / (tf + norm[_rows(counts)])
     w *= idf_bm25(document_frequency(counts) if df is None else df, n)[counts.indices]
     return sp.csr_matrix((w, counts.indices, counts.indptr), shape=counts.shape)
+
+
+def lmdir_parts(counts: sp.csr_matrix, mu: float = 1000.0) -> tuple[sp.csr_matrix, np.ndarray]:
+    """(doc × term log(1 + tf / (mu · p(t|C))), per-doc log(mu / (|d| + mu))); see above."""
+    if mu <= 0:
+        raise ValueError(f"lmdir needs mu > 0, got mu={mu}")
+    cf = np.asarray(counts.sum(axis=0)).ravel().astype(np.float64)
+    p = cf / max(cf.sum(), 1.0)
+    w = np.log1p(counts.data / (mu * p[counts.indices]))
+    dl = np.asarray(counts.sum(axis=1)).ravel().astype(np.float64)
+    return sp.csr_matrix((w, counts.indices, counts.indptr), shape=counts.shape), np.log(mu / (dl + mu))
 
 
 def document_weights(counts: sp.csr_matrix, weighting: Weighting | str) -> sp.csr_matrix:

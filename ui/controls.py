@@ -5,8 +5,9 @@
 * the main lexical component: tokenisation (words or character n-grams with an n slider) and
   its query options (``fuzzy``, ``split``, ``rm3``; :mod:`core.query_expansion`);
 * enrichment toggles (speech, OCR, comments) and field attribution;
-* a weighting family with its own widgets: SMART letters, BM25 k1/b, or BM25F k1/b plus one
-  weight and one length normalisation per field (in expanders);
+* a weighting family with its own widgets: SMART letters, BM25 k1/b, BM25F k1/b plus one
+  weight and one length normalisation per field (in expanders), or query likelihood (LM,
+  Dirichlet μ);
 * "Fusion" (an expander): a second lexical component, dense passages (sentence embeddings,
   with a model per passage when several are installed), the fusion scheme and one weight per
   component.
@@ -61,7 +62,7 @@ MAIN = Lexical("tok", "n", "qo", "cw")
 SECOND = Lexical("tok2", "n2", "qo2", "cw2")
 K_ATTR, K_FAMILY = "attr", "w"
 K_FIELDS = {"sr": "sr", "ocr": "ocr", "c": "c"}
-K_TF, K_IDF, K_NORM, K_K1, K_B = "tf", "idf", "norm", "k1", "b"
+K_TF, K_IDF, K_NORM, K_K1, K_B, K_MU = "tf", "idf", "norm", "k1", "b", "mu"
 K_FIELD_W = {f: f"w_{f}" for f in BM25F_FIELDS}   # BM25F weight per field
 K_FIELD_B = {f: f"b_{f}" for f in BM25F_FIELDS}   # BM25F length normalisation per field
 K_DENSE, K_FUSION, K_RRF_K, K_ZTOP_K = "dense", "fu", "rk", "zk"
@@ -113,7 +114,7 @@ RANGES = {MAIN.n: N, SECOND.n: N, K_K1: K1, K_B: B, K_RRF_K: Range(1, 200, 1),
           **{k: WEIGHT for k in K_DENSE_W.values()}}
 # widget defaults where the default configuration says nothing (bpx, BM25's own defaults)
 _FALLBACK = {K_TF: "b", K_IDF: "p", K_NORM: "x", K_K1: BM25_DEFAULTS["k1"], K_B: BM25_DEFAULTS["b"],
-             K_FUSION: "zsum", K_RRF_K: int(TAKES_K["rrf"]), K_ZTOP_K: int(TAKES_K["ztop"])}
+             K_FUSION: "zsum", K_RRF_K: int(TAKES_K["rrf"]), K_ZTOP_K: int(TAKES_K["ztop"]), K_MU: 1000}
 
 
 def _same(a: float, b: float) -> bool:
@@ -238,12 +239,31 @@ def _bm25f_state(w: Weighting, enrichment) -> dict | None:
             **{K_FIELD_B[f]: p[f"b_{f}"] for f in fields}}
 
 
+MU_STEPS = (10, 25, 50, 100, 250, 500, 1000, 2000, 4000, 8000)
+
+
+def _lmdir_widgets(box, d: dict, enrichment) -> dict:
+    mu = box.select_slider("μ · Dirichlet smoothing", MU_STEPS, value=d[K_MU], key=K_MU,
+                           bind="query-params",
+                           help="How many collection-model tokens each document is padded with: "
+                                "small μ trusts a document's own counts, large μ favours long "
+                                "documents less.")
+    return {K_MU: mu}
+
+
+def _lmdir_state(w: Weighting, enrichment) -> dict | None:
+    mu = w.kwargs.get("mu", 1000)
+    return {K_MU: int(mu)} if set(w.kwargs) <= {"mu"} and mu in MU_STEPS else None
+
+
 FAMILIES: dict[str, Family] = {
-    "smart": Family("SMART", lambda w: w.name not in ("bm25", "bm25f"), _smart_widgets,
+    "smart": Family("SMART", lambda w: w.name not in ("bm25", "bm25f", "lmdir"), _smart_widgets,
                     lambda v, e: Weighting(v[K_TF] + v[K_IDF] + v[K_NORM]), _smart_state),
     "bm25": Family("BM25", lambda w: w.name == "bm25", _bm25_widgets, _bm25_weighting, _bm25_state),
     "bm25f": Family("BM25F", lambda w: w.name == "bm25f", _bm25f_widgets, _bm25f_weighting,
                     _bm25f_state),
+    "lmdir": Family("LM", lambda w: w.name == "lmdir", _lmdir_widgets,
+                    lambda v, e: Weighting("lmdir", (("mu", float(v[K_MU])),)), _lmdir_state),
 }
 
 
@@ -360,6 +380,8 @@ def _meaning(config: Config) -> tuple:
         params = tuple(sorted({**BM25_DEFAULTS, **w.kwargs}.items()))
     elif w.name == "bm25f":
         params = tuple(sorted(check_params(w.kwargs).items()))
+    elif w.name == "lmdir":
+        params = (("mu", float(w.kwargs.get("mu", 1000))),)
     else:
         params = w.params
     fusion = None

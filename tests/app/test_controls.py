@@ -223,3 +223,16 @@ def test_presets_switch_between_the_study_and_the_tuned_hybrid(app, tiny_db):
     assert at.slider(key="k1").value == 0.5 and at.pills(key="dense").value == ["c~only", "ocr~sr"]
     at.button(key="_config_reset").click().run()
     assert shown(at) == "4gram.sr+ocr+c.noattr.bpx"
+
+
+def test_query_likelihood_family_and_its_mu(app, tiny_db):
+    at = app("search", q="garlic pasta")
+    at.segmented_control(key="w").set_value("lmdir").run()
+    no_exception(at)
+    assert shown(at) == "4gram.sr+ocr+c.noattr.lmdir(mu=1000)"
+    at.select_slider(key="mu").set_value(50).run()
+    assert shown(at) == "4gram.sr+ocr+c.noattr.lmdir(mu=50)"
+    assert ranking(at) == engine_ranking(tiny_db, shown(at), "garlic pasta")
+    at.text_input(key="cfg").input("word.ocr.noattr.lmdir(mu=250)").run()   # applied to the widgets
+    assert at.text_input(key="cfg").value == "" and at.select_slider(key="mu").value == 250
+    assert shown(at) == "word.ocr.noattr.lmdir(mu=250)"

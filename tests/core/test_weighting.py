@@ -81,3 +81,23 @@ def test_bm25_parameters_validated():
         scores("bm25(k1=1.2,b=2)")
     with pytest.raises(ValueError, match="unknown SMART"):
         scores("bqx")
+
+
+def test_lmdir_by_hand():
+    """Query likelihood with Dirichlet smoothing on a three-document corpus."""
+    docs = pd.DataFrame({"id": ["a", "b", "c"], "description": ["x y x", "y", "z x z z"]})
+    e = Engine(Corpus(docs))
+    mu = 2.0
+    s, m = e.scores(Config.parse(f"word.basic.noattr.lmdir(mu={mu:g})"), ["x y"])
+    # collection: x 3, y 2, z 3 of 8 tokens; |d| = 3, 1, 4; two query terms
+    p = {"x": 3 / 8, "y": 2 / 8}
+    tf = {"a": {"x": 2, "y": 1}, "b": {"y": 1}, "c": {"x": 1}}
+    dl = {"a": 3, "b": 1, "c": 4}
+    want = [sum(math.log(1 + tf[d].get(t, 0) / (mu * p[t])) for t in p) + 2 * math.log(mu / (dl[d] + mu))
+            for d in ("a", "b", "c")]
+    np.testing.assert_allclose(s[0], want, rtol=1e-12)
+    assert m[0].all()
+    # a long document needs more evidence: b (one y in one token) beats c (one x in four)
+    assert s[0, 1] > s[0, 2]
+    with pytest.raises(ValueError, match="mu > 0"):
+        Config.parse("word.basic.noattr.lmdir(mu=0)")
