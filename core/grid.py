@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Config, Weighting
+from .config import Config, Weighting, base_token, is_dense
 from .fields import ALL_FIELDS
 from .index import TokenisedCorpus, build_index
 from .metrics import target_ranks
@@ -182,7 +182,6 @@ def run_configs(engine, queries: pd.DataFrame, configs, progress=None) -> GridRe
 
 
 def _index_row(engine, cfg: Config, index_id: int) -> dict:
-    from .config import base_token, is_dense
     single = len(cfg.tokens) == 1 and not is_dense(cfg.tokens[0])
     tok = base_token(cfg.tokens[0])
     stats = {"indexing_time": np.nan, "storage": np.nan, "vocab_size": np.nan}
