@@ -13,7 +13,9 @@
   ``basic``, ``c``, ``ocr``, ``sr``) chooses its passage fields itself, e.g. ``dense~ocr~sr``
   (basic + OCR + speech, no comments) fused with a lexical component over all fields;
   ``only`` drops the basic fields (``dense~c~only``: a passage of the comments alone);
-  ``mpnet`` embeds with all-mpnet-base-v2 instead of all-MiniLM-L6-v2 (``dense~mpnet~ocr~sr``).
+  ``mpnet`` embeds with all-mpnet-base-v2 instead of all-MiniLM-L6-v2 (``dense~mpnet~ocr~sr``);
+  ``w64`` cuts the passage into 64-word windows and scores a document by its best window
+  (``dense~ocr~sr~w64``).
 * enrichment: ``basic`` or a ``+``-joined subset of ``sr``, ``ocr``, ``c`` (``all`` = sr+ocr+c)
 * attribution: ``attr`` or ``noattr`` (may be left out: ``noattr``)
 * weighting (applies to every lexical component; ``dense`` ignores it):
@@ -52,7 +54,8 @@ _PARAMS = re.compile(r"^([a-z0-9_]+)(?:\((.*)\))?$")
 
 DENSE = "dense"
 QUERY_OPTIONS = ("fuzzy", "rm3", "split")
-DENSE_OPTIONS = ("basic", "c", "mpnet", "ocr", "only", "sr")
+DENSE_OPTIONS = ("basic", "c", "mpnet", "ocr", "only", "sr")   # and a window, w<words>
+_WINDOW = re.compile(r"^w[1-9][0-9]*$")
 
 
 def base_token(token: str) -> str:
@@ -68,15 +71,19 @@ def query_options(token: str) -> tuple[str, ...]:
     """The options of a component (``word~fuzzy~split`` → ('fuzzy', 'split'))."""
     opts = tuple(token.split("~")[1:])
     allowed = DENSE_OPTIONS if is_dense(token) else QUERY_OPTIONS
-    bad = [o for o in opts if o not in allowed]
+    bad = [o for o in opts if o not in allowed and not (is_dense(token) and _WINDOW.match(o))]
     if bad:
-        raise ValueError(f"unknown query option(s) {bad} in {token!r}; choose from {', '.join(allowed)}")
+        raise ValueError(f"unknown query option(s) {bad} in {token!r}; choose from {', '.join(allowed)}"
+                         + (" or a window w<words> (w64)" if is_dense(token) else ""))
     if list(opts) != sorted(set(opts)):
         raise ValueError(f"query options in {token!r} must be distinct and sorted: "
                          f"{base_token(token)}~{'~'.join(sorted(set(opts)))}")
     if "only" in opts and not set(opts) & {"c", "ocr", "sr"} or {"only", "basic"} <= set(opts):
         raise ValueError(f"{token!r}: 'only' drops the basic fields, so name at least one of "
                          "c, ocr, sr and not basic (e.g. dense~c~only)")
+    if is_dense(token):
+        from .dense import window_of
+        window_of(opts)   # one window, of a sensible size
     return opts
 
 

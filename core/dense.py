@@ -19,6 +19,12 @@ comments, joined by spaces (the model reads the first 256 word pieces). A docume
 is the cosine similarity between query and passage; every document with text is matched.
 (Measured on the 2022 study: one passage per field with the maximum cosine did worse.)
 
+With a window option (``dense~ocr~sr~w64``) the passage is cut into overlapping windows of
+that many words (stride half a window, the last one flush with the end) and the document's
+score is its best window's (*MaxP*, Dai & Callan 2019): nothing past the model's input
+limit is lost, and a short passage that matches the query is not diluted by the rest of a
+long transcript.
+
 Passage embeddings are cached on disk beside the corpus database as
 ``<db>.dense-<model name>.npz``, one array per enrichment set, each stored with a hash of the model
 name and every passage text, so a changed corpus is re-embedded and an unchanged one is
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -39,6 +46,8 @@ import numpy as np
 _BASIC_COLS = ("creator_nickname", "description", "music_title")
 _FIELD_COLS = {"ocr": "coverphoto_ocr", "sr": "speech_to_text", "c": "comment_text"}
 ONLY = "only"   # passage option: the chosen enrichment fields without the basic fields
+WINDOW = re.compile(r"^w([1-9][0-9]*)$")   # window option: w64 = 64-word windows
+WINDOW_RANGE = (8, 512)
 DEFAULT_MODEL = "minilm"
 MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}   # token option -> model
 MPNET_PARTS = 5
@@ -63,11 +72,34 @@ def model_of(options) -> str:
     return named[0] if named else DEFAULT_MODEL
 
 
+def window_of(options) -> int | None:
+    """The window size (words) a dense component's options name (``w64`` → 64), else None."""
+    sizes = [int(m.group(1)) for m in map(WINDOW.match, options) if m]
+    if len(sizes) > 1:
+        raise ValueError(f"a dense component takes one window option, got {sizes}")
+    if sizes and not WINDOW_RANGE[0] <= sizes[0] <= WINDOW_RANGE[1]:
+        raise ValueError(f"window w{sizes[0]}: choose {WINDOW_RANGE[0]}–{WINDOW_RANGE[1]} words")
+    return sizes[0] if sizes else None
+
+
 def passage_of(options) -> tuple[str, frozenset | None]:
     """(model, passage fields) named by a dense component's options; fields None when none
     is named (the configuration's enrichment then decides)."""
-    fields = [o for o in options if o not in MODELS]
+    fields = [o for o in options if o not in MODELS and not WINDOW.match(o)]
     return model_of(options), (frozenset(o for o in fields if o != "basic") if fields else None)
+
+
+def windows(text: str, size: int) -> list[str]:
+    """Overlapping windows of ``size`` words, stride ``size // 2``, the last flush with the
+    end: ``windows("a b c d e", 2)`` → ["a b", "b c", "c d", "d e"]. No words, no window."""
+    words = text.split()
+    if len(words) <= size:
+        return [" ".join(words)] if words else []
+    stride = max(1, size // 2)
+    starts = list(range(0, len(words) - size + 1, stride))
+    if starts[-1] != len(words) - size:
+        starts.append(len(words) - size)
+    return [" ".join(words[i:i + size]) for i in starts]
 
 
 def _minilm_path() -> Path:
@@ -251,36 +283,62 @@ class DenseIndex:
                 pass  # unreadable cache: rebuilt
         return {}
 
+    def _encoded(self, name: str, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts`` (zero rows for empty ones), from the disk cache when its
+        hash of the model and every text matches, else encoded and written back atomically."""
+        digest = content_hash(texts, self.model)
+        cache = self._load_cache()
+        if cache.get(f"hash:{name}") is not None and str(cache[f"hash:{name}"]) == digest:
+            return cache[f"emb:{name}"]
+        present = [i for i, t in enumerate(texts) if t]
+        st = load_model(self.model)
+        dim = (getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()
+        emb = np.zeros((len(texts), dim), dtype=np.float32)
+        if present:
+            emb[present] = encode([texts[i] for i in present], model=self.model)
+        if self.path:
+            cache[f"emb:{name}"], cache[f"hash:{name}"] = emb, np.array(digest)
+            tmp = self.path.with_name(self.path.name + ".tmp.npz")
+            np.savez(tmp, **cache)
+            os.replace(tmp, self.path)
+        return emb
+
     def embeddings(self, enrichment) -> tuple[np.ndarray, np.ndarray]:
         """(docs × dim unit vectors, has-text mask) for an enrichment set."""
         key = enrichment_key(enrichment)
         if key not in self._emb:
             texts = passages(self.corpus.docs, enrichment)
-            digest = content_hash(texts, self.model)
-            cache = self._load_cache()
-            if cache.get(f"hash:{key}") is not None and str(cache[f"hash:{key}"]) == digest:
-                emb = cache[f"emb:{key}"]
-            else:
-                present = [i for i, t in enumerate(texts) if t]
-                st = load_model(self.model)
-                dim = (getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()
-                emb = np.zeros((len(texts), dim), dtype=np.float32)
-                if present:
-                    emb[present] = encode([texts[i] for i in present], model=self.model)
-                if self.path:
-                    cache[f"emb:{key}"], cache[f"hash:{key}"] = emb, np.array(digest)
-                    tmp = self.path.with_name(self.path.name + ".tmp.npz")
-                    np.savez(tmp, **cache)
-                    os.replace(tmp, self.path)
-            self._emb[key] = emb
+            self._emb[key] = self._encoded(key, texts)
             self._present[key] = np.array([bool(t) for t in texts])
         return self._emb[key], self._present[key]
 
-    def scores(self, queries: list[str], enrichment) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, matched) queries × docs: cosine between query and document passage."""
-        emb, present = self.embeddings(enrichment)
+    def window_embeddings(self, enrichment, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(windows × dim unit vectors, first-window position of each document with text; -1
+        for none): a document's windows are consecutive rows."""
+        key = f"{enrichment_key(enrichment)}|w{size}"
+        if key not in self._emb:
+            per_doc = [windows(t, size) for t in passages(self.corpus.docs, enrichment)]
+            counts = np.array([len(w) for w in per_doc])
+            first = np.where(counts > 0, np.cumsum(counts) - counts, -1)
+            self._emb[key] = self._encoded(key, [w for ws in per_doc for w in ws])
+            self._present[key] = first
+        return self._emb[key], self._present[key]
+
+    def scores(self, queries: list[str], enrichment, window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, matched) queries × docs: cosine between query and document passage (with
+        ``window``, the best of the passage's windows)."""
+        if window is None:
+            emb, present = self.embeddings(enrichment)
+        else:
+            emb, first = self.window_embeddings(enrichment, window)
+            present = first >= 0
         if not queries:
             return np.zeros((0, len(present))), np.zeros((0, len(present)), bool)
         s = self.encode_queries(list(queries)) @ emb.T
+        if window is not None:
+            best = np.zeros((len(queries), len(present)), dtype=s.dtype)
+            if present.any():
+                best[:, present] = np.maximum.reduceat(s, first[present], axis=1)
+            s = best
         matched = np.broadcast_to(present[None, :], s.shape).copy()
         return np.where(matched, s, 0.0).astype(np.float64), matched

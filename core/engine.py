@@ -80,9 +80,11 @@ class Engine:
     def component_scores(self, config: Config, token: str, queries: list[str]):
         """(scores, matched) of one component (tokenisation) of a configuration."""
         if is_dense(token):
-            from .dense import passage_of
-            model, fields = passage_of(query_options(token))
-            return self.dense_index(model).scores(queries, config.enrichment if fields is None else fields)
+            from .dense import passage_of, window_of
+            opts = query_options(token)
+            model, fields = passage_of(opts)
+            return self.dense_index(model).scores(queries, config.enrichment if fields is None else fields,
+                                                  window_of(opts))
         index = self.index(base_token(token), config.enrichment, config.attribution)
         opts = query_options(token)
         terms = tuple(o for o in opts if o != "rm3")

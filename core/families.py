@@ -90,6 +90,7 @@ def families() -> list[Family]:
     out += _families_2026()
     out += _families_mpnet()
     out += _families_lmdir()
+    out += _families_windows()
     return out
 
 
@@ -154,6 +155,32 @@ def _families_lmdir() -> list[Family]:
                       _first(d, [f"{comps}.all.noattr.lmdir(mu={m}).zsum(dense~c~only={wa:g},dense~ocr~sr={wo:g})"
                                  .replace(",dense~ocr~sr=1)", ")") for m in (250, 1000, 4000)
                                  for wa in (0.25, 0.5) for wo in (0.5, 0.75, 1.0)]), dense=True))
+    return out
+
+
+WINDOWS = (None, 128, 64)   # dense passage windows the MaxP families tune over (None: whole)
+
+
+def _windowed(token: str, window) -> str:
+    return token if window is None else f"{token}~w{window}"
+
+
+def _families_windows() -> list[Family]:
+    """MaxP: the basic+OCR+speech passage cut into windows, a document scored by its best
+    window (``dense~ocr~sr~w64``), with the window size tuned by CV like any parameter
+    (whole passage, 128 or 64 words), for MiniLM and for MiniLM and mpnet side by side
+    (designed after every row above had been measured, and after a scratch measurement of
+    fixed windows; the window is still CV'd here)."""
+    out = []
+    for dense, label in ((["dense~ocr~sr"], "MiniLM"),
+                         (["dense~mpnet~ocr~sr", "dense~ocr~sr"], "MiniLM and mpnet")):
+        def tokens(w):
+            return "+".join(["4gram"] + [_windowed(t, w) for t in dense])
+        d = f"{tokens(64)}.all.noattr.{BM25_DEFAULT}.zsum"
+        out.append(Family(f"Hybrid 4-gram BM25 + {label} on basic+OCR+speech, best window (MaxP)", d,
+                          _first(d, [f"{tokens(win)}.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
+                                     for win in WINDOWS for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]),
+                          dense=True))
     return out
 
 

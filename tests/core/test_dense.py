@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from core.config import Config
-from core.dense import DenseIndex, DenseUnavailable, passages
+from core.dense import DenseIndex, DenseUnavailable, passages, windows
 from core.engine import Engine
 from core.store import load_corpus
 
@@ -97,3 +97,62 @@ def test_mpnet_component_ranks_paraphrases_with_its_own_cache(tiny_db):
     assert m.all() and e.corpus.ids[int(np.argmax(s[0]))] == "1001"
     with pytest.raises(ValueError, match="sorted"):
         Config.parse("dense~ocr~mpnet.all.noattr.cos")
+
+
+def test_windows_overlap_by_half_and_end_flush():
+    assert windows("a b c d e", 2) == ["a b", "b c", "c d", "d e"]
+    assert windows("a b c d e f g", 4) == ["a b c d", "c d e f", "d e f g"]   # last flush with the end
+    assert windows("  a   b ", 8) == ["a b"]
+    assert windows("", 8) == [] and windows("   ", 8) == []
+
+
+def test_window_option_is_parsed_and_checked():
+    from core.dense import passage_of, window_of
+    from core.config import query_options
+    opts = query_options("dense~mpnet~ocr~sr~w64")
+    assert window_of(opts) == 64 and passage_of(opts) == ("mpnet", frozenset({"ocr", "sr"}))
+    assert window_of(query_options("dense~ocr")) is None
+    for bad, msg in (("dense~w4", "8–512"), ("dense~w32~w64", "one window"), ("dense~sr~w0", "unknown"),
+                     ("word~w64", "unknown"), ("dense~w64~sr", "sorted")):
+        with pytest.raises(ValueError, match=msg):
+            Config.parse(f"{bad}.all.noattr.cos")
+
+
+def _long_doc_db(tmp_path):
+    """The tiny corpus plus a document whose one relevant sentence comes after 400 words of
+    unrelated talk: past the 256 word pieces a whole passage is cut to."""
+    from conftest import tiny_rows
+    from core.store import write_corpus
+    tiktoks, comments, queries = tiny_rows()
+    filler = " ".join(["so anyway my landlord called about the rent and the bus was late again"] * 30)
+    tiktoks.append({"id": "1012", "creator_username": "@storytime", "creator_nickname": "Dee",
+                    "description": "long story time part 3", "music_title": "original sound - Dee",
+                    "speech_to_text": filler + " and then a giraffe was ice skating at the zoo",
+                    "coverphoto_ocr": "", "usable": 1})
+    path = tmp_path / "long.db"
+    write_corpus(path, tiktoks, comments, queries, meta={"normalisation": "default"})
+    return path
+
+
+@needs_model
+def test_maxp_scores_a_document_by_its_best_window(tmp_path):
+    from core.dense import encode
+    db = _long_doc_db(tmp_path)
+    e = Engine.from_db(db)
+    query = "giraffe ice skating"
+    whole = e.search(Config.parse("dense~ocr~sr.all.noattr.cos"), query, k=3)
+    windowed = e.search(Config.parse("dense~ocr~sr~w64.all.noattr.cos"), query, k=3)
+    assert windowed["id"].iloc[0] == "1012"          # the sentence is found in its window
+    assert "1012" not in set(whole["id"])             # the whole passage was cut before it
+    # by hand: the document's score is the best cosine over its windows
+    doc = e.target_positions(["1012"])[0]
+    text = passages(e.corpus.docs, ("sr", "ocr"))[doc]
+    by_hand = (encode(windows(text, 64)) @ encode([query])[0]).max()
+    s, m = e.scores(Config.parse("dense~ocr~sr~w64.all.noattr.cos"), [query])
+    assert m[0].all() and s[0, doc] == pytest.approx(by_hand, abs=1e-5)
+    # windows are cached beside the database and reloaded unchanged
+    again = DenseIndex(load_corpus(db)).window_embeddings(frozenset({"sr", "ocr"}), 64)
+    emb, first = e.dense_index().window_embeddings(frozenset({"sr", "ocr"}), 64)
+    np.testing.assert_allclose(again[0], emb)
+    np.testing.assert_array_equal(again[1], first)
+    assert len(emb) == len(e.corpus) - 1 + len(windows(text, 64))
