@@ -9,8 +9,8 @@
   weight and one length normalisation per field (in expanders), or query likelihood (LM,
   Dirichlet μ);
 * "Fusion" (an expander): a second lexical component, dense passages (sentence embeddings,
-  with a model per passage when several are installed), the fusion scheme and one weight per
-  component.
+  with a model per passage when several are installed and a window per passage for MaxP),
+  the fusion scheme and one weight per component.
 
 Each widget is bound to a URL query parameter (``bind="query-params"``), so a view can be
 shared or bookmarked and survives a reload; a value equal to its default is left out of the
@@ -39,7 +39,7 @@ from core.bm25f import DEFAULTS as BM25_DEFAULTS
 from core.bm25f import FIELDS as BM25F_FIELDS
 from core.bm25f import active_fields, check_params
 from core.config import QUERY_OPTIONS, STUDY_BEST, Config, Weighting, base_token, is_dense, query_options
-from core.families import TUNED_ON_STUDY
+from core.families import TUNED_ON_STUDY, WINDOWS
 from core.fusion import DEFAULT as DEFAULT_FUSION
 from core.fusion import SCHEMES, TAKES_K
 from core.query_set import filter_queries, query_facets
@@ -84,6 +84,8 @@ PASSAGES = {"all": "Config's fields", "ocr~sr": "Basic + OCR + speech",
             "c~only": "Comments alone", "basic": "Basic fields alone"}
 K_MODEL = {p: f"dm_{p.replace('~', '_')}" for p in PASSAGES}
 K_DENSE_W = {p: f"cw_{p.replace('~', '_')}" for p in PASSAGES}
+K_WINDOW = {p: f"dw_{p.replace('~', '_')}" for p in PASSAGES}
+WINDOW_SIZES = tuple(w or 0 for w in WINDOWS)   # the window select's options, 0: whole passage
 OPTIONS_HELP = ("**fuzzy**: misspelt query words also match close corpus words (words only) · "
                 "**split**: hashtags and run-together words (#onepiece ↔ one piece) · "
                 "**rm3**: add terms of the component's own top documents (pseudo-relevance "
@@ -291,9 +293,9 @@ def _lexical_state(token: str, keys: Lexical) -> dict | None:
     return {keys.tok: kind, keys.opts: list(opts), **({keys.n: int(base[:-4])} if kind == "ngram" else {})}
 
 
-def _dense_token(passage: str, model: str) -> str:
+def _dense_token(passage: str, model: str, window: int = 0) -> str:
     opts = ([] if passage == "all" else passage.split("~")) + ([] if model == DEFAULT_MODEL else [model])
-    return "~".join(("dense", *sorted(opts)))
+    return "~".join(("dense", *sorted(opts), *([f"w{window}"] if window else [])))   # w<n> sorts last
 
 
 def _components(v: dict) -> list[tuple[str, str]]:
@@ -302,7 +304,7 @@ def _components(v: dict) -> list[tuple[str, str]]:
     out = [(MAIN.weight, main)]
     if v.get(SECOND.tok) and _lexical_token(v, SECOND) != main:
         out.append((SECOND.weight, _lexical_token(v, SECOND)))
-    dense = [(K_DENSE_W[p], _dense_token(p, v.get(K_MODEL[p]) or DEFAULT_MODEL))
+    dense = [(K_DENSE_W[p], _dense_token(p, v.get(K_MODEL[p]) or DEFAULT_MODEL, v.get(K_WINDOW[p]) or 0))
              for p in v.get(K_DENSE) or ()]
     return out + sorted(dense, key=lambda c: c[1])
 
@@ -348,12 +350,16 @@ def _state_of(config: Config) -> dict | None:
     models = dense_models() if dense else {}
     for token in dense:
         opts = query_options(token)
+        window = core.dense.window_of(opts) or 0
+        opts = [o for o in opts if not core.dense.WINDOW.match(o)]
         model = next((o for o in opts if o in models), DEFAULT_MODEL)
         passage = "~".join(o for o in opts if o != model) or "all"
-        if passage not in PASSAGES or passage in s[K_DENSE] or model not in models:
+        if passage not in PASSAGES or passage in s[K_DENSE] or model not in models \
+                or window not in WINDOW_SIZES:
             return None
         s[K_DENSE].append(passage)
         s[K_MODEL[passage]] = model
+        s[K_WINDOW[passage]] = window
         weight_keys[token] = K_DENSE_W[passage]
     s.update({k: e in config.enrichment for e, k in K_FIELDS.items()})
     s[K_ATTR] = config.attribution
@@ -478,6 +484,12 @@ def _dense_widgets(box, d: dict) -> dict:
                 f"Model · {PASSAGES[p]}", list(models), default=d.get(K_MODEL[p], DEFAULT_MODEL),
                 format_func=models.get, key=K_MODEL[p], bind="query-params",
                 required=True) or DEFAULT_MODEL
+        v[K_WINDOW[p]] = box.selectbox(
+            f"Window · {PASSAGES[p]}", WINDOW_SIZES, index=WINDOW_SIZES.index(d.get(K_WINDOW[p], 0)),
+            format_func=lambda w: f"{w}-word windows" if w else "Whole passage", key=K_WINDOW[p],
+            bind="query-params",
+            help="MaxP: the passage is cut into overlapping windows and a document's score is its "
+                 "best window's cosine, so nothing past the model's 256 word-piece limit is lost.")
     if v[K_DENSE] and len(models) == 1:
         box.caption(f"Model: {next(iter(models.values()))}")
     return v

@@ -65,6 +65,8 @@ def test_widget_state_round_trips(text, shows):
     "word+3gram+4gram.all.noattr.bpx.rrf(k=60)",         # three lexical components
     "4gram+dense~c.all.noattr.bpx.zsum",                 # a passage the widgets do not offer
     "4gram+dense+dense~mpnet.all.noattr.bpx.zsum",       # one model per passage
+    "4gram+dense~ocr~sr~w32.all.noattr.bpx.zsum",        # a window the select does not offer
+    "4gram+dense~ocr~sr+dense~ocr~sr~w64.all.noattr.bpx.zsum",   # one window per passage
 ])
 def test_configurations_the_widgets_cannot_show(text):
     assert not _expressible(Config.parse(text))
@@ -75,6 +77,50 @@ def test_mpnet_passage_round_trips_when_installed():
         pytest.skip("all-mpnet-base-v2 is not installed")
     text = "4gram+dense~c~mpnet~only+dense~ocr~sr.sr+ocr+c.noattr.bpx.rrf(dense~ocr~sr=2,k=60)"
     assert str(_build(_state_of(Config.parse(text)))) == text
+
+
+@pytest.mark.parametrize("text", [
+    "4gram+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx.zsum",
+    "4gram+dense~w128.sr+ocr+c.noattr.bm25(b=0.4,k1=0.9).zsum(dense~w128=0.5)",
+    "word+dense~basic~w64+dense~c~only~w128.ocr.noattr.bpx.rrf(dense~basic~w64=2,k=60)",
+    "4gram+dense~c~mpnet~only~w64.sr+ocr+c.noattr.bpx.zsum",
+    "4gram+dense~c~mpnet~only~w64+dense~mpnet~ocr~sr+dense~w128.sr+ocr+c.noattr.bpx"
+    ".zsum(dense~c~mpnet~only~w64=0.25)",
+])
+def test_dense_windows_round_trip(text):
+    if "mpnet" in text and "mpnet" not in dense_models():
+        pytest.skip("all-mpnet-base-v2 is not installed")
+    config = Config.parse(text)
+    assert _expressible(config)
+    assert str(_build(_state_of(config))) == text
+
+
+def test_window_select_shows_and_sets_maxp(app, tiny_db):
+    windowed = "4gram+dense~ocr~sr~w64.sr+ocr+c.noattr.bm25(b=0.7,k1=0.5).zsum(dense~ocr~sr~w64=0.75)"
+    at = app("search")
+    at.text_input(key="cfg").input(windowed).run()   # applied to the widgets
+    no_exception(at)
+    assert at.text_input(key="cfg").value == "" and at.pills(key="dense").value == ["ocr~sr"]
+    window = at.selectbox(key="dw_ocr_sr")
+    assert window.value == 64 and window.format_func(window.value) == "64-word windows"
+    assert window.options == ["Whole passage", "128-word windows", "64-word windows"]
+    assert shown(at) == windowed
+
+    at.selectbox(key="dw_ocr_sr").select(128).run()
+    no_exception(at)
+    assert shown(at) == windowed.replace("~w64", "~w128")
+    at.text_input(key="q").input("garlic pasta").run()
+    no_exception(at)
+    assert ranking(at) == engine_ranking(tiny_db, shown(at), "garlic pasta")
+    at.selectbox(key="dw_ocr_sr").select(0).run()   # the whole passage: no window option
+    assert shown(at) == windowed.replace("~w64", "")
+
+
+def test_url_parameters_restore_a_window(app):
+    at = app("search", dense=["Basic + OCR + speech"], dw_ocr_sr="64-word windows", fu="zsum")
+    assert at.selectbox(key="dw_ocr_sr").value == 64
+    assert "dense~ocr~sr~w64" in shown(at)
+    assert shown(at) == "4gram+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx.zsum"
 
 
 def test_bm25f_field_weights_and_length_normalisation(app, tiny_db):
