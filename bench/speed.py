@@ -30,7 +30,9 @@ DENSE = ["dense.all.noattr.cos", "4gram+dense.all.noattr.bm25(k1=0.5,b=0.7).zsum
          "4gram+dense~ocr~sr.all.noattr.bm25(k1=0.5,b=0.7).zsum",
          "word+4gram+dense.all.noattr.bm25(k1=0.9,b=0.4).zsum",
          "4gram+dense~c~only+dense~ocr~sr.all.noattr.bm25(k1=0.5,b=0.7).zsum(dense~c~only=0.25,dense~ocr~sr=0.75)",
-         "dense~mpnet~ocr~sr.all.noattr.cos", "4gram+dense~mpnet~ocr~sr.all.noattr.bm25(k1=0.5,b=0.4).zsum(dense=0.75)"]
+         "dense~mpnet~ocr~sr.all.noattr.cos", "4gram+dense~mpnet~ocr~sr.all.noattr.bm25(k1=0.5,b=0.4).zsum(dense=0.75)",
+         "dense~ocr~sr~w64.all.noattr.cos",
+         "4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr~w64.all.noattr.bm25(k1=0.9,b=0.4).zsum"]
 
 
 def forget_query_embeddings(engine) -> None:

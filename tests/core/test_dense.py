@@ -121,7 +121,7 @@ def test_window_option_is_parsed_and_checked():
 def _long_doc_db(tmp_path):
     """The tiny corpus plus a document whose one relevant sentence comes after 400 words of
     unrelated talk: past the 256 word pieces a whole passage is cut to."""
-    from conftest import tiny_rows
+    from tests.conftest import tiny_rows
     from core.store import write_corpus
     tiktoks, comments, queries = tiny_rows()
     filler = " ".join(["so anyway my landlord called about the rent and the bus was late again"] * 30)
