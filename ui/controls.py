@@ -9,8 +9,9 @@
   weight and one length normalisation per field (in expanders), or query likelihood (LM,
   Dirichlet μ);
 * "Fusion" (an expander): a second lexical component, dense passages (sentence embeddings,
-  with a model per passage when several are installed and a window per passage for MaxP),
-  the fusion scheme and one weight per component.
+  with one or more models per passage when several are installed, each (passage, model) a
+  component, and a window per passage for MaxP), the fusion scheme and one weight per
+  component.
 
 Each widget is bound to a URL query parameter (``bind="query-params"``), so a view can be
 shared or bookmarked and survives a reload; a value equal to its default is left out of the
@@ -82,8 +83,10 @@ SCHEME_LABELS = {"rrf": "reciprocal ranks", "zsum": "z-scores over matched docum
 # dense passage (the token's options without the model) -> label; "all" is plain ``dense``
 PASSAGES = {"all": "Config's fields", "ocr~sr": "Basic + OCR + speech",
             "c~only": "Comments alone", "basic": "Basic fields alone"}
-K_MODEL = {p: f"dm_{p.replace('~', '_')}" for p in PASSAGES}
-K_DENSE_W = {p: f"cw_{p.replace('~', '_')}" for p in PASSAGES}
+K_MODEL = {p: f"dm_{p.replace('~', '_')}" for p in PASSAGES}   # the passage's models (a list)
+# weight of each (passage, model) component: the default model's key has no suffix (older links)
+K_DENSE_W = {(p, m): f"cw_{p.replace('~', '_')}" + ("" if m == DEFAULT_MODEL else f"_{m}")
+             for p in PASSAGES for m in core.dense.MODELS}
 K_WINDOW = {p: f"dw_{p.replace('~', '_')}" for p in PASSAGES}
 WINDOW_SIZES = tuple(w or 0 for w in WINDOWS)   # the window select's options, 0: whole passage
 OPTIONS_HELP = ("**fuzzy**: misspelt query words also match close corpus words (words only) · "
@@ -299,13 +302,14 @@ def _dense_token(passage: str, model: str, window: int = 0) -> str:
 
 
 def _components(v: dict) -> list[tuple[str, str]]:
-    """(weight key, token) of every component the values name: main, second, dense passages."""
+    """(weight key, token) of every component the values name: main, second, and one per
+    model of each dense passage."""
     main = _lexical_token(v, MAIN)
     out = [(MAIN.weight, main)]
     if v.get(SECOND.tok) and _lexical_token(v, SECOND) != main:
         out.append((SECOND.weight, _lexical_token(v, SECOND)))
-    dense = [(K_DENSE_W[p], _dense_token(p, v.get(K_MODEL[p]) or DEFAULT_MODEL, v.get(K_WINDOW[p]) or 0))
-             for p in v.get(K_DENSE) or ()]
+    dense = [(K_DENSE_W[p, m], _dense_token(p, m, v.get(K_WINDOW[p]) or 0))
+             for p in v.get(K_DENSE) or () for m in v.get(K_MODEL[p]) or [DEFAULT_MODEL]]
     return out + sorted(dense, key=lambda c: c[1])
 
 
@@ -313,6 +317,27 @@ def _weights(fusion: Weighting, tokens) -> dict[str, float]:
     """Each component's fusion weight (by its name, else its base name; default 1)."""
     kw = {k: x for k, x in fusion.kwargs.items() if k != "k"}
     return {t: kw.get(t, kw.get(base_token(t), 1.0)) for t in tokens}
+
+
+def _written(weights: dict[str, float]) -> dict[str, float]:
+    """The fusion weights a configuration string writes: those not 1, and a 1 that a base-name
+    weight would otherwise override. Several components sharing a base name that is not a
+    component itself and one weight (MiniLM and mpnet on a passage: ``dense=0.5``) are
+    written once, under the base name."""
+    groups: dict[str, list[str]] = {}
+    for t in weights:
+        groups.setdefault(base_token(t), []).append(t)
+    out = {}
+    for base, tokens in groups.items():
+        w = weights[tokens[0]]
+        if len(tokens) > 1 and base not in weights and not _same(w, 1.0) \
+                and all(_same(weights[t], w) for t in tokens):
+            out[base] = w
+            continue
+        for t in tokens:
+            if not _same(weights[t], 1.0) or base != t and not _same(weights.get(base, 1.0), 1.0):
+                out[t] = weights[t]
+    return out
 
 
 # ----------------------------------------------------------------------------- state <-> Config
@@ -324,10 +349,7 @@ def _build(v: dict) -> Config:
     if len(comps) > 1:
         scheme = v[K_FUSION]
         p = {"k": v[K_RRF_K if scheme == "rrf" else K_ZTOP_K]} if scheme in TAKES_K else {}
-        weights = {t: float(v.get(k, 1.0)) for k, t in comps}
-        for t, w in weights.items():   # a weight keyed by a base name would also apply to t
-            if not _same(w, 1.0) or base_token(t) != t and not _same(weights.get(base_token(t), 1.0), 1.0):
-                p[t] = w
+        p.update(_written({t: float(v.get(k, 1.0)) for k, t in comps}))
         fusion = Weighting(scheme, _params(p))
     family = v[K_FAMILY]
     return Config(tuple(t for _, t in comps), enrichment, bool(v.get(K_ATTR)) and family != "bm25f",
@@ -348,19 +370,20 @@ def _state_of(config: Config) -> dict | None:
         s.update(part)
     weight_keys = dict(zip(lexical, (MAIN.weight, SECOND.weight)))
     models = dense_models() if dense else {}
-    for token in dense:
+    for token in dense:   # a passage's models share its one window
         opts = query_options(token)
         window = core.dense.window_of(opts) or 0
         opts = [o for o in opts if not core.dense.WINDOW.match(o)]
         model = next((o for o in opts if o in models), DEFAULT_MODEL)
         passage = "~".join(o for o in opts if o != model) or "all"
-        if passage not in PASSAGES or passage in s[K_DENSE] or model not in models \
-                or window not in WINDOW_SIZES:
+        if passage not in PASSAGES or model not in models or window not in WINDOW_SIZES \
+                or model in s.get(K_MODEL[passage], ()) or s.get(K_WINDOW[passage], window) != window:
             return None
-        s[K_DENSE].append(passage)
-        s[K_MODEL[passage]] = model
+        if passage not in s[K_DENSE]:
+            s[K_DENSE].append(passage)
+        s[K_MODEL[passage]] = [m for m in models if m in (*s.get(K_MODEL[passage], ()), model)]
         s[K_WINDOW[passage]] = window
-        weight_keys[token] = K_DENSE_W[passage]
+        weight_keys[token] = K_DENSE_W[passage, model]
     s.update({k: e in config.enrichment for e, k in K_FIELDS.items()})
     s[K_ATTR] = config.attribution
     s[K_FAMILY] = _family_of(config.weighting)
@@ -466,6 +489,12 @@ def _attribution_widget(box, d: dict, family: str) -> bool:
                            "two fields has its own document frequency.")
 
 
+def _keep_a_model(key: str) -> None:
+    """A passage needs a model: emptying its models' pills selects the default one again."""
+    if not st.session_state.get(key):
+        st.session_state[key] = [DEFAULT_MODEL]
+
+
 def _dense_widgets(box, d: dict) -> dict:
     models = dense_models()
     if not models:
@@ -480,10 +509,12 @@ def _dense_widgets(box, d: dict) -> dict:
              "basic fields alone. The first search embeds the corpus once.")}
     for p in v[K_DENSE]:
         if len(models) > 1:
-            v[K_MODEL[p]] = box.segmented_control(
-                f"Model · {PASSAGES[p]}", list(models), default=d.get(K_MODEL[p], DEFAULT_MODEL),
-                format_func=models.get, key=K_MODEL[p], bind="query-params",
-                required=True) or DEFAULT_MODEL
+            v[K_MODEL[p]] = box.pills(
+                f"Models · {PASSAGES[p]}", list(models), selection_mode="multi",
+                default=d.get(K_MODEL[p]) or [DEFAULT_MODEL], format_func=models.get, key=K_MODEL[p],
+                bind="query-params", on_change=_keep_a_model, args=(K_MODEL[p],),
+                help="Each chosen model embeds the passage as its own component (own weight); "
+                     "both side by side fuse their rankings.") or [DEFAULT_MODEL]
         v[K_WINDOW[p]] = box.selectbox(
             f"Window · {PASSAGES[p]}", WINDOW_SIZES, index=WINDOW_SIZES.index(d.get(K_WINDOW[p], 0)),
             format_func=lambda w: f"{w}-word windows" if w else "Whole passage", key=K_WINDOW[p],
@@ -543,11 +574,13 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     left.button("Study's best", on_click=_on_reset, args=(default,),
                 key="_config_reset", width="stretch",
                 help=f"The 2022 study's best configuration: `{default}`")
-    if dense_models():
-        right.button("Tuned hybrid", on_click=_on_reset, args=(Config.parse(TUNED_ON_STUDY),),
-                     key="_config_tuned", width="stretch",
-                     help=f"4-gram BM25 fused with two MiniLM passages, tuned by cross-validation "
-                          f"on the 2022 study's queries: `{TUNED_ON_STUDY}`")
+    tuned = Config.parse(TUNED_ON_STUDY)
+    if {core.dense.model_of(query_options(t)) for t in tuned.tokens if is_dense(t)} <= dense_models().keys():
+        right.button("Tuned hybrid", on_click=_on_reset, args=(tuned,), key="_config_tuned",
+                     width="stretch",
+                     help=f"4-gram BM25 fused with MiniLM and mpnet, each scoring a document by its "
+                          f"best 64-word window of basic+OCR+speech, tuned by cross-validation on "
+                          f"the 2022 study's queries: `{TUNED_ON_STUDY}`")
     v = _lexical_widgets(box, MAIN, d, "Tokenisation", required=True)
     box.caption("Fields (creator, description and music are always indexed)")
     for e, k in K_FIELDS.items():

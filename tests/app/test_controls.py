@@ -64,12 +64,38 @@ def test_widget_state_round_trips(text, shows):
     "word.basic.noattr.bm25f(sr=2)",                     # a field the config does not index
     "word+3gram+4gram.all.noattr.bpx.rrf(k=60)",         # three lexical components
     "4gram+dense~c.all.noattr.bpx.zsum",                 # a passage the widgets do not offer
-    "4gram+dense+dense~mpnet.all.noattr.bpx.zsum",       # one model per passage
     "4gram+dense~ocr~sr~w32.all.noattr.bpx.zsum",        # a window the select does not offer
-    "4gram+dense~ocr~sr+dense~ocr~sr~w64.all.noattr.bpx.zsum",   # one window per passage
+    "4gram+dense~ocr~sr+dense~ocr~sr~w64.all.noattr.bpx.zsum",   # one window per passage…
+    "4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr.all.noattr.bpx.zsum",   # …whatever the models
 ])
 def test_configurations_the_widgets_cannot_show(text):
     assert not _expressible(Config.parse(text))
+
+
+needs_mpnet = pytest.mark.skipif(not core.dense.installed("mpnet"), reason="all-mpnet-base-v2 is not installed")
+
+
+@needs_mpnet
+@pytest.mark.parametrize("text", [
+    "4gram+dense+dense~mpnet.sr+ocr+c.noattr.bpx.zsum",
+    "4gram+dense~mpnet~ocr~sr+dense~ocr~sr.sr+ocr+c.noattr.bpx.zsum(dense~mpnet~ocr~sr=0.5,dense~ocr~sr=0.75)",
+    "4gram+dense~mpnet~ocr~sr~w128+dense~ocr~sr~w128.sr+ocr+c.noattr.bpx.rrf(dense~mpnet~ocr~sr~w128=2,k=60)",
+    "4gram+dense~c~only+dense~mpnet~ocr~sr~w64+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx"
+    ".zsum(dense~c~only=0.25,dense~mpnet~ocr~sr~w64=0.5,dense~ocr~sr~w64=0.75)",
+    "4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr~w64.sr+ocr+c.noattr.bm25(b=0.7,k1=0.5).zsum(dense=0.5)",
+])
+def test_two_models_on_one_passage_round_trip(text):
+    config = Config.parse(text)
+    assert _expressible(config)
+    assert str(_build(_state_of(config))) == text
+
+
+@needs_mpnet
+def test_one_weight_per_model_of_a_passage():
+    state = _state_of(Config.parse("4gram+dense~mpnet~ocr~sr+dense~ocr~sr.sr+ocr+c.noattr.bpx"
+                                   ".zsum(dense~mpnet~ocr~sr=0.5,dense~ocr~sr=0.75)"))
+    assert state["dm_ocr_sr"] == ["minilm", "mpnet"]
+    assert state["cw_ocr_sr"] == 0.75 and state["cw_ocr_sr_mpnet"] == 0.5   # MiniLM keeps cw_<passage>
 
 
 def test_mpnet_passage_round_trips_when_installed():
@@ -198,8 +224,30 @@ def test_dense_passages_build_the_best_known_configuration(app, tiny_db):
     assert len(ranking(at)) == 10  # dense matches every document with text
     if "mpnet" in dense_models():  # a model per passage (not searched: mpnet is slow to load)
         at.text_input(key="q").set_value("").run()
-        at.segmented_control(key="dm_c_only").set_value("mpnet").run()
+        at.pills(key="dm_c_only").set_value(["mpnet"]).run()   # its own weight slider, at 1
+        assert shown(at) == BEST.replace("dense~c~only=0.25,", "").replace("dense~c~only", "dense~c~mpnet~only")
+        at.slider(key="cw_c_only_mpnet").set_value(0.25).run()
         assert shown(at) == BEST.replace("dense~c~only", "dense~c~mpnet~only")
+
+
+@needs_mpnet
+def test_both_models_on_one_passage(app):
+    at = app("search")
+    at.pills(key="dense").set_value(["ocr~sr"]).run()
+    assert at.pills(key="dm_ocr_sr").value == ["minilm"]
+    at.pills(key="dm_ocr_sr").set_value(["minilm", "mpnet"]).run()
+    no_exception(at)
+    assert "dense~mpnet~ocr~sr" in shown(at).split(".")[0].split("+")
+    assert "dense~ocr~sr" in shown(at).split(".")[0].split("+")
+    assert [s.key for s in at.slider if s.key.startswith("cw_")] == ["cw_ocr_sr_mpnet", "cw_ocr_sr"]
+    at.slider(key="cw_ocr_sr_mpnet").set_value(0.5).run()
+    at.selectbox(key="dw_ocr_sr").select(64).run()   # one window for both models
+    no_exception(at)
+    assert shown(at) == "4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx.zsum(dense~mpnet~ocr~sr~w64=0.5)"
+    at.pills(key="dm_ocr_sr").set_value([]).run()   # a passage keeps a model: the default one
+    no_exception(at)
+    assert at.pills(key="dm_ocr_sr").value == ["minilm"]
+    assert shown(at) == "4gram+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx.zsum"
 
 
 def test_pasting_applies_what_the_widgets_can_show(app):
@@ -257,16 +305,19 @@ def test_query_lab_answers_every_method(app, cfg, says):
     assert at.metric[0].label == "Target rank" and at.metric[0].value != "not ranked"
 
 
+@needs_mpnet
 def test_presets_switch_between_the_study_and_the_tuned_hybrid(app, tiny_db):
     from core.families import TUNED_ON_STUDY
 
     at = app("search", q="kitty shoves a cup")
     at.button(key="_config_tuned").click().run()
     no_exception(at)
-    assert shown(at) == TUNED_ON_STUDY
+    assert shown(at) == TUNED_ON_STUDY and at.text_input(key="cfg").value == ""   # on the widgets
     assert ranking(at) == engine_ranking(tiny_db, TUNED_ON_STUDY, "kitty shoves a cup")
     assert ranking(at)[0][0] == "@catlover"   # found through the dense passages
-    assert at.slider(key="k1").value == 0.5 and at.pills(key="dense").value == ["c~only", "ocr~sr"]
+    assert at.slider(key="k1").value == 0.5 and at.pills(key="dense").value == ["ocr~sr"]
+    assert at.pills(key="dm_ocr_sr").value == ["minilm", "mpnet"] and at.selectbox(key="dw_ocr_sr").value == 64
+    assert at.slider(key="cw_ocr_sr").value == 0.5 and at.slider(key="cw_ocr_sr_mpnet").value == 0.5
     at.button(key="_config_reset").click().run()
     assert shown(at) == "4gram.sr+ocr+c.noattr.bpx"
 
@@ -282,3 +333,16 @@ def test_query_likelihood_family_and_its_mu(app, tiny_db):
     at.text_input(key="cfg").input("word.ocr.noattr.lmdir(mu=250)").run()   # applied to the widgets
     assert at.text_input(key="cfg").value == "" and at.select_slider(key="mu").value == 250
     assert shown(at) == "word.ocr.noattr.lmdir(mu=250)"
+
+
+@needs_mpnet
+def test_url_parameters_restore_the_models_of_a_passage(app):
+    from core.families import TUNED_ON_STUDY
+
+    at = app("search", w="BM25", k1="0.5", b="0.7", dense=["Basic + OCR + speech"],
+             dm_ocr_sr=["all-MiniLM-L6-v2", "all-mpnet-base-v2"], dw_ocr_sr="64-word windows",
+             fu="zsum", cw_ocr_sr="0.5", cw_ocr_sr_mpnet="0.5")
+    assert shown(at) == TUNED_ON_STUDY
+    at = app("search", dense=["Comments alone"], dm_c_only="all-mpnet-base-v2")   # one model, as before
+    assert at.pills(key="dm_c_only").value == ["mpnet"]
+    assert shown(at) == "4gram+dense~c~mpnet~only.sr+ocr+c.noattr.bpx.zsum"
