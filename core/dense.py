@@ -405,11 +405,24 @@ class DenseIndex:
             os.replace(tmp, self.path)
         return emb
 
+    def _texts(self, enrichment, size: int | None) -> tuple[str, list[str], list[list[str]] | None]:
+        """(cache key, texts to embed, windows per document or None) of a passage choice."""
+        texts = passages(self.corpus.docs, enrichment)
+        if size is None:
+            return enrichment_key(enrichment), texts, None
+        per_doc = [windows(t, size) for t in texts]
+        return f"{enrichment_key(enrichment)}|w{size}", [w for ws in per_doc for w in ws], per_doc
+
+    def is_cached(self, enrichment, size: int | None = None) -> bool:
+        """Are these passages' (or windows') embeddings on disk and up to date? Loads no model."""
+        key, texts, _ = self._texts(enrichment, size)
+        cached = self._load_cache().get(f"hash:{key}")
+        return cached is not None and str(cached) == content_hash(texts, self.model)
+
     def embeddings(self, enrichment) -> tuple[np.ndarray, np.ndarray]:
         """(docs × dim unit vectors, has-text mask) for an enrichment set."""
-        key = enrichment_key(enrichment)
+        key, texts, _ = self._texts(enrichment, None)
         if key not in self._emb:
-            texts = passages(self.corpus.docs, enrichment)
             self._emb[key] = self._encoded(key, texts)
             self._present[key] = np.array([bool(t) for t in texts])
         return self._emb[key], self._present[key]
@@ -419,11 +432,10 @@ class DenseIndex:
         for none): a document's windows are consecutive rows."""
         key = f"{enrichment_key(enrichment)}|w{size}"
         if key not in self._emb:
-            per_doc = [windows(t, size) for t in passages(self.corpus.docs, enrichment)]
+            key, texts, per_doc = self._texts(enrichment, size)
             counts = np.array([len(w) for w in per_doc])
-            first = np.where(counts > 0, np.cumsum(counts) - counts, -1)
-            self._emb[key] = self._encoded(key, [w for ws in per_doc for w in ws])
-            self._present[key] = first
+            self._emb[key] = self._encoded(key, texts)
+            self._present[key] = np.where(counts > 0, np.cumsum(counts) - counts, -1)
         return self._emb[key], self._present[key]
 
     def scores(self, queries: list[str], enrichment, window: int | None = None) -> tuple[np.ndarray, np.ndarray]:

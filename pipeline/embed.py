@@ -4,9 +4,9 @@
 
 For each configuration (default: the dashboard's Tuned hybrid preset, core.families
 TUNED_ON_STUDY) this answers one query, which builds and caches everything its components
-need: the lexical index, every dense passage's (or window's) embeddings in
-``<db>.dense-<model>.npz``, and each model's ONNX query encoder. A later run, or the
-dashboard, loads them in milliseconds. A model whose packages are missing is reported and
+need: every dense passage's (or window's) embeddings in ``<db>.dense-<model>.npz`` and each
+model's ONNX query encoder. A configuration whose caches are up to date is skipped without
+loading a model; the dashboard then only loads them. A model whose packages are missing is reported and
 skipped (exit code 0): dense retrieval is optional.
 """
 from __future__ import annotations
@@ -14,11 +14,28 @@ from __future__ import annotations
 import sys
 import time
 
+import importlib.util
+
 from core.config import Config, is_dense, query_options
-from core.dense import DenseUnavailable, installed, model_of
+from core.dense import DenseUnavailable, installed, model_of, onnx_path, passage_of, window_of
 from core.engine import Engine
 from core.families import TUNED_ON_STUDY
 from pipeline.config import stage_parser
+
+
+def prepared(engine: Engine, config: Config) -> bool:
+    """Is every dense component's cache up to date and its query encoder exported? Checked
+    without loading a model, so a rerun (every ``make demo``) costs milliseconds."""
+    onnx = importlib.util.find_spec("onnxruntime") is not None
+    for token in (t for t in config.tokens if is_dense(t)):
+        opts = query_options(token)
+        model, fields = passage_of(opts)
+        if onnx and not onnx_path(model).is_file():
+            return False
+        if not engine.dense_index(model).is_cached(config.enrichment if fields is None else fields,
+                                                   window_of(opts)):
+            return False
+    return True
 
 
 def main(argv=None) -> int:
@@ -38,6 +55,9 @@ def main(argv=None) -> int:
         if missing:
             print(f"embed: skipped {config}: model(s) {', '.join(missing)} not installed "
                   "(pip install -r requirements-dense.txt)")
+            continue
+        if prepared(engine, config):
+            print(f"embed: {config} already prepared")
             continue
         t = time.monotonic()
         try:

@@ -26,7 +26,14 @@ def test_embed_caches_windows_and_the_query_encoder(tiny_db, tmp_path, monkeypat
     assert dense.onnx_path("minilm").is_file()      # the query encoder, exported once
     written = cache.stat().st_mtime_ns
     assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
-    assert cache.stat().st_mtime_ns == written      # a rerun only loads
+    assert "already prepared" in capsys.readouterr().out
+    assert cache.stat().st_mtime_ns == written      # a rerun only checks
+    # an edited document makes its passages stale: embedded again
+    import sqlite3
+    with sqlite3.connect(tiny_db) as con:
+        con.execute("update tiktoks set speech_to_text = 'garlic bread now' where id = '1001'")
+    assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
+    assert "ready in" in capsys.readouterr().out and cache.stat().st_mtime_ns != written
     # what it prepared is what the engine uses: the same ranking as a fresh engine's
     e = Engine.from_db(tiny_db)
     assert e.search(Config.parse(HYBRID), "garlic pasta")["id"].iloc[0] == "1001"
