@@ -43,6 +43,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 import zipfile
 from pathlib import Path
@@ -59,6 +60,7 @@ MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}   # token 
 MPNET_PARTS = 5
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors
 _MODELS: dict = {}
+_LOADING = threading.RLock()   # one loader at a time: the dashboard warms models in a thread
 
 
 class DenseUnavailable(RuntimeError):
@@ -171,6 +173,11 @@ _PATHS = {"minilm": _minilm_path, "mpnet": mpnet_path}
 
 def load_model(model: str = DEFAULT_MODEL):
     """A sentence-transformers model (cached per process), loaded offline from its package."""
+    with _LOADING:
+        return _load_model(model)
+
+
+def _load_model(model: str):
     if model not in _MODELS:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -284,6 +291,11 @@ def query_session(model: str = DEFAULT_MODEL):
     or None when onnxruntime is missing or the export fails or differs from torch (then
     torch encodes). Exported once from the loaded weights into ``models_dir()``; every load
     checks a probe sentence against torch, so a stale or wrong file is never used."""
+    with _LOADING:
+        return _query_session(model)
+
+
+def _query_session(model: str):
     if model in _SESSIONS:
         return _SESSIONS[model]
     _SESSIONS[model] = None

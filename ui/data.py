@@ -177,6 +177,33 @@ def get_engine(db: Path | DataSource | None = None, mode: str | None = None) -> 
     return _load_engine(str(path), corpus_version(path), mode)
 
 
+WARMING: list[threading.Thread] = []   # every warm-up thread started in this process
+
+
+@st.cache_resource(show_spinner=False)
+def warm_dense_models() -> threading.Thread | None:
+    """Load the installed embedding models and their query encoders in a background thread,
+    once per server: otherwise the first dense query (the Tuned hybrid preset) waits about
+    8 s for them. A query meanwhile waits for the same load, never a second one."""
+    import core.dense as dense
+    models = [m for m in dense.MODELS if dense.installed(m)]
+    if not models:
+        return None
+
+    def warm():
+        for m in models:
+            try:
+                dense.load_model(m)
+                dense.query_session(m)
+            except Exception:   # noqa: BLE001 - the first dense query reports it to the user
+                return
+
+    thread = threading.Thread(target=warm, name="warm-dense-models", daemon=True)
+    thread.start()
+    WARMING.append(thread)
+    return thread
+
+
 def engine_lock() -> threading.RLock:
     """Hold this while calling an Engine: its index cache is not thread-safe across sessions."""
     return _ENGINE_LOCK
