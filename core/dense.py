@@ -80,6 +80,12 @@ def model_of(options) -> str:
     return named[0] if named else DEFAULT_MODEL
 
 
+def models_in(config) -> set[str]:
+    """The embedding models a configuration's dense components use."""
+    from .config import is_dense, query_options
+    return {model_of(query_options(t)) for t in config.tokens if is_dense(t)}
+
+
 def window_of(options) -> int | None:
     """The window size (words) a dense component's options name (``w64`` → 64), else None."""
     sizes = [int(m.group(1)) for m in map(WINDOW.match, options) if m]
@@ -322,7 +328,8 @@ def _query_session(model: str):
     return session
 
 
-def _token_vectors_class():
+def _export_onnx(st, path: Path) -> None:
+    """The transformer (token vectors from ids and mask) as ONNX, written atomically."""
     import torch
 
     class TokenVectors(torch.nn.Module):
@@ -333,16 +340,7 @@ def _token_vectors_class():
 
         def forward(self, input_ids, attention_mask):
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-    return TokenVectors
 
-
-def _TokenVectors(model):
-    return _token_vectors_class()(model)
-
-
-def _export_onnx(st, path: Path) -> None:
-    """The transformer (token vectors from ids and mask) as ONNX, written atomically."""
-    import torch
     f = st.tokenizer(ONNX_PROBE, return_tensors="pt")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -351,7 +349,7 @@ def _export_onnx(st, path: Path) -> None:
         # eval() on the wrapper: the exporter restores the wrapper's mode to the whole tree
         with warnings.catch_warnings():   # the exporter's notes on operators it rewrites
             warnings.simplefilter("ignore")
-            torch.onnx.export(_TokenVectors(st[0].auto_model).eval(), (f["input_ids"], f["attention_mask"]), str(tmp),
+            torch.onnx.export(TokenVectors(st[0].auto_model).eval(), (f["input_ids"], f["attention_mask"]), str(tmp),
                               input_names=["input_ids", "attention_mask"], output_names=["hidden"],
                               dynamic_axes={"input_ids": axes, "attention_mask": axes, "hidden": axes},
                               opset_version=17, dynamo=False)

@@ -187,10 +187,9 @@ def _families_windows() -> list[Family]:
 
 def family_models(family: Family) -> set[str]:
     """The embedding models a family's candidates use (``minilm``, ``mpnet``)."""
-    from .config import Config, is_dense, query_options
-    from .dense import model_of
-    return {model_of(query_options(t)) for c in family.candidates for t in Config.parse(c).tokens
-            if is_dense(t)}
+    from .config import Config
+    from .dense import models_in
+    return set().union(*(models_in(Config.parse(c)) for c in family.candidates))
 
 
 def available_families(dense: bool | None = None) -> list[Family]:

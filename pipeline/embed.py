@@ -17,7 +17,7 @@ import time
 import importlib.util
 
 from core.config import Config, is_dense, query_options
-from core.dense import DenseUnavailable, installed, model_of, onnx_path, passage_of, window_of
+from core.dense import DenseUnavailable, installed, models_in, onnx_path, passage_of, window_of
 from core.engine import Engine
 from core.families import TUNED_ON_STUDY
 from pipeline.config import stage_parser
@@ -50,8 +50,7 @@ def main(argv=None) -> int:
         print(f"embed: {e}", file=sys.stderr)
         return 2
     for config in configs:
-        missing = sorted({m for t in config.tokens if is_dense(t)
-                          for m in [model_of(query_options(t))] if not installed(m)})
+        missing = sorted(m for m in models_in(config) if not installed(m))
         if missing:
             print(f"embed: skipped {config}: model(s) {', '.join(missing)} not installed "
                   "(pip install -r requirements-dense.txt)")

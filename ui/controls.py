@@ -575,7 +575,7 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
                 key="_config_reset", width="stretch",
                 help=f"The 2022 study's best configuration: `{default}`")
     tuned = Config.parse(TUNED_ON_STUDY)
-    if {core.dense.model_of(query_options(t)) for t in tuned.tokens if is_dense(t)} <= dense_models().keys():
+    if core.dense.models_in(tuned) <= dense_models().keys():
         right.button("Tuned hybrid", on_click=_on_reset, args=(tuned,), key="_config_tuned",
                      width="stretch",
                      help=f"4-gram BM25 fused with MiniLM and mpnet, each scoring a document by its "
