@@ -55,7 +55,7 @@ _PARAMS = re.compile(r"^([a-z0-9_]+)(?:\((.*)\))?$")
 DENSE = "dense"
 QUERY_OPTIONS = ("fuzzy", "rm3", "split")
 DENSE_OPTIONS = ("basic", "c", "mpnet", "ocr", "only", "sr")   # and a window, w<words>
-_WINDOW = re.compile(r"^w[1-9][0-9]*$")
+WINDOW = re.compile(r"^w([1-9][0-9]*)$")   # dense window option: w64 = 64-word windows
 
 
 def base_token(token: str) -> str:
@@ -71,7 +71,7 @@ def query_options(token: str) -> tuple[str, ...]:
     """The options of a component (``word~fuzzy~split`` → ('fuzzy', 'split'))."""
     opts = tuple(token.split("~")[1:])
     allowed = DENSE_OPTIONS if is_dense(token) else QUERY_OPTIONS
-    bad = [o for o in opts if o not in allowed and not (is_dense(token) and _WINDOW.match(o))]
+    bad = [o for o in opts if o not in allowed and not (is_dense(token) and WINDOW.match(o))]
     if bad:
         raise ValueError(f"unknown query option(s) {bad} in {token!r}; choose from {', '.join(allowed)}"
                          + (" or a window w<words> (w64)" if is_dense(token) else ""))

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -50,10 +49,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import WINDOW, is_dense, query_options
+
 _BASIC_COLS = ("creator_nickname", "description", "music_title")
 _FIELD_COLS = {"ocr": "coverphoto_ocr", "sr": "speech_to_text", "c": "comment_text"}
 ONLY = "only"   # passage option: the chosen enrichment fields without the basic fields
-WINDOW = re.compile(r"^w([1-9][0-9]*)$")   # window option: w64 = 64-word windows
 WINDOW_RANGE = (8, 512)
 DEFAULT_MODEL = "minilm"
 MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}   # token option -> model
@@ -82,7 +82,6 @@ def model_of(options) -> str:
 
 def models_in(config) -> set[str]:
     """The embedding models a configuration's dense components use."""
-    from .config import is_dense, query_options
     return {model_of(query_options(t)) for t in config.tokens if is_dense(t)}
 
 
@@ -101,6 +100,14 @@ def passage_of(options) -> tuple[str, frozenset | None]:
     is named (the configuration's enrichment then decides)."""
     fields = [o for o in options if o not in MODELS and not WINDOW.match(o)]
     return model_of(options), (frozenset(o for o in fields if o != "basic") if fields else None)
+
+
+def component_of(token: str, enrichment) -> tuple[str, frozenset, int | None]:
+    """(model, passage fields, window) of a dense component in a configuration whose
+    enrichment is ``enrichment`` (the passage's own fields when the token names them)."""
+    opts = query_options(token)
+    model, fields = passage_of(opts)
+    return model, frozenset(enrichment) if fields is None else fields, window_of(opts)
 
 
 def windows(text: str, size: int) -> list[str]:

@@ -80,11 +80,9 @@ class Engine:
     def component_scores(self, config: Config, token: str, queries: list[str]):
         """(scores, matched) of one component (tokenisation) of a configuration."""
         if is_dense(token):
-            from .dense import passage_of, window_of
-            opts = query_options(token)
-            model, fields = passage_of(opts)
-            return self.dense_index(model).scores(queries, config.enrichment if fields is None else fields,
-                                                  window_of(opts))
+            from .dense import component_of
+            model, fields, window = component_of(token, config.enrichment)
+            return self.dense_index(model).scores(queries, fields, window)
         index = self.index(base_token(token), config.enrichment, config.attribution)
         opts = query_options(token)
         terms = tuple(o for o in opts if o != "rm3")

@@ -6,18 +6,17 @@ For each configuration (default: the dashboard's Tuned hybrid preset, core.famil
 TUNED_ON_STUDY) this answers one query, which builds and caches everything its components
 need: every dense passage's (or window's) embeddings in ``<db>.dense-<model>.npz`` and each
 model's ONNX query encoder. A configuration whose caches are up to date is skipped without
-loading a model; the dashboard then only loads them. A model whose packages are missing is reported and
-skipped (exit code 0): dense retrieval is optional.
+loading a model; the dashboard then only loads them. A model whose packages are missing is
+reported and skipped (exit code 0): dense retrieval is optional.
 """
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 
-import importlib.util
-
-from core.config import Config, is_dense, query_options
-from core.dense import DenseUnavailable, installed, models_in, onnx_path, passage_of, window_of
+from core.config import Config, is_dense
+from core.dense import DenseUnavailable, component_of, installed, models_in, onnx_path
 from core.engine import Engine
 from core.families import TUNED_ON_STUDY
 from pipeline.config import stage_parser
@@ -28,12 +27,8 @@ def prepared(engine: Engine, config: Config) -> bool:
     without loading a model, so a rerun (every ``make demo``) costs milliseconds."""
     onnx = importlib.util.find_spec("onnxruntime") is not None
     for token in (t for t in config.tokens if is_dense(t)):
-        opts = query_options(token)
-        model, fields = passage_of(opts)
-        if onnx and not onnx_path(model).is_file():
-            return False
-        if not engine.dense_index(model).is_cached(config.enrichment if fields is None else fields,
-                                                   window_of(opts)):
+        model, fields, window = component_of(token, config.enrichment)
+        if onnx and not onnx_path(model).is_file() or not engine.dense_index(model).is_cached(fields, window):
             return False
     return True
 

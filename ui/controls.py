@@ -39,7 +39,8 @@ import core.dense
 from core.bm25f import DEFAULTS as BM25_DEFAULTS
 from core.bm25f import FIELDS as BM25F_FIELDS
 from core.bm25f import active_fields, check_params
-from core.config import QUERY_OPTIONS, STUDY_BEST, Config, Weighting, base_token, is_dense, query_options
+from core.config import (QUERY_OPTIONS, STUDY_BEST, WINDOW, Config, Weighting, base_token, is_dense,
+                         query_options)
 from core.families import TUNED_ON_STUDY, WINDOWS
 from core.fusion import DEFAULT as DEFAULT_FUSION
 from core.fusion import SCHEMES, TAKES_K
@@ -373,7 +374,7 @@ def _state_of(config: Config) -> dict | None:
     for token in dense:   # a passage's models share its one window
         opts = query_options(token)
         window = core.dense.window_of(opts) or 0
-        opts = [o for o in opts if not core.dense.WINDOW.match(o)]
+        opts = [o for o in opts if not WINDOW.match(o)]
         model = next((o for o in opts if o in models), DEFAULT_MODEL)
         passage = "~".join(o for o in opts if o != model) or "all"
         if passage not in PASSAGES or model not in models or window not in WINDOW_SIZES \
