@@ -22,4 +22,4 @@ def test_app_start_warms_every_installed_model(app):
     thread.join(timeout=120)
     assert not thread.is_alive()
     for model in (m for m in dense.MODELS if dense.installed(m)):
-        assert model in dense._MODELS and dense.query_session(model) is not None
+        assert model in dense.models._MODELS and dense.query_session(model) is not None

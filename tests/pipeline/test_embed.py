@@ -15,7 +15,7 @@ HYBRID = "4gram+dense~ocr~sr~w64.all.noattr.bm25(k1=0.9,b=0.4).zsum"
 
 @needs_model
 def test_embed_caches_windows_and_the_query_encoder(tiny_db, tmp_path, monkeypatch, capsys):
-    import core.dense as dense
+    import core.dense.onnx as dense   # the module whose _SESSIONS query_session reads
     monkeypatch.setenv("TRL_MODELS", str(tmp_path / "models"))
     monkeypatch.setattr(dense, "_SESSIONS", {})
     cache = tiny_db.parent / f"{tiny_db.name}.dense-all-MiniLM-L6-v2.npz"

