@@ -9,10 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Config, base_token, is_dense, query_options
+from .config import Component, Config, component
+from .dense import DenseIndex
 from .grid import target_positions
 from .index import Index, TokenisedCorpus, build_index
 from .metrics import target_ranks
+from .scoring import scheme_of
 from .search import explain, matches, score
 from .store import Corpus, load_corpus
 from .text import tokeniser
@@ -65,7 +67,6 @@ class Engine:
     def dense_index(self, model: str = "minilm"):
         """Passage embeddings of the corpus by one model (built once, cached beside the database)."""
         if model not in self._dense:
-            from .dense import DenseIndex
             self._dense[model] = DenseIndex.build(self.corpus, model=model)
         return self._dense[model]
 
@@ -77,14 +78,13 @@ class Engine:
             for key in [k for k in index.cache if isinstance(k, tuple) and tag in k[1:]]:
                 del index.cache[key]
 
-    def component_scores(self, config: Config, token: str, queries: list[str]):
+    def component_scores(self, config: Config, comp: Component | str, queries: list[str]):
         """(scores, matched) of one component (tokenisation) of a configuration."""
-        if is_dense(token):
-            from .dense import component_of
-            model, fields, window = component_of(token, config.enrichment)
-            return self.dense_index(model).scores(queries, fields, window)
-        index = self.index(base_token(token), config.enrichment, config.attribution)
-        opts = query_options(token)
+        comp = component(comp) if isinstance(comp, str) else comp
+        if comp.dense:
+            return self.dense_index(comp.model).scores(queries, comp.passage(config.enrichment), comp.window)
+        index = self.index(comp.tokeniser, config.enrichment, config.attribution)
+        opts = comp.options
         terms = tuple(o for o in opts if o != "rm3")
         if terms:
             from .query_expansion import query_matrix
@@ -94,10 +94,8 @@ class Engine:
         if "rm3" in opts:
             from .query_expansion import rm3
             q = rm3(index, config.weighting, q)
-        s, m = score(index, config.weighting, q), matches(index, q)
-        if config.weighting.name == "bm25f":
-            m &= s > 0   # a field weighted 0 is left out: sharing a term only there is no match
-        return s, m
+        s = score(index, config.weighting, q)
+        return s, scheme_of(config.weighting).matched(s, matches(index, q))
 
     def scores(self, config: Config, queries: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(scores, matched), both queries × documents, for a configuration.
@@ -106,7 +104,7 @@ class Engine:
         (:mod:`core.fusion`, default ``rrf(k=60)``) and ``matched`` is the union.
         """
         queries = list(queries)
-        parts = [self.component_scores(config, t, queries) for t in config.tokens]
+        parts = [self.component_scores(config, c, queries) for c in config.components]
         if len(parts) == 1:
             return parts[0]
         from .fusion import fuse
@@ -126,8 +124,8 @@ class Engine:
     def search(self, config: Config, query: str, k: int = 10) -> pd.DataFrame:
         """Top-k matching documents for one query: rank, doc, id, score (best first)."""
         query = check_query(query)
-        lexical = [base_token(t) for t in config.tokens if not is_dense(t)]
-        if lexical and len(lexical) == len(config.tokens) and \
+        lexical = [c.tokeniser for c in config.lexical]
+        if lexical and len(lexical) == len(config.components) and \
                 not any(tokeniser(t)(self.source.normalise(query)) for t in lexical):
             raise QueryError("Nothing searchable is left in that query after normalisation "
                              "(try words, not only symbols).")
@@ -140,9 +138,8 @@ class Engine:
 
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
         """Each matching term's contribution to one document's score (they sum to the score)."""
-        lexical = [t for t in config.tokens if not is_dense(t)]
-        if not lexical or config.weighting.name in ("bm25f", "lmdir"):
+        if not config.lexical or not scheme_of(config.weighting).explains:
             raise ValueError(f"{config}: term contributions are only available for a lexical "
                              "SMART or bm25 component")
-        index = self.index(base_token(lexical[0]), config.enrichment, config.attribution)
+        index = self.index(config.lexical[0].tokeniser, config.enrichment, config.attribution)
         return explain(index, config.weighting, query, doc)

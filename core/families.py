@@ -1,7 +1,8 @@
 """Method families: the parameter grids tuning chooses from, and the tuned "best" config.
 
 A family is a name, a default configuration (the untuned figure) and a list of candidate
-configurations (default first, so ties keep it). :func:`core.crossval.cross_validate_grid`
+configurations (default first, so ties keep it), each a :class:`core.config.Config` built
+from typed parts and kept as its canonical string. :func:`core.crossval.cross_validate_grid`
 tunes within a family on training folds; :func:`best_config` chooses a family by
 cross-validation on a database's own queries and tunes it on all of them (what
 ``pipeline.evaluate --config best`` deploys), caching the choice in ``<db>.best.json``, keyed
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
 
-from .config import STUDY_BEST
+from .config import STUDY_BEST, Config, Dense, Lexical
+from .dense.models import MODELS
+from .scheme import Spec
 
 
 @dataclass(frozen=True)
@@ -26,98 +29,117 @@ class Family:
     dense: bool = False
 
     def __post_init__(self):
-        from .config import Config
-        canon = tuple(dict.fromkeys(str(Config.parse(c)) for c in self.candidates))
-        object.__setattr__(self, "candidates", canon)
-        object.__setattr__(self, "default", str(Config.parse(self.default)))
+        def canonical(c):
+            return str(c if isinstance(c, Config) else Config.parse(c))
+        object.__setattr__(self, "candidates", tuple(dict.fromkeys(map(canonical, self.candidates))))
+        object.__setattr__(self, "default", canonical(self.default))
         if self.candidates[0] != self.default:
             raise ValueError(f"family {self.name}: the default must be the first candidate")
 
+    @property
+    def models(self) -> set[str]:
+        """The embedding models its candidates use (``minilm``, ``mpnet``)."""
+        return set().union(*(Config.parse(c).models for c in self.candidates))
 
-def _bm25(k1s, bs):
-    return [f"bm25(k1={k1:g},b={b:g})" for k1, b in product(k1s, bs)]
+
+def _bm25(k1s, bs) -> list[Spec]:
+    return [Spec.of("bm25", k1=k1, b=b) for k1, b in product(k1s, bs)]
 
 
-def _first(default: str, rest) -> tuple[str, ...]:
-    return (default,) + tuple(c for c in dict.fromkeys(rest) if c != default)
+def _config(components, weighting: Spec, fusion: Spec | None = None) -> Config:
+    """A candidate over all enrichment fields, without attribution."""
+    return Config(tuple(components), weighting=weighting, fusion=fusion)
 
+
+def _family(name: str, default: Config, rest, dense: bool = False) -> Family:
+    return Family(name, default, (default, *rest), dense)
+
+
+WORD, GRAM4, GRAM5 = Lexical("word"), Lexical("4gram"), Lexical("5gram")
+MINILM = Dense()
+MINILM_OS = Dense(fields={"ocr", "sr"})                     # dense~ocr~sr
+MINILM_C = Dense(fields={"c"}, only=True)                   # dense~c~only
+MPNET_OS = Dense("mpnet", {"ocr", "sr"})                    # dense~mpnet~ocr~sr
+MPNET_C = Dense("mpnet", {"c"}, only=True)                  # dense~c~mpnet~only
 
 # what ``pipeline.evaluate --config best`` chooses on the 2022 study's 86 queries (nested
 # selection, bench/out/quality.md): MiniLM and mpnet on basic+OCR+speech, each scoring a
 # document by its best 64-word window; the dashboard offers it as a preset
-TUNED_ON_STUDY = ("4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr~w64.sr+ocr+c.noattr.bm25(b=0.7,k1=0.5)"
-                  ".zsum(dense=0.5)")
-BM25_DEFAULT = "bm25(k1=0.9,b=0.4)"
+TUNED_ON_STUDY = str(_config((GRAM4, Dense("mpnet", {"ocr", "sr"}, window=64), Dense(fields={"ocr", "sr"}, window=64)),
+                             Spec.of("bm25", k1=0.5, b=0.7), Spec.of("zsum", dense=0.5)))
+BM25_DEFAULT = Spec.of("bm25", k1=0.9, b=0.4)
 BM25_GRID = _bm25((0.5, 0.9, 1.2, 1.6, 2.0), (0.1, 0.3, 0.4, 0.5, 0.75, 0.9))
 BM25_SMALL = _bm25((0.5, 0.9, 1.5), (0.3, 0.4, 0.7))
-BM25F_GRID = [f"bm25f(k1={k1:g},b={b:g},desc={d:g},ocr={o:g},c={c:g})"
+BM25F_GRID = [Spec.of("bm25f", k1=k1, b=b, desc=d, ocr=o, c=c)
               for k1, b, d, o, c in product((0.5, 0.9, 1.5), (0.3, 0.7), (1, 2), (1, 2), (0.25, 0.5, 1))]
+LMDIR_MU = (50, 100, 250, 500, 1000, 2000, 4000)
+WINDOWS = (None, 128, 64)   # dense passage windows the MaxP families tune over (None: whole)
 
 
-def _dense_hybrid(label: str, tokens: str) -> Family:
+def _zsum(**weights) -> Spec:
+    return Spec.of("zsum", **weights)
+
+
+def _dense_hybrid(name: str, components) -> Family:
     """A lexical component fused (``zsum``) with dense ones sharing one weight, over BM25_SMALL."""
-    d = f"{tokens}.all.noattr.{BM25_DEFAULT}.zsum"
-    return Family(label, d, _first(d, [f"{tokens}.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
-                                       for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]), dense=True)
+    dense = [c for c in components if c.dense]
+    return _family(name, _config(components, BM25_DEFAULT, _zsum()),
+                   [_config(components, w, _zsum(**{c.name: wd for c in dense}))
+                    for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)], dense=True)
 
 
 def families() -> list[Family]:
-    out = [Family("2022 study best (4-gram bpx)", str(STUDY_BEST), (str(STUDY_BEST),))]
-    for tok, label in (("4gram", "BM25 4-gram"), ("word", "BM25 words")):
-        d = f"{tok}.all.noattr.{BM25_DEFAULT}"
-        out.append(Family(label, d, _first(d, [f"{tok}.all.noattr.{w}" for w in BM25_GRID])))
-    d = "4gram.all.noattr.bm25f(b=0.4,k1=0.9)"
-    out.append(Family("BM25F 4-gram (field weights)", d, _first(d, [f"4gram.all.noattr.{w}" for w in BM25F_GRID])))
-    d = f"word.all.noattr.{BM25_DEFAULT}"
-    out.append(Family("BM25 words + query options (fuzzy, split)", d,
-                      _first(d, [f"word{o}.all.noattr.{BM25_DEFAULT}" for o in ("~fuzzy", "~split", "~fuzzy~split")])))
-    d = f"word+4gram.all.noattr.{BM25_DEFAULT}.rrf(k=60)"
-    fus = ("rrf(k=20)", "rrf(k=60)", "zsum", "zsum(word=0.5)", "mnz")
-    out.append(Family("Fusion words+4-gram BM25", d,
-                      _first(d, [f"word+4gram.all.noattr.{w}.{f}" for w in BM25_SMALL for f in fus])))
-    out.append(Family("Dense all-MiniLM-L6-v2", "dense.all.noattr.cos", ("dense.all.noattr.cos",), dense=True))
-    d = f"word+4gram+dense.all.noattr.{BM25_DEFAULT}.zsum"
-    hyb = [f"zsum(dense={wd:g},word={ww:g})" if ww != 1 else f"zsum(dense={wd:g})"
-           for wd, ww in product((0.5, 0.75, 1.0), (0.5, 1.0))] + ["rrf(k=60)"]
-    out.append(Family("Hybrid words+4-gram BM25 + dense", d,
-                      _first(d, [f"word+4gram+dense.all.noattr.{w}.{f}" for w in BM25_SMALL for f in hyb]),
-                      dense=True))
-    out.append(_dense_hybrid("Hybrid 4-gram BM25 + dense", "4gram+dense"))
-    out.append(_dense_hybrid("Hybrid 4-gram BM25 + dense on basic+OCR+speech", "4gram+dense~ocr~sr"))
-    d = f"word+4gram+dense.all.noattr.{BM25_DEFAULT}.zall"
-    z3 = [f"word+4gram+dense.all.noattr.{w}.zall(dense={wd:g},word={ww:g})"
-          for w in _bm25((0.5, 0.9), (0.5, 0.7)) for ww in (0.5, 0.75, 1.0) for wd in (0.75, 1.0, 1.5)]
-    out.append(Family("Hybrid words+4-gram BM25 + dense (z over all docs)", d, _first(d, z3), dense=True))
-    out += _families_2026()
-    out += _families_mpnet()
-    out += _families_lmdir()
-    out += _families_windows()
-    return out
+    out = [Family("2022 study best (4-gram bpx)", STUDY_BEST, (STUDY_BEST,))]
+    for tok, label in ((GRAM4, "BM25 4-gram"), (WORD, "BM25 words")):
+        out.append(_family(label, _config([tok], BM25_DEFAULT), [_config([tok], w) for w in BM25_GRID]))
+    out.append(_family("BM25F 4-gram (field weights)", _config([GRAM4], Spec.of("bm25f", k1=0.9, b=0.4)),
+                       [_config([GRAM4], w) for w in BM25F_GRID]))
+    out.append(_family("BM25 words + query options (fuzzy, split)", _config([WORD], BM25_DEFAULT),
+                       [_config([Lexical("word", o)], BM25_DEFAULT)
+                        for o in (("fuzzy",), ("split",), ("fuzzy", "split"))]))
+    fus = (Spec.of("rrf", k=20), Spec.of("rrf"), _zsum(), _zsum(word=0.5), Spec.of("mnz"))
+    out.append(_family("Fusion words+4-gram BM25", _config([WORD, GRAM4], BM25_DEFAULT, Spec.of("rrf")),
+                       [_config([WORD, GRAM4], w, f) for w in BM25_SMALL for f in fus]))
+    out.append(Family("Dense all-MiniLM-L6-v2", _config([MINILM], Spec.of("cos")),
+                      (_config([MINILM], Spec.of("cos")),), dense=True))
+    three = (WORD, GRAM4, MINILM)
+    hyb = [_zsum(dense=wd, word=ww) for wd, ww in product((0.5, 0.75, 1.0), (0.5, 1.0))] + [Spec.of("rrf")]
+    out.append(_family("Hybrid words+4-gram BM25 + dense", _config(three, BM25_DEFAULT, _zsum()),
+                       [_config(three, w, f) for w in BM25_SMALL for f in hyb], dense=True))
+    out.append(_dense_hybrid("Hybrid 4-gram BM25 + dense", (GRAM4, MINILM)))
+    out.append(_dense_hybrid("Hybrid 4-gram BM25 + dense on basic+OCR+speech", (GRAM4, MINILM_OS)))
+    out.append(_family("Hybrid words+4-gram BM25 + dense (z over all docs)",
+                       _config(three, BM25_DEFAULT, Spec.of("zall")),
+                       [_config(three, w, Spec.of("zall", dense=wd, word=ww))
+                        for w in _bm25((0.5, 0.9), (0.5, 0.7)) for ww in (0.5, 0.75, 1.0)
+                        for wd in (0.75, 1.0, 1.5)], dense=True))
+    return out + _families_2026() + _families_mpnet() + _families_lmdir() + _families_windows()
 
 
 def _families_2026() -> list[Family]:
     """Three-way hybrids, two dense passages, head-of-ranking z, RM3 feedback (designed after
     the families above had been measured on the study's queries; parameters still CV'd)."""
     out = []
-    grid = _bm25((0.5, 0.9, 1.5), (0.3, 0.4, 0.7))
-    for n in ("word", "5gram"):
-        d = f"4gram+{n}+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.zsum({n}=0.5)"
-        out.append(Family(f"Hybrid 4-gram + {'word' if n == 'word' else '5-gram'} BM25 + dense on basic+OCR+speech", d,
-                          _first(d, [f"4gram+{n}+dense~ocr~sr.all.noattr.{w}.zsum(dense={wd:g},{n}={wn:g})"
-                                     .replace("dense=1,", "") for w in grid for wd in (0.75, 1.0)
-                                     for wn in (0.25, 0.5)]), dense=True))
-    for other, label in (("dense", "dense on all fields"), ("dense~c~only", "dense on comments alone")):
-        d = f"4gram+{other}+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.zsum({other}=0.5)"
-        out.append(Family(f"Hybrid 4-gram BM25 + dense on basic+OCR+speech + {label}", d,
-                          _first(d, [f"4gram+{other}+dense~ocr~sr.all.noattr.{w}.zsum({other}={wa:g},dense~ocr~sr={wo:g})"
-                                     .replace(",dense~ocr~sr=1)", ")") for w in grid for wa in (0.25, 0.5)
-                                     for wo in (0.5, 0.75, 1.0)]), dense=True))
-    d = f"4gram+dense~ocr~sr.all.noattr.{BM25_DEFAULT}.ztop(k=50)"
-    out.append(Family("Hybrid 4-gram BM25 + dense on basic+OCR+speech (z over top k)", d,
-                      _first(d, [f"4gram+dense~ocr~sr.all.noattr.{w}.ztop(k={k},dense={wd:g})".replace(",dense=1)", ")")
-                                 for w in grid for k in (20, 100) for wd in (0.5, 0.75, 1.0)]), dense=True))
+    grid = BM25_SMALL
+    for lex, label in ((WORD, "word"), (GRAM5, "5-gram")):
+        comps = (GRAM4, lex, MINILM_OS)
+        out.append(_family(f"Hybrid 4-gram + {label} BM25 + dense on basic+OCR+speech",
+                           _config(comps, BM25_DEFAULT, _zsum(**{lex.name: 0.5})),
+                           [_config(comps, w, _zsum(**{MINILM_OS.name: wd, lex.name: wn}))
+                            for w in grid for wd in (0.75, 1.0) for wn in (0.25, 0.5)], dense=True))
+    for other, label in ((MINILM, "dense on all fields"), (MINILM_C, "dense on comments alone")):
+        comps = (GRAM4, other, MINILM_OS)
+        out.append(_family(f"Hybrid 4-gram BM25 + dense on basic+OCR+speech + {label}",
+                           _config(comps, BM25_DEFAULT, _zsum(**{other.name: 0.5})),
+                           [_config(comps, w, _zsum(**{other.name: wa, MINILM_OS.name: wo}))
+                            for w in grid for wa in (0.25, 0.5) for wo in (0.5, 0.75, 1.0)], dense=True))
+    comps = (GRAM4, MINILM_OS)
+    out.append(_family("Hybrid 4-gram BM25 + dense on basic+OCR+speech (z over top k)",
+                       _config(comps, BM25_DEFAULT, Spec.of("ztop", k=50)),
+                       [_config(comps, w, Spec.of("ztop", k=k, dense=wd))
+                        for w in grid for k in (20, 100) for wd in (0.5, 0.75, 1.0)], dense=True))
     out.append(_dense_hybrid("Hybrid 4-gram BM25 with RM3 feedback + dense on basic+OCR+speech",
-                             "4gram~rm3+dense~ocr~sr"))
+                             (Lexical("4gram", ("rm3",)), MINILM_OS)))
     return out
 
 
@@ -125,45 +147,30 @@ def _families_mpnet() -> list[Family]:
     """The two best structures above with all-mpnet-base-v2 (``dense~mpnet``) in place of
     all-MiniLM-L6-v2, and both models side by side (designed after every row above had been
     measured, and after one scratch measurement of the first; parameters still CV'd)."""
-    grid = _bm25((0.5, 0.9, 1.5), (0.3, 0.4, 0.7))
-    mp, mpc = "dense~mpnet~ocr~sr", "dense~c~mpnet~only"
-    out = []
-    out.append(_dense_hybrid("Hybrid 4-gram BM25 + mpnet on basic+OCR+speech", f"4gram+{mp}"))
-    d = f"4gram+{mpc}+{mp}.all.noattr.{BM25_DEFAULT}.zsum({mpc}=0.5)"
-    out.append(Family("Hybrid 4-gram BM25 + mpnet on basic+OCR+speech + mpnet on comments alone", d,
-                      _first(d, [f"4gram+{mpc}+{mp}.all.noattr.{w}.zsum({mpc}={wa:g},{mp}={wo:g})"
-                                 .replace(f",{mp}=1)", ")") for w in grid for wa in (0.25, 0.5)
-                                 for wo in (0.5, 0.75, 1.0)]), dense=True))
-    out.append(_dense_hybrid("Hybrid 4-gram BM25 + MiniLM and mpnet on basic+OCR+speech",
-                             f"4gram+{mp}+dense~ocr~sr"))
-    return out
-
-
-LMDIR_MU = (50, 100, 250, 500, 1000, 2000, 4000)
+    comps = (GRAM4, MPNET_C, MPNET_OS)
+    return [
+        _dense_hybrid("Hybrid 4-gram BM25 + mpnet on basic+OCR+speech", (GRAM4, MPNET_OS)),
+        _family("Hybrid 4-gram BM25 + mpnet on basic+OCR+speech + mpnet on comments alone",
+                _config(comps, BM25_DEFAULT, _zsum(**{MPNET_C.name: 0.5})),
+                [_config(comps, w, _zsum(**{MPNET_C.name: wa, MPNET_OS.name: wo}))
+                 for w in BM25_SMALL for wa in (0.25, 0.5) for wo in (0.5, 0.75, 1.0)], dense=True),
+        _dense_hybrid("Hybrid 4-gram BM25 + MiniLM and mpnet on basic+OCR+speech", (GRAM4, MPNET_OS, MINILM_OS)),
+    ]
 
 
 def _families_lmdir() -> list[Family]:
     """Query likelihood with Dirichlet smoothing, a standard lexical model the families above
     lacked: alone on 4-grams and words, and in place of BM25 in the best MiniLM structure
     (declared before any of them was measured; mu still CV'd)."""
-    out = []
-    for tok, label in (("4gram", "LM Dirichlet 4-gram"), ("word", "LM Dirichlet words")):
-        d = f"{tok}.all.noattr.lmdir(mu=1000)"
-        out.append(Family(label, d, _first(d, [f"{tok}.all.noattr.lmdir(mu={m})" for m in LMDIR_MU])))
-    comps = "4gram+dense~c~only+dense~ocr~sr"
-    d = f"{comps}.all.noattr.lmdir(mu=1000).zsum(dense~c~only=0.5)"
-    out.append(Family("Hybrid 4-gram LM Dirichlet + dense on basic+OCR+speech + dense on comments alone", d,
-                      _first(d, [f"{comps}.all.noattr.lmdir(mu={m}).zsum(dense~c~only={wa:g},dense~ocr~sr={wo:g})"
-                                 .replace(",dense~ocr~sr=1)", ")") for m in (250, 1000, 4000)
-                                 for wa in (0.25, 0.5) for wo in (0.5, 0.75, 1.0)]), dense=True))
+    out = [_family(label, _config([tok], Spec.of("lmdir", mu=1000)),
+                   [_config([tok], Spec.of("lmdir", mu=m)) for m in LMDIR_MU])
+           for tok, label in ((GRAM4, "LM Dirichlet 4-gram"), (WORD, "LM Dirichlet words"))]
+    comps = (GRAM4, MINILM_C, MINILM_OS)
+    out.append(_family("Hybrid 4-gram LM Dirichlet + dense on basic+OCR+speech + dense on comments alone",
+                       _config(comps, Spec.of("lmdir", mu=1000), _zsum(**{MINILM_C.name: 0.5})),
+                       [_config(comps, Spec.of("lmdir", mu=m), _zsum(**{MINILM_C.name: wa, MINILM_OS.name: wo}))
+                        for m in (250, 1000, 4000) for wa in (0.25, 0.5) for wo in (0.5, 0.75, 1.0)], dense=True))
     return out
-
-
-WINDOWS = (None, 128, 64)   # dense passage windows the MaxP families tune over (None: whole)
-
-
-def _windowed(token: str, window) -> str:
-    return token if window is None else f"{token}~w{window}"
 
 
 def _families_windows() -> list[Family]:
@@ -173,31 +180,27 @@ def _families_windows() -> list[Family]:
     (designed after every row above had been measured, and after a scratch measurement of
     fixed windows; the window is still CV'd here)."""
     out = []
-    for dense, label in ((["dense~ocr~sr"], "MiniLM"),
-                         (["dense~mpnet~ocr~sr", "dense~ocr~sr"], "MiniLM and mpnet")):
-        def tokens(w):
-            return "+".join(["4gram"] + [_windowed(t, w) for t in dense])
-        d = f"{tokens(64)}.all.noattr.{BM25_DEFAULT}.zsum"
-        out.append(Family(f"Hybrid 4-gram BM25 + {label} on basic+OCR+speech, best window (MaxP)", d,
-                          _first(d, [f"{tokens(win)}.all.noattr.{w}.zsum(dense={wd:g})".replace("(dense=1)", "")
-                                     for win in WINDOWS for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)]),
-                          dense=True))
+    for dense, label in (((MINILM_OS,), "MiniLM"), ((MPNET_OS, MINILM_OS), "MiniLM and mpnet")):
+        def comps(window):
+            return (GRAM4, *(d.replace(window=window) for d in dense))
+        out.append(_family(f"Hybrid 4-gram BM25 + {label} on basic+OCR+speech, best window (MaxP)",
+                           _config(comps(64), BM25_DEFAULT, _zsum()),
+                           [_config(comps(win), w, _zsum(**{d.name: wd for d in comps(win)[1:]}))
+                            for win in WINDOWS for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)], dense=True))
     return out
 
 
 def family_models(family: Family) -> set[str]:
     """The embedding models a family's candidates use (``minilm``, ``mpnet``)."""
-    from .config import Config
-    from .dense import models_in
-    return set().union(*(models_in(Config.parse(c)) for c in family.candidates))
+    return family.models
 
 
 def available_families(dense: bool | None = None) -> list[Family]:
     """Families usable here (dense ones only when their models' packages are installed;
     ``dense=False`` leaves every dense family out)."""
     from .dense import installed
-    ok = {m: dense is not False and installed(m) for m in ("minilm", "mpnet")}
-    return [f for f in families() if not f.dense or all(ok[m] for m in family_models(f))]
+    ok = {m: dense is not False and installed(m) for m in MODELS}
+    return [f for f in families() if not f.dense or all(ok[m] for m in f.models)]
 
 
 def _digest(engine, queries, candidates) -> str:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Config, Weighting, base_token, is_dense
+from .config import Config
+from .scheme import Spec
 from .fields import ALL_FIELDS
 from .index import TokenisedCorpus, build_index
 from .metrics import target_ranks
@@ -42,12 +43,12 @@ def target_positions(source: TokenisedCorpus, target_ids) -> np.ndarray:
     return np.array([pos.get(str(t), -1) for t in target_ids], dtype=np.int64)
 
 
-STUDY_ENRICHMENT = ("", "sr", "c", "ocr", "sr+c", "sr+ocr", "ocr+c", "sr+ocr+c")
+STUDY_ENRICHMENT = ((), ("sr",), ("c",), ("ocr",), ("sr", "c"), ("sr", "ocr"), ("ocr", "c"), ("sr", "ocr", "c"))
 
 
 def study_index_configs(tokens=STUDY_TOKENS):
     """The study's 80 index configurations in its order (its index_id 1..80)."""
-    return [(t, frozenset(filter(None, e.split("+"))), a)
+    return [(t, frozenset(e), a)
             for e in STUDY_ENRICHMENT for a in (True, False) for t in tokens]
 
 
@@ -118,7 +119,7 @@ def run_grid(source: TokenisedCorpus, queries: pd.DataFrame, index_configs=None,
     """
     t_start = time.perf_counter()
     configs = list(index_configs or study_index_configs())
-    weightings = [w if isinstance(w, Weighting) else Weighting.parse(w) for w in weightings]
+    weightings = [w if isinstance(w, Spec) else Spec.parse(w) for w in weightings]
     n_tokens = len({c[0] for c in configs})
     if workers > 1 and n_tokens > 1:
         results = _run_parallel(source, queries, configs, weightings, workers, progress)
@@ -182,8 +183,8 @@ def run_configs(engine, queries: pd.DataFrame, configs, progress=None) -> GridRe
 
 
 def _index_row(engine, cfg: Config, index_id: int) -> dict:
-    single = len(cfg.tokens) == 1 and not is_dense(cfg.tokens[0])
-    tok = base_token(cfg.tokens[0])
+    single = len(cfg.components) == 1 and not cfg.dense
+    tok = cfg.components[0].tokeniser
     stats = {"indexing_time": np.nan, "storage": np.nan, "vocab_size": np.nan}
     if single:
         index = engine.index(tok, cfg.enrichment, cfg.attribution)

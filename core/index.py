@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .config import Config
+from .config import Config, index_name
 from .fields import BASIC, ENRICHMENT, ENRICHMENT_ORDER, PREFIX
 from .store import Corpus
 from .text import Normaliser, tokeniser
@@ -101,6 +101,8 @@ class Index:
     blocks: np.ndarray         # block of each column: 0 basic, 1 sr, 2 ocr, 3 c
     source: TokenisedCorpus
     build_seconds: float
+    enrichment: frozenset = frozenset()
+    attribution: bool = False
     cache: dict = field(default_factory=dict, repr=False)
 
     BLOCK_NAMES = ("basic",) + ENRICHMENT_ORDER
@@ -141,7 +143,7 @@ class Index:
             names[list(vocab.values())] = list(vocab.keys())
             self.cache["terms"] = names
         block = self.BLOCK_NAMES[self.blocks[column]]
-        prefix = PREFIX.get(block, "") if self.name.endswith(".attr") else ""
+        prefix = PREFIX.get(block, "") if self.attribution else ""
         return prefix + self.cache["terms"][self.columns[column]]
 
 
@@ -173,13 +175,12 @@ def build_index(source: TokenisedCorpus, tokens: str, enrichment=frozenset(ENRIC
         blocks.append(np.full(len(cols), block, dtype=np.int8))
     counts = sp.hstack(mats, format="csr") if len(mats) > 1 else mats[0].tocsr()
     counts.sort_indices()
-    cfg_name = f"{tokens}.{'+'.join(enrich) or 'basic'}.{'attr' if attribution else 'noattr'}"
-    return Index(cfg_name, tokens, counts, np.concatenate(columns), np.concatenate(blocks), source,
-                 time.perf_counter() - t0)
+    return Index(index_name(tokens, enrich, attribution), tokens, counts, np.concatenate(columns),
+                 np.concatenate(blocks), source, time.perf_counter() - t0, frozenset(enrich), bool(attribution))
 
 
 def index_for(source: TokenisedCorpus, config: Config) -> Index:
     """The index of a single-tokeniser configuration."""
-    if len(config.tokens) != 1:
-        raise ValueError(f"{config} fuses several tokenisations; build one index per tokenisation")
-    return build_index(source, config.tokens[0], config.enrichment, config.attribution)
+    if len(config.components) != 1 or config.dense:
+        raise ValueError(f"{config} is not one lexical tokenisation; build one index per tokenisation")
+    return build_index(source, config.components[0].tokeniser, config.enrichment, config.attribution)

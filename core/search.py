@@ -1,10 +1,9 @@
-"""Score many queries at once with one sparse product, rank, and explain a score.
+"""Score many queries at once with one sparse product, find matches, explain a score.
 
-For SMART weightings the document weights are ``diag(1/len) · tfw · diag(idf)``, so
-``scores = ((Q · diag(idf)) @ tfwᵀ) · diag(1/len)``: idf goes on the small query matrix and
-one tf matrix serves every collection factor. BM25 weights are computed once per (k1, b).
-A document *matches* a query when it shares at least one term with it; only matching
-documents are ranked (a target that matches nothing has no rank).
+The scheme itself (SMART, BM25, BM25F, LM) comes from the scoring registry
+(:mod:`core.scoring`). A document *matches* a query when it shares at least one term with it
+(and the scheme agrees: BM25F leaves out fields weighted 0); only matching documents are
+ranked, so a target that matches nothing has no rank.
 """
 from __future__ import annotations
 
@@ -12,71 +11,30 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .config import Weighting
 from .index import Index
-from .weighting import bm25_matrix, lmdir_parts, smart_parts
+from .scheme import Spec
+from .scoring import cached, scheme_of
 
 
-def _weighting(w) -> Weighting:
-    return w if isinstance(w, Weighting) else Weighting.parse(w)
-
-
-def _smart(index: Index, letters: str):
-    """(transposed tf matrix, idf, 1/length), cached; the transpose is shared by all letters
-    with the same tf factor."""
-    key = ("smart", letters)
-    if key not in index.cache:
-        tfw, idf, inv_len = smart_parts(index.counts, letters, index.document_frequency())
-        tkey = ("tfT", letters[0])
-        if tkey not in index.cache:
-            index.cache[tkey] = tfw.T.tocsr()
-        index.cache[key] = (index.cache[tkey], idf, inv_len)
-    return index.cache[key]
-
-
-def _transposed(index: Index, key, matrix_fn) -> sp.csr_matrix:
-    if key not in index.cache:
-        index.cache[key] = matrix_fn().T.tocsr()
-    return index.cache[key]
+def _spec(w) -> Spec:
+    return w if isinstance(w, Spec) else Spec.parse(w)
 
 
 def document_matrix(index: Index, weighting) -> sp.csr_matrix:
     """The weighted doc × column matrix (cached on the index)."""
-    w = _weighting(weighting)
-    key = ("weights", str(w))
-    if key not in index.cache:
-        if w.name == "bm25":
-            index.cache[key] = bm25_matrix(index.counts, **w.kwargs, df=index.document_frequency())
-        else:
-            tfw_t, idf, inv_len = _smart(index, w.name)
-            index.cache[key] = (sp.diags(inv_len) @ tfw_t.T @ sp.diags(idf)).tocsr()
-    return index.cache[key]
+    w = _spec(weighting)
+    return scheme_of(w).document_matrix(index, w)
 
 
 def score(index: Index, weighting, q: sp.csr_matrix) -> np.ndarray:
     """Dense query × document scores for a binary query matrix over the index's columns."""
-    w = _weighting(weighting)
-    if w.name == "bm25":
-        wt = _transposed(index, ("weightsT", str(w)), lambda: document_matrix(index, w))
-        return (q @ wt).toarray()
-    if w.name == "bm25f":  # field-weighted BM25 (core.bm25f): needs the per-field counts
-        from .bm25f import index_bm25f_transposed
-        return (q @ index_bm25f_transposed(index, w)).toarray()
-    if w.name == "lmdir":  # query likelihood: term part, plus |q| times the length part
-        key = ("lmdir", str(w))
-        if key not in index.cache:
-            m, length = lmdir_parts(index.counts, **w.kwargs)
-            index.cache[key] = (m.T.tocsr(), length)
-        mt, length = index.cache[key]
-        q_len = np.asarray(q.sum(axis=1)).ravel()   # the number of query terms (binary queries)
-        return (q @ mt).toarray() + q_len[:, None] * length[None, :]
-    tfw_t, idf, inv_len = _smart(index, w.name)
-    return (q.multiply(idf[None, :]).tocsr() @ tfw_t).toarray() * inv_len[None, :]
+    w = _spec(weighting)
+    return scheme_of(w).score(index, w, q)
 
 
 def matches(index: Index, q: sp.csr_matrix) -> np.ndarray:
     """Boolean query × document: does the document share a term with the query?"""
-    bt = _transposed(index, ("tfT", "b"), index.binary)  # the same matrix SMART 'b' uses
+    bt = cached(index, ("tfT", "b"), lambda: index.binary().T.tocsr())  # the matrix SMART 'b' uses
     return (q @ bt).toarray() > 0
 
 

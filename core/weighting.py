@@ -1,4 +1,7 @@
-"""Document weighting: one small function per SMART letter, picked by name, plus BM25.
+"""Weighting formulas: one small function per SMART letter, BM25, query likelihood.
+
+These are the pure formulas; :mod:`core.scoring` chooses among them by a configuration's
+weighting (one scheme module each) and caches their matrices on an index.
 
 SMART (Salton & Buckley 1988), document side, three letters ``<tf><collection><norm>``:
 
@@ -29,8 +32,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-
-from .config import Weighting
 
 
 # term-frequency factor: tf values (nonzero entries) -> weights
@@ -123,12 +124,3 @@ def lmdir_parts(counts: sp.csr_matrix, mu: float = 1000.0) -> tuple[sp.csr_matri
     w = np.log1p(counts.data / (mu * p[counts.indices]))
     dl = np.asarray(counts.sum(axis=1)).ravel().astype(np.float64)
     return sp.csr_matrix((w, counts.indices, counts.indptr), shape=counts.shape), np.log(mu / (dl + mu))
-
-
-def document_weights(counts: sp.csr_matrix, weighting: Weighting | str) -> sp.csr_matrix:
-    """The weighted doc × term matrix for any scheme (SMART letters or ``bm25(k1,b)``)."""
-    w = weighting if isinstance(weighting, Weighting) else Weighting.parse(weighting)
-    if w.name == "bm25":
-        return bm25_matrix(counts, **w.kwargs)
-    tfw, idf, inv_len = smart_parts(counts, w.name)
-    return sp.diags(inv_len) @ tfw @ sp.diags(idf)

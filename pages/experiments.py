@@ -11,7 +11,7 @@ import streamlit as st
 from core.config import STUDY_BEST
 from core.stats import holm, paired_randomisation, wilcoxon
 from ui.charts import heatmap, parallel_coordinates, rank_distribution
-from ui.controls import query_filters
+from ui.query_filters import query_filters
 from ui.data import (METRICS, current_source, metric_label, page_results, show_missing_data,
                      tagged_query_ids, per_query, summarise, tag_names)
 from ui.evaluation import corpus_queries, csv_button, cv_section, tagged_ids

@@ -6,7 +6,6 @@ import time
 
 import streamlit as st
 
-from core.config import base_token, is_dense
 from ui.charts import index_bars
 from ui.controls import config_sidebar
 from ui.data import current_source, engine_lock, get_engine, page_results
@@ -40,7 +39,7 @@ st.download_button("Download CSV", table.to_csv(index=False).encode(), "indexes.
                    icon=":material/download:")
 
 st.subheader("This configuration, measured now")
-if len(config.tokens) != 1 or is_dense(config.tokens[0]):
+if len(config.components) != 1 or not config.lexical:
     st.info("Live measurement covers single lexical tokenisations (dense embeddings have no "
             "term index; they are cached beside the corpus database).")
     st.stop()
@@ -51,7 +50,7 @@ try:
     engine = get_engine(source)
     with engine_lock():
         t0 = time.perf_counter()
-        index = engine.index(base_token(config.tokens[0]), config.enrichment, config.attribution)
+        index = engine.index(config.lexical[0].tokeniser, config.enrichment, config.attribution)
         waited = time.perf_counter() - t0
 except Exception as e:
     st.error(f"Could not build the index: {e}")

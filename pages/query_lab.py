@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core.store import load_queries
-from ui.controls import config_sidebar, query_filters
+from ui.controls import config_sidebar
+from ui.query_filters import query_filters
 from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,
                      token_order)
 from ui.display import TermMatcher, document_details, escape_md, media_panel
@@ -83,7 +84,7 @@ with right:
     frames = []
     if not explain_docs:
         st.info("No document shares a term with this query under this configuration.")
-    elif len(config.tokens) > 1 or "~" in config.tokens[0]:
+    elif len(config.components) > 1 or not config.lexical or config.lexical[0].options:
         st.info("Term contributions are shown for a single lexical component without query "
                 "options; this configuration fuses components or expands the query.",
                 icon=":material/info:")

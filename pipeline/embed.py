@@ -15,8 +15,8 @@ import importlib.util
 import sys
 import time
 
-from core.config import Config, is_dense
-from core.dense import DenseUnavailable, component_of, installed, models_in, onnx_path
+from core.config import Config
+from core.dense import DenseUnavailable, installed, onnx_path
 from core.engine import Engine
 from core.families import TUNED_ON_STUDY
 from pipeline.config import stage_parser
@@ -26,9 +26,9 @@ def prepared(engine: Engine, config: Config) -> bool:
     """Is every dense component's cache up to date and its query encoder exported? Checked
     without loading a model, so a rerun (every ``make demo``) costs milliseconds."""
     onnx = importlib.util.find_spec("onnxruntime") is not None
-    for token in (t for t in config.tokens if is_dense(t)):
-        model, fields, window = component_of(token, config.enrichment)
-        if onnx and not onnx_path(model).is_file() or not engine.dense_index(model).is_cached(fields, window):
+    for comp in config.dense:
+        if onnx and not onnx_path(comp.model).is_file() \
+                or not engine.dense_index(comp.model).is_cached(comp.passage(config.enrichment), comp.window):
             return False
     return True
 
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
         print(f"embed: {e}", file=sys.stderr)
         return 2
     for config in configs:
-        missing = sorted(m for m in models_in(config) if not installed(m))
+        missing = sorted(m for m in config.models if not installed(m))
         if missing:
             print(f"embed: skipped {config}: model(s) {', '.join(missing)} not installed "
                   "(pip install -r requirements-dense.txt)")

@@ -5,52 +5,45 @@
 * the main lexical component: tokenisation (words or character n-grams with an n slider) and
   its query options (``fuzzy``, ``split``, ``rm3``; :mod:`core.query_expansion`);
 * enrichment toggles (speech, OCR, comments) and field attribution;
-* a weighting family with its own widgets: SMART letters, BM25 k1/b, BM25F k1/b plus one
-  weight and one length normalisation per field (in expanders), or query likelihood (LM,
-  Dirichlet μ);
+* a scoring scheme with its own widgets (:mod:`ui.weighting_widgets`, ranges from the
+  parameters :mod:`core.scoring` declares);
 * "Fusion" (an expander): a second lexical component, dense passages (sentence embeddings,
   with one or more models per passage when several are installed, each (passage, model) a
-  component, and a window per passage for MaxP), the fusion scheme and one weight per
-  component.
+  component, and a window per passage for MaxP), the fusion scheme (:mod:`core.fusion`) and
+  one weight per component.
 
 Each widget is bound to a URL query parameter (``bind="query-params"``), so a view can be
 shared or bookmarked and survives a reload; a value equal to its default is left out of the
 URL. Defaults come from :data:`core.config.STUDY_BEST`.
 
 The widget values form one flat dict keyed by the widgets' keys, the *state*. :func:`_build`
-turns a state into a Config and :func:`_state_of` a Config into a state; a pasted
-configuration is applied to the widgets exactly when the state it gives builds a Config that
-means the same (:func:`_expressible`). Anything else (dense alone, options the widgets do
-not offer) can be pasted in the "Configuration string" box and is used as it is.
-
-Adding an option is a few lines here and nothing in the pages: a weighting family is a
-:class:`Family` in :data:`FAMILIES` (widgets, Weighting from values, values from Weighting);
-a dense passage is an entry of :data:`PASSAGES`. Pages only ever see the returned Config.
+turns a state into a Config (typed components; :class:`~core.config.Config` writes the
+string) and :func:`_state_of` a Config into a state; a pasted configuration is applied to the
+widgets exactly when the state it gives builds an equal Config (:func:`_expressible`).
+Anything else (dense alone, options the widgets do not offer) can be pasted in the
+"Configuration string" box and is used as it is. Pages only ever see the returned Config.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
-import pandas as pd
 import streamlit as st
 
 import core.dense
-from core.bm25f import DEFAULTS as BM25_DEFAULTS
-from core.bm25f import FIELDS as BM25F_FIELDS
-from core.bm25f import active_fields, check_params
-from core.config import (QUERY_OPTIONS, STUDY_BEST, WINDOW, Config, Weighting, base_token, is_dense,
-                         query_options)
+from core import fusion as fusion_registry
+from core.config import QUERY_OPTIONS, STUDY_BEST, Config, Dense, Lexical
 from core.families import TUNED_ON_STUDY, WINDOWS
-from core.fusion import DEFAULT as DEFAULT_FUSION
-from core.fusion import SCHEMES, TAKES_K
-from core.query_set import filter_queries, query_facets
+from core.scheme import Spec
+from core.scoring import REGISTRY as SCORING
+from ui.weighting_widgets import DEFAULTS as WEIGHTING_DEFAULTS
+from ui.weighting_widgets import RANGES as WEIGHTING_RANGES
+from ui.weighting_widgets import WIDGETS, Range, widgets_of
 
 DEFAULT_MODEL = core.dense.DEFAULT_MODEL   # its option is never written in a token
 
 
 @dataclass(frozen=True)
-class Lexical:
+class LexicalKeys:
     """The widget keys of one lexical component: tokenisation, n, query options, fusion weight."""
 
     tok: str
@@ -60,30 +53,21 @@ class Lexical:
 
 
 # URL keys (short, stable: they are part of shared links)
-MAIN = Lexical("tok", "n", "qo", "cw")
-SECOND = Lexical("tok2", "n2", "qo2", "cw2")
+MAIN = LexicalKeys("tok", "n", "qo", "cw")
+SECOND = LexicalKeys("tok2", "n2", "qo2", "cw2")
 K_ATTR, K_FAMILY = "attr", "w"
 K_FIELDS = {"sr": "sr", "ocr": "ocr", "c": "c"}
-K_TF, K_IDF, K_NORM, K_K1, K_B, K_MU = "tf", "idf", "norm", "k1", "b", "mu"
-K_FIELD_W = {f: f"w_{f}" for f in BM25F_FIELDS}   # BM25F weight per field
-K_FIELD_B = {f: f"b_{f}" for f in BM25F_FIELDS}   # BM25F length normalisation per field
 K_DENSE, K_FUSION, K_RRF_K, K_ZTOP_K = "dense", "fu", "rk", "zk"
+K_FUSION_K = {"rrf": K_RRF_K, "ztop": K_ZTOP_K}   # the k slider of each fusion that takes one
 K_CFG = "cfg"  # the paste box, bound too: it holds a configuration the widgets cannot show
 
 TOKENISATIONS = {"word": "Words", "ngram": "Character n-grams"}
 FIELD_LABELS = {"sr": "Speech-to-text (SR)", "ocr": "Cover-photo OCR", "c": "Comments (C)"}
-BM25F_LABELS = {"desc": "Description", "creator": "Creator (username, nickname)",
-                "music": "Music title", "sr": "Speech-to-text", "ocr": "Cover-photo OCR",
-                "c": "Comments"}
-TF_LABELS = {"b": "binary", "t": "raw tf"}
-IDF_LABELS = {"x": "none", "f": "log N/df", "p": "log (N−df)/df"}
-NORM_LABELS = {"x": "none", "c": "cosine"}
-SCHEME_LABELS = {"rrf": "reciprocal ranks", "zsum": "z-scores over matched documents",
-                 "zall": "z-scores over all documents", "ztop": "z-scores over the top k",
-                 "msum": "scores over their maximum", "mnz": "min-max normalised scores"}
-# dense passage (the token's options without the model) -> label; "all" is plain ``dense``
+# dense passages the widgets offer: (passage fields, only) -> label; None is plain ``dense``
 PASSAGES = {"all": "Config's fields", "ocr~sr": "Basic + OCR + speech",
             "c~only": "Comments alone", "basic": "Basic fields alone"}
+PASSAGE_DENSE = {"all": Dense(), "ocr~sr": Dense(fields={"ocr", "sr"}),
+                 "c~only": Dense(fields={"c"}, only=True), "basic": Dense(fields=set())}
 K_MODEL = {p: f"dm_{p.replace('~', '_')}" for p in PASSAGES}   # the passage's models (a list)
 # weight of each (passage, model) component: the default model's key has no suffix (older links)
 K_DENSE_W = {(p, m): f"cw_{p.replace('~', '_')}" + ("" if m == DEFAULT_MODEL else f"_{m}")
@@ -94,187 +78,20 @@ OPTIONS_HELP = ("**fuzzy**: misspelt query words also match close corpus words (
                 "**split**: hashtags and run-together words (#onepiece ↔ one piece) · "
                 "**rm3**: add terms of the component's own top documents (pseudo-relevance "
                 "feedback)")
-_B_SEEN = "_b_seen"  # the b slider's value at the end of the last run (see _follow_b)
+FUSIONS = {s.name: s for s in fusion_registry.REGISTRY.all()}
 
-
-@dataclass(frozen=True)
-class Range:
-    """A slider's range and step: can it show a value exactly?"""
-
-    lo: float
-    hi: float
-    step: float
-
-    def holds(self, x) -> bool:
-        k = (x - self.lo) / self.step
-        return self.lo - 1e-9 <= x <= self.hi + 1e-9 and abs(k - round(k)) < 1e-6
-
-    def cast(self, x):
-        return int(round(x)) if isinstance(self.step, int) else float(x)
-
-
-N, K1, B, WEIGHT = Range(2, 8, 1), Range(0.0, 3.0, 0.1), Range(0.0, 1.0, 0.05), Range(0.0, 3.0, 0.05)
-RANGES = {MAIN.n: N, SECOND.n: N, K_K1: K1, K_B: B, K_RRF_K: Range(1, 200, 1),
-          K_ZTOP_K: Range(2, 200, 1), MAIN.weight: WEIGHT, SECOND.weight: WEIGHT,
-          **{k: WEIGHT for k in K_FIELD_W.values()}, **{k: B for k in K_FIELD_B.values()},
-          **{k: WEIGHT for k in K_DENSE_W.values()}}
+N, WEIGHT = Range(2, 8, 1), Range(0.0, 3.0, 0.05)
+RANGES = {MAIN.n: N, SECOND.n: N, **WEIGHTING_RANGES,
+          **{k: Range.of(FUSIONS[f].param("k")) for f, k in K_FUSION_K.items()},
+          MAIN.weight: WEIGHT, SECOND.weight: WEIGHT, **{k: WEIGHT for k in K_DENSE_W.values()}}
 # widget defaults where the default configuration says nothing (bpx, BM25's own defaults)
-_FALLBACK = {K_TF: "b", K_IDF: "p", K_NORM: "x", K_K1: BM25_DEFAULTS["k1"], K_B: BM25_DEFAULTS["b"],
-             K_FUSION: "zsum", K_RRF_K: int(TAKES_K["rrf"]), K_ZTOP_K: int(TAKES_K["ztop"]), K_MU: 1000}
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) < 1e-9
-
-
-def _params(p: dict) -> tuple:
-    return tuple(sorted((k, round(float(x), 3)) for k, x in p.items()))
+_FALLBACK = {**WEIGHTING_DEFAULTS, K_FUSION: "zsum",
+             **{k: int(FUSIONS[f].defaults["k"]) for f, k in K_FUSION_K.items()}}
 
 
 def dense_models() -> dict[str, str]:
     """The installed sentence-embedding models, token option -> model name (nothing loaded)."""
     return {m: name for m, name in core.dense.MODELS.items() if core.dense.installed(m)}
-
-
-# ----------------------------------------------------------------------------- weightings
-@dataclass(frozen=True)
-class Family:
-    """A weighting family: its label, which Weightings belong to it, its widgets (drawn in a
-    container with the defaults and the enrichment, returning their values), the Weighting
-    of those values, and the values showing a Weighting (None when they cannot)."""
-
-    label: str
-    owns: Callable[[Weighting], bool]
-    widgets: Callable[[object, dict, frozenset], dict]
-    weighting: Callable[[dict, frozenset], Weighting]
-    state: Callable[[Weighting, frozenset], dict | None]
-
-
-def _smart_widgets(box, d: dict, enrichment) -> dict:
-    # options are the letters themselves (so the URL reads tf=b&idf=p), explained by captions
-    def letter(label, options: dict, key):
-        return box.radio(label, list(options), index=list(options).index(d[key]),
-                         captions=list(options.values()), horizontal=True, key=key,
-                         bind="query-params")
-
-    return {K_TF: letter("Term frequency", TF_LABELS, K_TF),
-            K_IDF: letter("Collection weight", IDF_LABELS, K_IDF),
-            K_NORM: letter("Normalisation", NORM_LABELS, K_NORM)}
-
-
-def _smart_state(w: Weighting, enrichment) -> dict | None:
-    name = w.name
-    if w.params or len(name) != 3 or name[0] not in TF_LABELS or name[1] not in IDF_LABELS \
-            or name[2] not in NORM_LABELS:
-        return None
-    return dict(zip((K_TF, K_IDF, K_NORM), name))
-
-
-def _follow_b() -> None:
-    """Per-field b sliders left at b keep following it when b moves."""
-    old, new = st.session_state.get(_B_SEEN), st.session_state.get(K_B)
-    for k in K_FIELD_B.values():
-        if old is not None and k in st.session_state and _same(st.session_state[k], old):
-            st.session_state[k] = new
-
-
-def _k1_b_widgets(box, d: dict) -> dict:
-    k1 = box.slider("k1 · term-frequency saturation", K1.lo, K1.hi, float(d[K_K1]), K1.step,
-                    key=K_K1, bind="query-params", help="0 = binary; larger = raw counts matter longer.")
-    b = box.slider("b · length normalisation", B.lo, B.hi, float(d[K_B]), B.step, key=K_B,
-                   bind="query-params", on_change=_follow_b,
-                   help="0 = none; 1 = full normalisation by document length.")
-    st.session_state[_B_SEEN] = b
-    return {K_K1: k1, K_B: b}
-
-
-def _bm25_widgets(box, d: dict, enrichment) -> dict:
-    return _k1_b_widgets(box, d)
-
-
-def _bm25_weighting(v: dict, enrichment) -> Weighting:
-    return Weighting("bm25", _params({"k1": v[K_K1], "b": v[K_B]}))
-
-
-def _bm25_state(w: Weighting, enrichment) -> dict | None:
-    p = {**BM25_DEFAULTS, **w.kwargs}
-    return {K_K1: p["k1"], K_B: p["b"]} if set(p) == {"k1", "b"} else None
-
-
-def _bm25f_widgets(box, d: dict, enrichment) -> dict:
-    v = _k1_b_widgets(box, d)
-    fields = active_fields(enrichment)
-    weights = box.expander("Field weights", icon=":material/tune:")
-    weights.caption("Each field's length-normalised term counts are weighted and summed, "
-                    "then saturated once (BM25F). 0 leaves a field out.")
-    for f in fields:
-        v[K_FIELD_W[f]] = weights.slider(BM25F_LABELS[f], WEIGHT.lo, WEIGHT.hi,
-                                         float(d.get(K_FIELD_W[f], 1.0)), WEIGHT.step,
-                                         key=K_FIELD_W[f], bind="query-params")
-    norms = box.expander("Length normalisation per field", icon=":material/straighten:")
-    norms.caption("b of each field (0 = none, 1 = full); a field left at b follows the b slider.")
-    for f in fields:
-        own = d.get(K_FIELD_B[f])
-        default = own if own is not None and not _same(own, d[K_B]) else v[K_B]
-        v[K_FIELD_B[f]] = norms.slider(f"b · {BM25F_LABELS[f]}", B.lo, B.hi, float(default),
-                                       B.step, key=K_FIELD_B[f], bind="query-params")
-    return v
-
-
-def _bm25f_weighting(v: dict, enrichment) -> Weighting:
-    p = {"k1": v[K_K1], "b": v[K_B]}
-    for f in active_fields(enrichment):
-        weight, b = v.get(K_FIELD_W[f], 1.0), v.get(K_FIELD_B[f], v[K_B])
-        if not _same(weight, 1.0):
-            p[f] = weight
-        if not _same(b, v[K_B]):
-            p[f"b_{f}"] = b
-    return Weighting("bm25f", _params(p))
-
-
-def _bm25f_state(w: Weighting, enrichment) -> dict | None:
-    try:
-        p = check_params(w.kwargs)
-    except ValueError:
-        return None
-    fields = active_fields(enrichment)
-    if any(not _same(p[f], 1.0) or not _same(p[f"b_{f}"], p["b"])
-           for f in BM25F_FIELDS if f not in fields):
-        return None  # a setting of a field this configuration does not index
-    return {K_K1: p["k1"], K_B: p["b"], **{K_FIELD_W[f]: p[f] for f in fields},
-            **{K_FIELD_B[f]: p[f"b_{f}"] for f in fields}}
-
-
-MU_STEPS = (10, 25, 50, 100, 250, 500, 1000, 2000, 4000, 8000)
-
-
-def _lmdir_widgets(box, d: dict, enrichment) -> dict:
-    mu = box.select_slider("μ · Dirichlet smoothing", MU_STEPS, value=d[K_MU], key=K_MU,
-                           bind="query-params",
-                           help="How many collection-model tokens each document is padded with: "
-                                "small μ trusts a document's own counts, large μ favours long "
-                                "documents less.")
-    return {K_MU: mu}
-
-
-def _lmdir_state(w: Weighting, enrichment) -> dict | None:
-    mu = w.kwargs.get("mu", 1000)
-    return {K_MU: int(mu)} if set(w.kwargs) <= {"mu"} and mu in MU_STEPS else None
-
-
-FAMILIES: dict[str, Family] = {
-    "smart": Family("SMART", lambda w: w.name not in ("bm25", "bm25f", "lmdir"), _smart_widgets,
-                    lambda v, e: Weighting(v[K_TF] + v[K_IDF] + v[K_NORM]), _smart_state),
-    "bm25": Family("BM25", lambda w: w.name == "bm25", _bm25_widgets, _bm25_weighting, _bm25_state),
-    "bm25f": Family("BM25F", lambda w: w.name == "bm25f", _bm25f_widgets, _bm25f_weighting,
-                    _bm25f_state),
-    "lmdir": Family("LM", lambda w: w.name == "lmdir", _lmdir_widgets,
-                    lambda v, e: Weighting("lmdir", (("mu", float(v[K_MU])),)), _lmdir_state),
-}
-
-
-def _family_of(w: Weighting) -> str:
-    return next((k for k, f in FAMILIES.items() if f.owns(w)), "smart")
 
 
 # ----------------------------------------------------------------------------- components
@@ -283,62 +100,29 @@ def _options_for(kind: str) -> tuple[str, ...]:
     return QUERY_OPTIONS if kind == "word" else tuple(o for o in QUERY_OPTIONS if o != "fuzzy")
 
 
-def _lexical_token(v: dict, keys: Lexical) -> str:
+def _lexical(v: dict, keys: LexicalKeys) -> Lexical:
     kind = v[keys.tok]
-    base = "word" if kind == "word" else f"{int(v[keys.n])}gram"
-    return "~".join((base, *sorted(o for o in v.get(keys.opts) or () if o in _options_for(kind))))
+    return Lexical.ngram(None if kind == "word" else v[keys.n],
+                         [o for o in v.get(keys.opts) or () if o in _options_for(kind)])
 
 
-def _lexical_state(token: str, keys: Lexical) -> dict | None:
-    base, opts = base_token(token), query_options(token)
-    kind = "word" if base == "word" else "ngram"
-    if not set(opts) <= set(_options_for(kind)):
+def _lexical_state(comp: Lexical, keys: LexicalKeys) -> dict | None:
+    kind = "word" if comp.n is None else "ngram"
+    if not set(comp.options) <= set(_options_for(kind)):
         return None
-    return {keys.tok: kind, keys.opts: list(opts), **({keys.n: int(base[:-4])} if kind == "ngram" else {})}
+    return {keys.tok: kind, keys.opts: list(comp.options), **({keys.n: comp.n} if comp.n else {})}
 
 
-def _dense_token(passage: str, model: str, window: int = 0) -> str:
-    opts = ([] if passage == "all" else passage.split("~")) + ([] if model == DEFAULT_MODEL else [model])
-    return "~".join(("dense", *sorted(opts), *([f"w{window}"] if window else [])))   # w<n> sorts last
-
-
-def _components(v: dict) -> list[tuple[str, str]]:
-    """(weight key, token) of every component the values name: main, second, and one per
+def _components(v: dict) -> list[tuple[str, Lexical | Dense]]:
+    """(weight key, component) of every component the values name: main, second, and one per
     model of each dense passage."""
-    main = _lexical_token(v, MAIN)
+    main = _lexical(v, MAIN)
     out = [(MAIN.weight, main)]
-    if v.get(SECOND.tok) and _lexical_token(v, SECOND) != main:
-        out.append((SECOND.weight, _lexical_token(v, SECOND)))
-    dense = [(K_DENSE_W[p, m], _dense_token(p, m, v.get(K_WINDOW[p]) or 0))
+    if v.get(SECOND.tok) and _lexical(v, SECOND) != main:
+        out.append((SECOND.weight, _lexical(v, SECOND)))
+    dense = [(K_DENSE_W[p, m], PASSAGE_DENSE[p].replace(model=m, window=v.get(K_WINDOW[p]) or None))
              for p in v.get(K_DENSE) or () for m in v.get(K_MODEL[p]) or [DEFAULT_MODEL]]
-    return out + sorted(dense, key=lambda c: c[1])
-
-
-def _weights(fusion: Weighting, tokens) -> dict[str, float]:
-    """Each component's fusion weight (by its name, else its base name; default 1)."""
-    kw = {k: x for k, x in fusion.kwargs.items() if k != "k"}
-    return {t: kw.get(t, kw.get(base_token(t), 1.0)) for t in tokens}
-
-
-def _written(weights: dict[str, float]) -> dict[str, float]:
-    """The fusion weights a configuration string writes: those not 1, and a 1 that a base-name
-    weight would otherwise override. Several components sharing a base name that is not a
-    component itself and one weight (MiniLM and mpnet on a passage: ``dense=0.5``) are
-    written once, under the base name."""
-    groups: dict[str, list[str]] = {}
-    for t in weights:
-        groups.setdefault(base_token(t), []).append(t)
-    out = {}
-    for base, tokens in groups.items():
-        w = weights[tokens[0]]
-        if len(tokens) > 1 and base not in weights and not _same(w, 1.0) \
-                and all(_same(weights[t], w) for t in tokens):
-            out[base] = w
-            continue
-        for t in tokens:
-            if not _same(weights[t], 1.0) or base != t and not _same(weights.get(base, 1.0), 1.0):
-                out[t] = weights[t]
-    return out
+    return out + sorted(dense, key=lambda c: c[1].name)
 
 
 # ----------------------------------------------------------------------------- state <-> Config
@@ -349,77 +133,63 @@ def _build(v: dict) -> Config:
     fusion = None
     if len(comps) > 1:
         scheme = v[K_FUSION]
-        p = {"k": v[K_RRF_K if scheme == "rrf" else K_ZTOP_K]} if scheme in TAKES_K else {}
-        p.update(_written({t: float(v.get(k, 1.0)) for k, t in comps}))
-        fusion = Weighting(scheme, _params(p))
+        p = {"k": v[K_FUSION_K[scheme]]} if scheme in K_FUSION_K else {}
+        p.update({c.name: round(float(v.get(k, 1.0)), 3) for k, c in comps})
+        fusion = Spec.of(scheme, **p)
     family = v[K_FAMILY]
-    return Config(tuple(t for _, t in comps), enrichment, bool(v.get(K_ATTR)) and family != "bm25f",
-                  FAMILIES[family].weighting(v, enrichment), fusion)
+    weighting = WIDGETS[family].spec(v, enrichment)
+    attribution = bool(v.get(K_ATTR)) and SCORING.get(family).attribution
+    return Config(tuple(c for _, c in comps), enrichment, attribution, weighting, fusion)
+
+
+def _dense_state(config: Config, s: dict, weight_keys: dict) -> bool:
+    """Add the dense passages' widget values to ``s``; False when the widgets cannot show them."""
+    models = dense_models() if config.dense else {}
+    for comp in config.dense:   # a passage's models share its one window
+        general = comp.replace(model=DEFAULT_MODEL, window=None)
+        passage = next((p for p, d in PASSAGE_DENSE.items() if d == general), None)
+        window = comp.window or 0
+        if passage is None or comp.model not in models or window not in WINDOW_SIZES \
+                or comp.model in s.get(K_MODEL[passage], ()) or s.get(K_WINDOW[passage], window) != window:
+            return False
+        if passage not in s[K_DENSE]:
+            s[K_DENSE].append(passage)
+        s[K_MODEL[passage]] = [m for m in models if m in (*s.get(K_MODEL[passage], ()), comp.model)]
+        s[K_WINDOW[passage]] = window
+        weight_keys[comp.name] = K_DENSE_W[passage, comp.model]
+    return True
 
 
 def _state_of(config: Config) -> dict | None:
     """The widget values that show ``config``, or None when the widgets cannot."""
-    lexical = [t for t in config.tokens if not is_dense(t)]
-    dense = [t for t in config.tokens if is_dense(t)]
+    lexical = config.lexical
     if not 1 <= len(lexical) <= 2:
         return None
     s = {SECOND.tok: None, SECOND.opts: [], K_DENSE: []}
-    for keys, token in zip((MAIN, SECOND), lexical):
-        part = _lexical_state(token, keys)
+    for keys, comp in zip((MAIN, SECOND), lexical):
+        part = _lexical_state(comp, keys)
         if part is None:
             return None
         s.update(part)
-    weight_keys = dict(zip(lexical, (MAIN.weight, SECOND.weight)))
-    models = dense_models() if dense else {}
-    for token in dense:   # a passage's models share its one window
-        opts = query_options(token)
-        window = core.dense.window_of(opts) or 0
-        opts = [o for o in opts if not WINDOW.match(o)]
-        model = next((o for o in opts if o in models), DEFAULT_MODEL)
-        passage = "~".join(o for o in opts if o != model) or "all"
-        if passage not in PASSAGES or model not in models or window not in WINDOW_SIZES \
-                or model in s.get(K_MODEL[passage], ()) or s.get(K_WINDOW[passage], window) != window:
-            return None
-        if passage not in s[K_DENSE]:
-            s[K_DENSE].append(passage)
-        s[K_MODEL[passage]] = [m for m in models if m in (*s.get(K_MODEL[passage], ()), model)]
-        s[K_WINDOW[passage]] = window
-        weight_keys[token] = K_DENSE_W[passage, model]
+    weight_keys = {c.name: k.weight for c, k in zip(lexical, (MAIN, SECOND))}
+    if not _dense_state(config, s, weight_keys):
+        return None
     s.update({k: e in config.enrichment for e, k in K_FIELDS.items()})
     s[K_ATTR] = config.attribution
-    s[K_FAMILY] = _family_of(config.weighting)
-    part = FAMILIES[s[K_FAMILY]].state(config.weighting, config.enrichment)
-    if part is None:
+    s[K_FAMILY] = widgets_of(config.weighting)
+    part = s[K_FAMILY] and WIDGETS[s[K_FAMILY]].state(config.weighting, config.enrichment)
+    if not part:
         return None
     s.update(part)
-    if len(config.tokens) > 1:
-        fusion = config.fusion or DEFAULT_FUSION
-        s[K_FUSION] = fusion.name
-        if fusion.name in TAKES_K:
-            s[K_RRF_K if fusion.name == "rrf" else K_ZTOP_K] = fusion.kwargs.get("k", TAKES_K[fusion.name])
-        s.update({weight_keys[t]: w for t, w in _weights(fusion, config.tokens).items()})
+    if config.fusion is not None:
+        f = config.fusion
+        s[K_FUSION] = f.name
+        if f.name in K_FUSION_K:
+            s[K_FUSION_K[f.name]] = FUSIONS[f.name].full(f)["k"]
+        s.update({weight_keys[t]: w for t, w in config.weights_of().items()})
     if not all(RANGES[k].holds(x) for k, x in s.items() if k in RANGES):
         return None
     return {k: RANGES[k].cast(x) if k in RANGES else x for k, x in s.items()}
-
-
-def _meaning(config: Config) -> tuple:
-    """What a configuration computes, whatever order and defaults its string uses."""
-    w = config.weighting
-    if w.name == "bm25":
-        params = tuple(sorted({**BM25_DEFAULTS, **w.kwargs}.items()))
-    elif w.name == "bm25f":
-        params = tuple(sorted(check_params(w.kwargs).items()))
-    elif w.name == "lmdir":
-        params = (("mu", float(w.kwargs.get("mu", 1000))),)
-    else:
-        params = w.params
-    fusion = None
-    if len(config.tokens) > 1:
-        f = config.fusion or DEFAULT_FUSION
-        fusion = (f.name, f.kwargs.get("k", TAKES_K.get(f.name)),
-                  tuple(sorted(_weights(f, config.tokens).items())))
-    return (frozenset(config.tokens), config.enrichment, config.attribution, w.name, params, fusion)
 
 
 def _expressible(config: Config) -> bool:
@@ -428,7 +198,7 @@ def _expressible(config: Config) -> bool:
     if s is None:
         return False
     try:
-        return _meaning(_build(s)) == _meaning(config)
+        return _build(s) == config
     except (ValueError, KeyError):
         return False
 
@@ -458,7 +228,7 @@ def _on_reset(default: Config) -> None:
 
 
 # ----------------------------------------------------------------------------- widgets
-def _lexical_widgets(box, keys: Lexical, d: dict, label: str, required: bool) -> dict:
+def _lexical_widgets(box, keys: LexicalKeys, d: dict, label: str, required: bool) -> dict:
     """Tokenisation, n and query options of one lexical component (none when not required
     and nothing is selected)."""
     kind = box.segmented_control(label, list(TOKENISATIONS), default=d.get(keys.tok),
@@ -480,10 +250,10 @@ def _lexical_widgets(box, keys: Lexical, d: dict, label: str, required: bool) ->
 
 
 def _attribution_widget(box, d: dict, family: str) -> bool:
-    if family == "bm25f":  # shown off and disabled: BM25F is the field-aware weighting itself
+    if not SCORING.get(family).attribution:  # shown off and disabled: BM25F weighs fields itself
         box.toggle("Field attribution", value=False, disabled=True, key="_attr_bm25f",
-                   help="BM25F weights each field itself, so terms are not prefixed with their "
-                        "field: attribution is off.")
+                   help=f"{SCORING.get(family).label} weights each field itself, so terms are not "
+                        "prefixed with their field: attribution is off.")
         return False
     return box.toggle("Field attribution", value=d[K_ATTR], key=K_ATTR, bind="query-params",
                       help="Prefix terms with their field (sr:, ocr:, c:) so the same word in "
@@ -529,33 +299,32 @@ def _dense_widgets(box, d: dict) -> dict:
 
 def _fusion_widgets(box, d: dict, v: dict) -> dict:
     """A second lexical component, dense passages, and how their rankings are fused."""
-    main = _lexical_token(v, MAIN)
+    main = _lexical(v, MAIN)
     fused = bool(st.session_state.get(SECOND.tok) or st.session_state.get(K_DENSE)
                  or d.get(SECOND.tok) or d.get(K_DENSE))
     box = box.expander("Fusion · more components", icon=":material/join:", expanded=fused)
-    d2 = {**d, SECOND.n: d.get(SECOND.n, 3 if main.startswith("4gram") else 4)}
+    d2 = {**d, SECOND.n: d.get(SECOND.n, 3 if main.n == 4 else 4)}
     out = _lexical_widgets(box, SECOND, d2, "Second lexical component", required=False)
-    if out[SECOND.tok] and _lexical_token(out, SECOND) == main:
+    if out[SECOND.tok] and _lexical(out, SECOND) == main:
         box.caption(":material/warning: Same as the main component: choose another to fuse.")
     out.update(_dense_widgets(box, d))
     comps = _components({**v, **out})
     if len(comps) < 2:
         box.caption("Add a component to fuse its ranking with the main one.")
         return out
-    out[K_FUSION] = box.pills("Fusion scheme", SCHEMES, default=d[K_FUSION], required=True,
+    out[K_FUSION] = box.pills("Fusion scheme", list(FUSIONS), default=d[K_FUSION], required=True,
                               key=K_FUSION, bind="query-params",
                               help="How the components' rankings are combined: "
-                                   + " · ".join(f"**{s}** {SCHEME_LABELS[s]}" for s in SCHEMES)
+                                   + " · ".join(f"**{n}** {f.label}" for n, f in FUSIONS.items())
                               ) or d[K_FUSION]
-    if out[K_FUSION] in TAKES_K:
-        key = K_RRF_K if out[K_FUSION] == "rrf" else K_ZTOP_K
+    if out[K_FUSION] in K_FUSION_K:
+        key, p = K_FUSION_K[out[K_FUSION]], FUSIONS[out[K_FUSION]].param("k")
         r = RANGES[key]
         out[key] = box.slider(f"k ({out[K_FUSION]})", r.lo, r.hi, d[key], key=key, bind="query-params",
-                              help="rrf: rank offset (larger flattens the top); ztop: how many "
-                                   "top documents set each component's scale.")
+                              help=f"{out[K_FUSION]}: {p.help}.")
     box.caption("Weight of each component (0 mutes it)")
-    for key, token in comps:
-        out[key] = box.slider(f"`{token}`", WEIGHT.lo, WEIGHT.hi, float(d.get(key, 1.0)), WEIGHT.step,
+    for key, comp in comps:
+        out[key] = box.slider(f"`{comp.name}`", WEIGHT.lo, WEIGHT.hi, float(d.get(key, 1.0)), WEIGHT.step,
                               key=key, bind="query-params")
     return out
 
@@ -576,7 +345,7 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
                 key="_config_reset", width="stretch",
                 help=f"The 2022 study's best configuration: `{default}`")
     tuned = Config.parse(TUNED_ON_STUDY)
-    if core.dense.models_in(tuned) <= dense_models().keys():
+    if tuned.models <= dense_models().keys():
         right.button("Tuned hybrid", on_click=_on_reset, args=(tuned,), key="_config_tuned",
                      width="stretch",
                      help=f"4-gram BM25 fused with MiniLM and mpnet, each scoring a document by its "
@@ -588,10 +357,10 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
         v[k] = box.toggle(FIELD_LABELS[e], value=d[k], key=k, bind="query-params")
     enrichment = frozenset(e for e, k in K_FIELDS.items() if v[k])
     attr_slot = box.container()  # drawn once the weighting family is known
-    v[K_FAMILY] = box.segmented_control("Weighting", list(FAMILIES), default=d[K_FAMILY],
-                                        format_func=lambda k: FAMILIES[k].label, key=K_FAMILY,
+    v[K_FAMILY] = box.segmented_control("Weighting", list(WIDGETS), default=d[K_FAMILY],
+                                        format_func=lambda k: WIDGETS[k].label, key=K_FAMILY,
                                         bind="query-params", required=True) or d[K_FAMILY]
-    v.update(FAMILIES[v[K_FAMILY]].widgets(box, d, enrichment))
+    v.update(WIDGETS[v[K_FAMILY]].widgets(box, d, enrichment))
     v[K_ATTR] = _attribution_widget(attr_slot, d, v[K_FAMILY])
     v.update(_fusion_widgets(box, d, v))
     config = _build(v)
@@ -610,31 +379,3 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
                 st.error(str(e))
         st.code(str(config), language=None)
     return config
-
-
-def query_filters(queries: pd.DataFrame, key: str = "qf") -> pd.DataFrame:
-    """Author, collection and collection-date filters for a test set (core.query_set).
-
-    Each widget appears only when there is a choice to make; author and collection are bound
-    to the URL. Returns the queries that pass.
-    """
-    facets = query_facets(queries)
-    authors = collections = since = until = None
-    left, middle, right = st.columns(3)
-    if len(facets["authors"]) > 1:
-        authors = left.multiselect(
-            "Query authors", list(facets["authors"]), key=f"{key}_authors", bind="query-params",
-            format_func=lambda a: f"{a or 'unknown'} ({facets['authors'][a]})",
-            placeholder="all authors") or None
-    if len(facets["collections"]) > 1:
-        collections = middle.multiselect(
-            "Query collections", list(facets["collections"]), key=f"{key}_collections",
-            bind="query-params", format_func=lambda c: f"{c or 'unnamed'} ({facets['collections'][c]})",
-            placeholder="all collections") or None
-    if facets["first"] is not None and right.toggle("Only queries collected between…",
-                                                      key=f"{key}_dated"):
-        chosen = right.date_input("Collection dates", value=(facets["first"], facets["last"]),
-                                  key=f"{key}_dates", label_visibility="collapsed")
-        if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
-            since, until = chosen
-    return filter_queries(queries, authors=authors, since=since, until=until, collections=collections)

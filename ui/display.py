@@ -15,7 +15,8 @@ from typing import Callable, Mapping
 
 import streamlit as st
 
-from core.config import Config, base_token, is_dense
+from core.config import Config
+from core.fields import COLUMN_FIELD
 from core.store import valid_id
 from core.text import squash, tokeniser
 
@@ -59,7 +60,7 @@ class TermMatcher:
     def __init__(self, normalise: Callable[[str], str], config: Config, query: str):
         self.normalise = normalise
         # lexical tokenisers only: query options do not change what a word is, dense has no terms
-        self.tokens = tuple(dict.fromkeys(base_token(t) for t in config.tokens if not is_dense(t)))
+        self.tokens = tuple(dict.fromkeys(c.tokeniser for c in config.lexical))
         q = normalise(query or "")
         self.terms = {t: set(tokeniser(t)(q)) for t in self.tokens}
 
@@ -94,9 +95,7 @@ def highlight(text, matcher: Callable[[str], bool] | None, limit: int | None = N
     return "".join(out)
 
 
-FIELD_NAMES = {"description": "description", "music_title": "music", "speech_to_text": "speech",
-               "coverphoto_ocr": "cover text", "comment_text": "comments",
-               "creator_username": "creator", "creator_nickname": "creator"}
+FIELD_NAMES = {column: f.display for column, f in COLUMN_FIELD.items()}   # column -> short name
 
 
 def matched_fields(doc: Mapping, matcher: TermMatcher, fields) -> list[str]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 
+from ..fields import ENRICHMENT, ENRICHMENT_ORDER, PASSAGE_BASIC, PASSAGE_ENRICHMENT_ORDER, enrichment_name
 from .models import DEFAULT_MODEL, MODELS
 
-_BASIC_COLS = ("creator_nickname", "description", "music_title")
-_FIELD_COLS = {"ocr": "coverphoto_ocr", "sr": "speech_to_text", "c": "comment_text"}
+_FIELD_COLS = {e: ENRICHMENT[e] for e in PASSAGE_ENRICHMENT_ORDER}
 ONLY = "only"   # passage option: the chosen enrichment fields without the basic fields
 
 
@@ -39,15 +39,15 @@ def _text(v) -> str:
 
 
 def enrichment_key(enrichment) -> str:
-    key = "+".join(e for e in ("sr", "ocr", "c") if e in enrichment) or "basic"
+    key = enrichment_name(enrichment)
     return key + ":only" if ONLY in enrichment else key
 
 
-def passages(docs, enrichment=("sr", "ocr", "c")) -> list[str]:
+def passages(docs, enrichment=ENRICHMENT_ORDER) -> list[str]:
     """One passage per document: basic fields, then OCR, speech, comments if included.
     With ``only`` in ``enrichment`` (``dense~c~only``) the basic fields are left out."""
     n = len(docs)
-    cols = ([] if ONLY in enrichment else list(_BASIC_COLS)) + \
+    cols = ([] if ONLY in enrichment else list(PASSAGE_BASIC)) + \
         [c for e, c in _FIELD_COLS.items() if e in enrichment]
     values = [[_text(v) for v in docs[c]] if c in docs else [""] * n for c in cols]
     return [" ".join(p for p in parts if p) for parts in zip(*values)]

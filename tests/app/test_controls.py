@@ -38,17 +38,17 @@ def engine_ranking(db, config: str, query: str) -> list[tuple[str, str]]:
     ("4gram.sr+ocr+c.noattr.bpx", None),
     ("word~fuzzy~split.basic.attr.tfc", None),
     ("4gram~rm3~split.ocr.noattr.bm25(b=0.4,k1=0.9)", None),
-    ("word.all.noattr.bm25f(b=0.4,b_c=0.9,c=0.5,k1=0.9)",
+    ("word.sr+ocr+c.noattr.bm25f(b=0.4,b_c=0.9,c=0.5,k1=0.9)",
      "word.sr+ocr+c.noattr.bm25f(b=0.4,b_c=0.9,c=0.5,k1=0.9)"),
-    ("word.ocr.noattr.bm25f(k1=1.2,music=0)", "word.ocr.noattr.bm25f(b=0.75,k1=1.2,music=0)"),
-    ("word+4gram.all.noattr.bm25(b=0.4,k1=0.9)", "word+4gram.sr+ocr+c.noattr.bm25(b=0.4,k1=0.9).rrf(k=60)"),
-    ("word+word~fuzzy.all.noattr.bpx.msum(word=0.5)",  # the base-name weight covers both
+    ("word.ocr.noattr.bm25f(music=0)", "word.ocr.noattr.bm25f(music=0)"),
+    ("word+4gram.sr+ocr+c.noattr.bm25(b=0.4,k1=0.9).rrf", "word+4gram.sr+ocr+c.noattr.bm25(b=0.4,k1=0.9).rrf"),
+    ("word+word~fuzzy.sr+ocr+c.noattr.bpx.msum(word=0.5,word~fuzzy=0.5)",  # the base-name weight covers both
      "word+word~fuzzy.sr+ocr+c.noattr.bpx.msum(word=0.5,word~fuzzy=0.5)"),
-    ("word+word~fuzzy.all.noattr.bpx.msum(word=0.5,word~fuzzy=1)",  # …unless it is written
+    ("word+word~fuzzy.sr+ocr+c.noattr.bpx.msum(word=0.5,word~fuzzy=1)",  # …unless it is written
      "word+word~fuzzy.sr+ocr+c.noattr.bpx.msum(word=0.5,word~fuzzy=1)"),
     (BEST, None),
-    ("dense~ocr~sr+word.all.noattr.bpx.ztop(k=20)", "word+dense~ocr~sr.sr+ocr+c.noattr.bpx.ztop(k=20)"),
-    ("4gram+dense.all.noattr.bpx.zsum(dense=0.5)", "4gram+dense.sr+ocr+c.noattr.bpx.zsum(dense=0.5)"),
+    ("dense~ocr~sr+word.sr+ocr+c.noattr.bpx.ztop(k=20)", "word+dense~ocr~sr.sr+ocr+c.noattr.bpx.ztop(k=20)"),
+    ("4gram+dense.sr+ocr+c.noattr.bpx.zsum(dense=0.5)", "4gram+dense.sr+ocr+c.noattr.bpx.zsum(dense=0.5)"),
 ])
 def test_widget_state_round_trips(text, shows):
     config = Config.parse(text)
@@ -57,16 +57,16 @@ def test_widget_state_round_trips(text, shows):
 
 
 @pytest.mark.parametrize("text", [
-    "dense.all.noattr.cos",                              # dense alone
-    "4gram~fuzzy.all.noattr.bpx",                        # fuzzy changes nothing for n-grams
-    "9gram.all.noattr.bpx",                              # beyond the n slider
-    "word.all.noattr.bm25(b=0.33,k1=0.9)",               # between two steps of the b slider
+    "dense.sr+ocr+c.noattr.cos",                              # dense alone
+    "4gram~fuzzy.sr+ocr+c.noattr.bpx",                        # fuzzy changes nothing for n-grams
+    "9gram.sr+ocr+c.noattr.bpx",                              # beyond the n slider
+    "word.sr+ocr+c.noattr.bm25(b=0.33,k1=0.9)",               # between two steps of the b slider
     "word.basic.noattr.bm25f(sr=2)",                     # a field the config does not index
-    "word+3gram+4gram.all.noattr.bpx.rrf(k=60)",         # three lexical components
-    "4gram+dense~c.all.noattr.bpx.zsum",                 # a passage the widgets do not offer
-    "4gram+dense~ocr~sr~w32.all.noattr.bpx.zsum",        # a window the select does not offer
-    "4gram+dense~ocr~sr+dense~ocr~sr~w64.all.noattr.bpx.zsum",   # one window per passage…
-    "4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr.all.noattr.bpx.zsum",   # …whatever the models
+    "word+3gram+4gram.sr+ocr+c.noattr.bpx.rrf",         # three lexical components
+    "4gram+dense~c.sr+ocr+c.noattr.bpx.zsum",                 # a passage the widgets do not offer
+    "4gram+dense~ocr~sr~w32.sr+ocr+c.noattr.bpx.zsum",        # a window the select does not offer
+    "4gram+dense~ocr~sr+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx.zsum",   # one window per passage…
+    "4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr.sr+ocr+c.noattr.bpx.zsum",   # …whatever the models
 ])
 def test_configurations_the_widgets_cannot_show(text):
     assert not _expressible(Config.parse(text))
@@ -79,7 +79,7 @@ needs_mpnet = pytest.mark.skipif(not core.dense.installed("mpnet"), reason="all-
 @pytest.mark.parametrize("text", [
     "4gram+dense+dense~mpnet.sr+ocr+c.noattr.bpx.zsum",
     "4gram+dense~mpnet~ocr~sr+dense~ocr~sr.sr+ocr+c.noattr.bpx.zsum(dense~mpnet~ocr~sr=0.5,dense~ocr~sr=0.75)",
-    "4gram+dense~mpnet~ocr~sr~w128+dense~ocr~sr~w128.sr+ocr+c.noattr.bpx.rrf(dense~mpnet~ocr~sr~w128=2,k=60)",
+    "4gram+dense~mpnet~ocr~sr~w128+dense~ocr~sr~w128.sr+ocr+c.noattr.bpx.rrf(dense~mpnet~ocr~sr~w128=2)",
     "4gram+dense~c~only+dense~mpnet~ocr~sr~w64+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx"
     ".zsum(dense~c~only=0.25,dense~mpnet~ocr~sr~w64=0.5,dense~ocr~sr~w64=0.75)",
     "4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr~w64.sr+ocr+c.noattr.bm25(b=0.7,k1=0.5).zsum(dense=0.5)",
@@ -101,14 +101,14 @@ def test_one_weight_per_model_of_a_passage():
 def test_mpnet_passage_round_trips_when_installed():
     if "mpnet" not in dense_models():
         pytest.skip("all-mpnet-base-v2 is not installed")
-    text = "4gram+dense~c~mpnet~only+dense~ocr~sr.sr+ocr+c.noattr.bpx.rrf(dense~ocr~sr=2,k=60)"
+    text = "4gram+dense~c~mpnet~only+dense~ocr~sr.sr+ocr+c.noattr.bpx.rrf(dense~ocr~sr=2)"
     assert str(_build(_state_of(Config.parse(text)))) == text
 
 
 @pytest.mark.parametrize("text", [
     "4gram+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx.zsum",
-    "4gram+dense~w128.sr+ocr+c.noattr.bm25(b=0.4,k1=0.9).zsum(dense~w128=0.5)",
-    "word+dense~basic~w64+dense~c~only~w128.ocr.noattr.bpx.rrf(dense~basic~w64=2,k=60)",
+    "4gram+dense~w128.sr+ocr+c.noattr.bm25(b=0.4,k1=0.9).zsum(dense=0.5)",
+    "word+dense~basic~w64+dense~c~only~w128.ocr.noattr.bpx.rrf(dense~basic~w64=2)",
     "4gram+dense~c~mpnet~only~w64.sr+ocr+c.noattr.bpx.zsum",
     "4gram+dense~c~mpnet~only~w64+dense~mpnet~ocr~sr+dense~w128.sr+ocr+c.noattr.bpx"
     ".zsum(dense~c~mpnet~only~w64=0.25)",
@@ -122,7 +122,7 @@ def test_dense_windows_round_trip(text):
 
 
 def test_window_select_shows_and_sets_maxp(app, tiny_db):
-    windowed = "4gram+dense~ocr~sr~w64.sr+ocr+c.noattr.bm25(b=0.7,k1=0.5).zsum(dense~ocr~sr~w64=0.75)"
+    windowed = "4gram+dense~ocr~sr~w64.sr+ocr+c.noattr.bm25(b=0.7,k1=0.5).zsum(dense=0.75)"
     at = app("search")
     at.text_input(key="cfg").input(windowed).run()   # applied to the widgets
     no_exception(at)
@@ -151,7 +151,7 @@ def test_url_parameters_restore_a_window(app):
 
 def test_bm25f_field_weights_and_length_normalisation(app, tiny_db):
     at = app("search", tok="Words", w="BM25F", q="kreepa deadline")
-    base = "word.sr+ocr+c.noattr.bm25f(b=0.75,k1=1.2)"
+    base = "word.sr+ocr+c.noattr.bm25f"
     assert shown(at) == base
     assert [u for u, _ in ranking(at)] == ["@physicsguy", "@catlover"]  # OCR beats music
     # attribution is shown off and cannot be turned on under BM25F
@@ -160,7 +160,7 @@ def test_bm25f_field_weights_and_length_normalisation(app, tiny_db):
 
     at.slider(key="w_ocr").set_value(0.0).run()  # DEADLINE is only in @physicsguy's OCR
     no_exception(at)
-    assert shown(at) == "word.sr+ocr+c.noattr.bm25f(b=0.75,k1=1.2,ocr=0)"
+    assert shown(at) == "word.sr+ocr+c.noattr.bm25f(ocr=0)"
     assert ranking(at) == engine_ranking(tiny_db, shown(at), "kreepa deadline")
     # a field weighted 0 is left out: @physicsguy shared a term only there, so it no longer matches
     assert [r[0] for r in ranking(at)] == ["@catlover"]
@@ -168,11 +168,11 @@ def test_bm25f_field_weights_and_length_normalisation(app, tiny_db):
     at.slider(key="b_c").set_value(0.9).run()
     at.slider(key="b").set_value(0.5).run()  # the per-field b left at b follow it; b_c stays
     no_exception(at)
-    assert shown(at) == "word.sr+ocr+c.noattr.bm25f(b=0.5,b_c=0.9,k1=1.2,ocr=0)"
+    assert shown(at) == "word.sr+ocr+c.noattr.bm25f(b=0.5,b_c=0.9,ocr=0)"
     assert at.slider(key="b_desc").value == 0.5 and at.slider(key="b_c").value == 0.9
 
     at.toggle(key="ocr").set_value(False).run()  # a field left out has no sliders nor params
-    assert shown(at) == "word.sr+c.noattr.bm25f(b=0.5,b_c=0.9,k1=1.2)"
+    assert shown(at) == "word.sr+c.noattr.bm25f(b=0.5,b_c=0.9)"
     assert not [s for s in at.slider if s.key == "w_ocr"]
 
 
@@ -202,7 +202,7 @@ def test_fusing_words_with_4grams_ranks_as_the_engine(app, tiny_db):
     at.pills(key="fu").set_value("rrf").run()
     at.slider(key="cw2").set_value(2.0).run()
     no_exception(at)
-    fused = "4gram+word.sr+ocr+c.noattr.bpx.rrf(k=60,word=2)"
+    fused = "4gram+word.sr+ocr+c.noattr.bpx.rrf(word=2)"
     assert shown(at) == fused
     assert ranking(at) == engine_ranking(tiny_db, fused, "the cat on the stairs")
     assert len(ranking(at)) > 2
@@ -260,17 +260,17 @@ def test_pasting_applies_what_the_widgets_can_show(app):
     assert at.segmented_control(key="w").value == "bm25" and at.slider(key="k1").value == 0.5
     assert shown(at) == BEST
 
-    at.text_input(key="cfg").input("word+4gram~split.ocr.noattr.bm25f(b=0.4,b_ocr=0.9,creator=2)").run()
+    at.text_input(key="cfg").input("word+4gram~split.ocr.noattr.bm25f(b=0.4,b_ocr=0.9,creator=2).rrf").run()
     no_exception(at)
     assert at.text_input(key="cfg").value == ""
     assert at.segmented_control(key="tok").value == "word"
     assert at.pills(key="qo2").value == ["split"] and at.pills(key="dense").value == []
     assert at.slider(key="w_creator").value == 2.0 and at.slider(key="b_ocr").value == 0.9
-    assert shown(at) == "word+4gram~split.ocr.noattr.bm25f(b=0.4,b_ocr=0.9,creator=2,k1=1.2).rrf(k=60)"
+    assert shown(at) == "word+4gram~split.ocr.noattr.bm25f(b=0.4,b_ocr=0.9,creator=2).rrf"
 
-    at.text_input(key="cfg").input("dense.all.noattr.cos").run()  # dense alone: kept in the box
+    at.text_input(key="cfg").input("dense.sr+ocr+c.noattr.cos").run()  # dense alone: kept in the box
     no_exception(at)
-    assert at.text_input(key="cfg").value == "dense.all.noattr.cos"
+    assert at.text_input(key="cfg").value == "dense.sr+ocr+c.noattr.cos"
     assert "the controls cannot show it" in texts(at) and shown(at) == "dense.sr+ocr+c.noattr.cos"
 
     at.button(key="_config_reset").click().run()
@@ -282,7 +282,7 @@ def test_pasting_applies_what_the_widgets_can_show(app):
 def test_url_parameters_restore_fusion_and_query_options(app):
     at = app("search", tok="Words", qo=["split"], tok2="Character n-grams", n2="5",
              dense=["Config's fields"], fu="ztop", zk="10", cw="0.5")
-    assert shown(at) == "word~split+5gram+dense.sr+ocr+c.noattr.bpx.ztop(k=10,word~split=0.5)"
+    assert shown(at) == "word~split+5gram+dense.sr+ocr+c.noattr.bpx.ztop(k=10,word=0.5)"
 
 
 def test_without_dense_packages_the_controls_say_so(app, monkeypatch):
@@ -290,14 +290,14 @@ def test_without_dense_packages_the_controls_say_so(app, monkeypatch):
     at = app("search")
     assert "requirements-dense.txt" in texts(at)
     assert not [p for p in at.pills if p.key == "dense"]
-    at.text_input(key="cfg").input("4gram+dense.all.noattr.bpx.zsum").run()
-    assert at.text_input(key="cfg").value == "4gram+dense.all.noattr.bpx.zsum"  # not applied
+    at.text_input(key="cfg").input("4gram+dense.sr+ocr+c.noattr.bpx.zsum").run()
+    assert at.text_input(key="cfg").value == "4gram+dense.sr+ocr+c.noattr.bpx.zsum"  # not applied
 
 
 @pytest.mark.parametrize("cfg, says", [
-    ("word.all.noattr.bm25f(k1=1.2,ocr=2)", "not a sum of per-term contributions"),
-    ("word+4gram.all.noattr.bm25(b=0.4,k1=0.9).zsum", "single lexical component"),
-    ("4gram+dense~ocr~sr.all.noattr.bpx.zsum", "single lexical component"),
+    ("word.sr+ocr+c.noattr.bm25f(ocr=2)", "not a sum of per-term contributions"),
+    ("word+4gram.sr+ocr+c.noattr.bm25(b=0.4,k1=0.9).zsum", "single lexical component"),
+    ("4gram+dense~ocr~sr.sr+ocr+c.noattr.bpx.zsum", "single lexical component"),
 ])
 def test_query_lab_answers_every_method(app, cfg, says):
     at = app("query_lab", cfg=cfg)
@@ -326,7 +326,7 @@ def test_query_likelihood_family_and_its_mu(app, tiny_db):
     at = app("search", q="garlic pasta")
     at.segmented_control(key="w").set_value("lmdir").run()
     no_exception(at)
-    assert shown(at) == "4gram.sr+ocr+c.noattr.lmdir(mu=1000)"
+    assert shown(at) == "4gram.sr+ocr+c.noattr.lmdir"
     at.select_slider(key="mu").set_value(50).run()
     assert shown(at) == "4gram.sr+ocr+c.noattr.lmdir(mu=50)"
     assert ranking(at) == engine_ranking(tiny_db, shown(at), "garlic pasta")

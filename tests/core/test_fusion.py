@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from core.config import Config, Weighting
+from core.config import Config
+from core.scheme import Spec
 from core.engine import Engine
 from core.fusion import fuse, ranks
 
@@ -17,16 +18,16 @@ def test_competition_ranks_share_ties():
 
 
 def test_rrf_by_hand():
-    s, m = fuse(Weighting.parse("rrf(k=60)"), ["a", "b"], [(S1, M1), (S2, M2)])
+    s, m = fuse(Spec.parse("rrf(k=60)"), ["a", "b"], [(S1, M1), (S2, M2)])
     want = [1 / 61, 1 / 62 + 1 / 62, 1 / 61, 1 / 62]
     np.testing.assert_allclose(s[0], want)
     np.testing.assert_array_equal(m, [[True, True, True, True]])  # the union
 
 
 def test_weighted_rrf_and_zsum_by_hand():
-    s, _ = fuse(Weighting.parse("rrf(k=1,b=2)"), ["a", "b"], [(S1, M1), (S2, M2)])
+    s, _ = fuse(Spec.parse("rrf(k=1,b=2)"), ["a", "b"], [(S1, M1), (S2, M2)])
     np.testing.assert_allclose(s[0], [1 / 2, 1 / 3 + 2 / 3, 2 / 2, 1 / 3])
-    s, _ = fuse(Weighting.parse("zsum"), ["a", "b"], [(S1, M1), (S2, M2)])
+    s, _ = fuse(Spec.parse("zsum"), ["a", "b"], [(S1, M1), (S2, M2)])
     a = np.array([3.0, 2.0, 2.0])
     za = (a - a.mean()) / a.std()
     zb = np.array([-1.0, 1.0])  # scores 1 and 5 over the two matched docs
@@ -35,9 +36,9 @@ def test_weighted_rrf_and_zsum_by_hand():
 
 
 def test_msum_and_mnz():
-    s, _ = fuse(Weighting.parse("msum"), ["a", "b"], [(S1, M1), (S2, M2)])
+    s, _ = fuse(Spec.parse("msum"), ["a", "b"], [(S1, M1), (S2, M2)])
     np.testing.assert_allclose(s[0], [1, 2 / 3 + 1 / 5, 1, 2 / 3])
-    s, _ = fuse(Weighting.parse("mnz"), ["a", "b"], [(S1, M1), (S2, M2)])
+    s, _ = fuse(Spec.parse("mnz"), ["a", "b"], [(S1, M1), (S2, M2)])
     np.testing.assert_allclose(s[0], [1, 0, 1, 0])
 
 
@@ -48,7 +49,7 @@ def test_engine_fuses_components(tiny_db):
     s, m = e.scores(cfg, queries)
     parts = [e.scores(Config.parse(f"{t}.all.noattr.bm25(k1=0.9,b=0.4)"), queries) for t in ("word", "4gram")]
     np.testing.assert_array_equal(m, parts[0][1] | parts[1][1])
-    want, _ = fuse(Weighting.parse("rrf(k=60)"), ["word", "4gram"], parts)
+    want, _ = fuse(Spec.parse("rrf(k=60)"), ["word", "4gram"], parts)
     np.testing.assert_allclose(s, want)
     assert e.search(cfg, "garlic pasta")["id"].iloc[0] == "1001"
     # no fusion part: rrf(k=60) is the default
@@ -76,7 +77,7 @@ def test_dense_component_options_and_base_name_weights():
     c = Config.parse("4gram+dense~ocr~sr.all.noattr.bm25(k1=0.5,b=0.7).zsum(dense=0.5)")
     assert c.tokens == ("4gram", "dense~ocr~sr")
     s, _ = fuse(c.fusion, list(c.tokens), [(S1, M1), (S2, M2)])
-    s_full, _ = fuse(Weighting.parse("zsum(dense~ocr~sr=0.5)"), list(c.tokens), [(S1, M1), (S2, M2)])
+    s_full, _ = fuse(Spec.parse("zsum(dense~ocr~sr=0.5)"), list(c.tokens), [(S1, M1), (S2, M2)])
     np.testing.assert_allclose(s, s_full)
     with pytest.raises(ValueError, match="sorted"):
         Config.parse("dense~sr~ocr.all.noattr.cos")

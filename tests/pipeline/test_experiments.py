@@ -60,7 +60,7 @@ def test_configs_and_families_join_the_grid(tiny_db, tmp_path, capsys):
     from core.store import load_queries
 
     res = tmp_path / "r.db"
-    fused = "word+4gram.sr+ocr+c.noattr.bm25(b=0.75,k1=1.2).zsum(word=0.5)"
+    fused = "word+4gram.sr+ocr+c.noattr.bm25.zsum(word=0.5)"
     bm25f = "4gram.sr+ocr+c.noattr.bm25f(b=0.4,k1=0.9,ocr=0)"
     assert experiments.main(["--db", str(tiny_db), "--results", str(res), "--tokens", "4gram",
                              "--weighting", "bpx", "--config", fused, "--config", bm25f,

@@ -1,5 +1,5 @@
 """The text a document is embedded as: passages by enrichment, and their windows."""
-from core.dense import passages, windows
+from core.dense import enrichment_key, passages, windows
 from core.store import load_corpus
 
 
@@ -15,3 +15,10 @@ def test_windows_overlap_by_half_and_end_flush():
     assert windows("a b c d e f g", 4) == ["a b c d", "c d e f", "d e f g"]   # last flush with the end
     assert windows("  a   b ", 8) == ["a b"]
     assert windows("", 8) == [] and windows("   ", 8) == []
+
+
+def test_comments_only_passages(tiny_db):
+    docs = load_corpus(tiny_db).docs
+    assert passages(docs, ("c", "only"))[0] == "looks delicious adding chili flakes next time"
+    assert passages(docs, ("ocr", "only"))[2] == ""   # 1003 has no OCR text: not matched
+    assert enrichment_key({"c", "only"}) == "c:only" and enrichment_key({"c"}) == "c"

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from core.bm25f import check_params
+from core.scoring.bm25f import check_params
 from core.config import Config
 from core.engine import Engine
 from core.store import Corpus

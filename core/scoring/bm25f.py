@@ -8,12 +8,12 @@ field weights into one pseudo-frequency, which is then saturated once::
     w(t, d)   = idf(t) · tf~ · (k1 + 1) / (tf~ + k1)
     idf(t)    = ln(1 + (N − df + 0.5) / (df + 0.5))     (df over all indexed fields)
 
-Fields (parameter names of the ``bm25f(...)`` weighting): ``desc`` (description),
-``creator`` (username and nickname), ``music`` (music title), ``sr`` (speech-to-text),
-``ocr`` (cover-photo OCR), ``c`` (comments). Each defaults to weight 1; ``b`` is the default
+Fields are those of :data:`core.fields.TABLE` (parameter names ``desc``, ``creator``,
+``music``, ``sr``, ``ocr``, ``c``). Each defaults to its table weight (1); ``b`` is the default
 length normalisation of every field, ``b_<field>`` overrides it for one field (``b_c=0.9``).
 Enrichment fields are used only when the configuration's enrichment includes them, and a
-weight of 0 leaves a field out. BM25F needs ``noattr`` (it *is* the field-aware variant).
+weight of 0 leaves a field out (a term shared only there is no match). BM25F needs ``noattr``
+(it *is* the field-aware variant).
 
 Everything is computed on the per-(tokeniser, field) count matrices that
 :class:`core.index.TokenisedCorpus` already keeps over one shared vocabulary, so a new set
@@ -24,19 +24,16 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .fields import ENRICHMENT
+from ..fields import TABLE, active_fields
+from ..scheme import Param, Spec
+from .bm25 import B, K1
+from . import ScoringScheme, cached
 
-# parameter name -> corpus columns of the field (creator is two columns counted as one field)
-FIELDS = {
-    "desc": ("description",),
-    "creator": ("creator_username", "creator_nickname"),
-    "music": ("music_title",),
-    "sr": (ENRICHMENT["sr"],),
-    "ocr": (ENRICHMENT["ocr"],),
-    "c": (ENRICHMENT["c"],),
-}
-BASIC_FIELDS = ("desc", "creator", "music")
-DEFAULTS = {"k1": 1.2, "b": 0.75}
+FIELDS = {f.name: f.columns for f in TABLE}   # parameter name -> corpus columns of the field
+WEIGHTS = tuple(Param(f.name, f.default_weight, 0.0, float("inf"), f"weight of {f.label}",
+                      range=(0.0, 3.0)) for f in TABLE)
+FIELD_B = tuple(Param(f"b_{f.name}", B.default, 0.0, 1.0, f"b of {f.label} (default: b)") for f in TABLE)
+DEFAULTS = {"k1": K1.default, "b": B.default}
 PARAMS = ("k1", "b", *FIELDS, *(f"b_{f}" for f in FIELDS))
 
 
@@ -45,7 +42,7 @@ def check_params(params: dict) -> dict:
     unknown = set(params) - set(PARAMS)
     if unknown:
         raise ValueError(f"unknown bm25f parameter(s) {sorted(unknown)}; known: {', '.join(PARAMS)}")
-    p = {**DEFAULTS, **{f: 1.0 for f in FIELDS}, **params}
+    p = {**DEFAULTS, **{f.name: f.default for f in WEIGHTS}, **params}
     if p["k1"] < 0:
         raise ValueError(f"bm25f needs k1 >= 0, got {p['k1']}")
     for f in FIELDS:
@@ -57,8 +54,29 @@ def check_params(params: dict) -> dict:
     return p
 
 
-def active_fields(enrichment) -> list[str]:
-    return list(BASIC_FIELDS) + [f for f in ("sr", "ocr", "c") if f in enrichment]
+class BM25F(ScoringScheme):
+    name, label, order = "bm25f", "BM25F", 2
+    params = (K1, B, *WEIGHTS, *FIELD_B)
+    attribution = False
+
+    def check(self, spec: Spec) -> None:
+        check_params(spec.kwargs)
+
+    def full(self, spec: Spec) -> dict[str, float]:
+        return check_params(spec.kwargs)
+
+    def canonical(self, spec: Spec) -> Spec:
+        """Drops defaults; a field's b equal to ``b`` is a default too."""
+        p, d = self.full(spec), {**DEFAULTS, **{f.name: f.default for f in WEIGHTS}}
+        keep = {k: v for k, v in spec.kwargs.items()
+                if abs(v - (p["b"] if k.startswith("b_") else d[k])) > 1e-12}
+        return Spec.of(spec.name, **keep)
+
+    def score(self, index, spec, q):
+        return (q @ index_bm25f_transposed(index, spec)).toarray()
+
+    def matched(self, scores, matched):
+        return matched & (scores > 0)   # a field weighted 0 is left out: no match there
 
 
 def field_matrix(source, tokens: str, name: str) -> sp.csr_matrix:
@@ -108,19 +126,12 @@ def bm25f_matrix(source, tokens: str, enrichment, params: dict, columns: np.ndar
     return sp.csr_matrix((w, pseudo.indices, pseudo.indptr), shape=pseudo.shape)
 
 
-def index_enrichment(index) -> frozenset:
-    """The enrichment set of an index, from its name ``<tokens>.<fields>.<attr>``."""
-    fields = index.name.split(".")[1]
-    return frozenset() if fields == "basic" else frozenset(fields.split("+"))
-
-
-def index_bm25f_transposed(index, weighting) -> sp.csr_matrix:
+def index_bm25f_transposed(index, spec) -> sp.csr_matrix:
     """Term × doc BM25F weights over an (unattributed) index's columns, cached on the index."""
-    key = ("bm25fT", str(weighting))
-    if key not in index.cache:
-        if index.name.endswith(".attr"):
-            raise ValueError("bm25f weights fields itself: use it with noattr")
-        enrichment = index_enrichment(index)
-        w = bm25f_matrix(index.source, index.tokens, enrichment, weighting.kwargs, index.columns)
-        index.cache[key] = w.T.tocsr()
-    return index.cache[key]
+    if index.attribution:
+        raise ValueError("bm25f weights fields itself: use it with noattr")
+    return cached(index, ("bm25fT", str(spec)), lambda: bm25f_matrix(
+        index.source, index.tokens, index.enrichment, spec.kwargs, index.columns).T.tocsr())
+
+
+SCHEME = BM25F()

@@ -1,0 +1,54 @@
+"""The scoring registry: one module per scheme, each declaring its parameters.
+
+A lexical component's documents are scored by the configuration's weighting, a
+:class:`~core.scheme.Spec` such as ``bpx`` or ``bm25(k1=0.9,b=0.4)``. Each scheme lives in its
+own module here (``smart``, ``bm25``, ``bm25f``, ``lmdir``, ``cosine``) as a
+:class:`ScoringScheme` named ``SCHEME``: its parameters (type, default, range, help), its
+validation, how it scores a query matrix against an index, and whether it can explain a
+score term by term. The configuration parser, the engine, the method families, the sidebar
+and the sweep all read schemes from :data:`REGISTRY`; a new scheme is one new file.
+
+Scores are computed for many queries at once with one sparse product; weighted matrices are
+cached on the index (keys ``(kind, str(spec))``, so :meth:`core.engine.Engine.drop_weights`
+can forget one setting's matrices).
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..scheme import Registry, Scheme, Spec
+
+
+class ScoringScheme(Scheme):
+    """A document scoring scheme (see the module docstring)."""
+
+    lexical = True        # scores an index's term matrix (cosine scores dense embeddings)
+    explains = False      # can a score be split into per-term contributions?
+    attribution = True    # may the index prefix terms with their field?
+
+    def score(self, index, spec: Spec, q: sp.csr_matrix) -> np.ndarray:
+        """Dense query × document scores for a binary query matrix over the index's columns."""
+        raise NotImplementedError
+
+    def document_matrix(self, index, spec: Spec) -> sp.csr_matrix:
+        """The doc × column weights whose product with a query gives its scores (explain)."""
+        raise ValueError(f"{spec}: term contributions are only available for SMART or bm25")
+
+    def matched(self, scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
+        """Which documents count as matched, given the term matches (a hook for BM25F)."""
+        return matched
+
+
+REGISTRY = Registry(__name__, "weighting", " (smart: SMART letters {b,t}{x,f,p}{x,c}, e.g. bpx)")
+
+
+def scheme_of(spec: Spec | str) -> ScoringScheme:
+    return REGISTRY.get(spec.name if isinstance(spec, Spec) else spec)
+
+
+def cached(index, key, build):
+    """``index.cache[key]``, built once."""
+    if key not in index.cache:
+        index.cache[key] = build()
+    return index.cache[key]

@@ -1,0 +1,37 @@
+"""Method families: their grids parse, stay modest, and tune what they say they tune."""
+from core.config import Config
+from core.families import families
+
+
+def test_new_families_are_modest_and_parse():
+    new = [f for f in families() if f.name.startswith(("Hybrid 4-gram + ", "Hybrid 4-gram BM25 +",
+                                                       "Hybrid 4-gram BM25 with RM3"))
+           and "(MaxP)" not in f.name]
+    names = {f.name for f in new}
+    assert "Hybrid 4-gram BM25 + dense on basic+OCR+speech + dense on all fields" in names
+    assert "Hybrid 4-gram BM25 with RM3 feedback + dense on basic+OCR+speech" in names
+    for f in new:
+        assert len(f.candidates) <= 60
+        for c in f.candidates:
+            assert str(Config.parse(c)) == c
+
+
+def test_maxp_families_tune_the_window_over_whole_passages_too():
+    """The window is a parameter CV chooses, so each MaxP family contains the whole-passage
+    family it extends (every candidate without a window) and 64/128-word windows."""
+    from core.families import WINDOWS
+    maxp = [f for f in families() if f.name.endswith("best window (MaxP)")]
+    assert len(maxp) == 2
+    for f in maxp:
+        assert f.dense and Config.parse(f.default).dense[-1].window == 64
+        seen = set()
+        for c in f.candidates:
+            cfg = Config.parse(c)
+            assert str(cfg) == c
+            ws = {c.window for c in cfg.dense}
+            assert len(ws) == 1   # every dense component of a candidate shares the window
+            seen |= ws
+        assert seen == set(WINDOWS) and len(f.candidates) == 27 * len(WINDOWS)
+    whole = {f.name: set(f.candidates) for f in families()}
+    assert {c for c in maxp[1].candidates if "~w" not in c} == \
+        whole["Hybrid 4-gram BM25 + MiniLM and mpnet on basic+OCR+speech"]
