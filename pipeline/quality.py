@@ -1,11 +1,15 @@
 """Quality figures for the media stages: word error rate and OCR character accuracy.
 
 Both compare a reference with a hypothesis after light normalisation (lower-case, punctuation
-removed, whitespace collapsed), using a plain Levenshtein edit distance.
+removed, whitespace collapsed), with jiwer's Levenshtein alignment (rapidfuzz underneath):
+error rate = (substitutions + deletions + insertions) / reference length.
 """
 from __future__ import annotations
 
 import re
+
+import jiwer
+from rapidfuzz.distance import Levenshtein
 
 _PUNCT = re.compile(r"[^\w\s']|_")
 
@@ -17,30 +21,22 @@ def normalise(text) -> str:
 
 def edit_distance(a, b) -> int:
     """Levenshtein distance between two sequences (substitution, insertion, deletion = 1)."""
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
+    return Levenshtein.distance(a, b)
 
 
 def wer(ref, hyp) -> float:
     """Word error rate: word edits / reference words (0 is perfect; can exceed 1).
 
     An empty reference gives 0.0 for an empty hypothesis and 1.0 otherwise."""
-    r, h = normalise(ref).split(), normalise(hyp).split()
+    r, h = normalise(ref), normalise(hyp)
     if not r:
         return 0.0 if not h else 1.0
-    return edit_distance(r, h) / len(r)
+    return float(jiwer.wer(r, h))
 
 
 def char_accuracy(ref, hyp) -> float:
-    """1 - character error rate, clipped to [0, 1] (1 is perfect)."""
+    """1 - character error rate (jiwer.cer; spaces count as characters), clipped to [0, 1]."""
     r, h = normalise(ref), normalise(hyp)
     if not r:
         return 1.0 if not h else 0.0
-    return max(0.0, 1.0 - edit_distance(r, h) / len(r))
+    return max(0.0, 1.0 - float(jiwer.cer(r, h)))
