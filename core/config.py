@@ -254,17 +254,26 @@ class Config:
         return tuple(c.name for c in self.components)
 
     @property
+    def components_name(self) -> str:
+        """The components part of the name (``word+4gram``, ``4gram+dense~ocr~sr``)."""
+        return "+".join(self.tokens)
+
+    @property
+    def scoring_name(self) -> str:
+        """The weighting and fusion parts of the name (``bm25(b=0.4,k1=0.9).rrf``)."""
+        return f"{self.weighting}.{self.fusion}" if self.fusion else str(self.weighting)
+
+    @property
     def fields_name(self) -> str:
         return enrichment_name(self.enrichment)
 
     @property
     def index_name(self) -> str:
         """The configuration without its weighting: what an index is built for."""
-        return index_name("+".join(self.tokens), self.enrichment, self.attribution)
+        return index_name(self.components_name, self.enrichment, self.attribution)
 
     def __str__(self) -> str:
-        tail = f".{self.fusion}" if self.fusion else ""
-        return f"{self.index_name}.{self.weighting}{tail}"
+        return f"{self.index_name}.{self.scoring_name}"
 
     def __repr__(self) -> str:
         return f"Config.parse({str(self)!r})"

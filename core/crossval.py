@@ -51,7 +51,7 @@ class CVResult:
 
     @property
     def summary(self) -> dict:
-        return {name: float(self.per_query[col].mean()) for name, col in METRICS.items()}
+        return {name: float(self.per_query[m.column].mean()) for name, m in METRICS.items()}
 
 
 def cross_validate(queries: pd.DataFrame, tune, evaluate, k: int = DEFAULT_FOLDS,
@@ -93,7 +93,7 @@ class ScoreTable:
 
 def objective_value(rows: pd.DataFrame, objective: str = "mrr") -> tuple:
     """What tuning maximises: the objective, then Success@1, then −mean rank."""
-    return (rows[METRICS[objective]].mean(), rows["s1"].mean(), -rows["rank"].mean())
+    return (rows[METRICS[objective].column].mean(), rows["s1"].mean(), -rows["rank"].mean())
 
 
 def grid_tuner(table: ScoreTable, candidates, objective: str = "mrr"):

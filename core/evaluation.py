@@ -11,24 +11,49 @@ rank). Functions for the dashboard's Experiments page:
 * :func:`tag_breakdown` – the same metrics for the queries with / without each study tag.
 * :func:`paired_tests` – every configuration against a baseline (or all pairs): mean
   difference, paired randomisation and Wilcoxon p-values, Holm-adjusted.
-* :func:`win_loss` – per pair: queries where A ranks the target better, worse, tied.
+* :func:`win_loss` – per pair: queries where A is better, worse, tied on a metric.
+
+:data:`METRICS` names every metric once: its per-query column, label and direction.
+:mod:`core.results` reads the experiment grid's results.db into the same per-query tables.
 """
 from __future__ import annotations
 
 from itertools import combinations
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .metrics import reciprocal_rank, success_at, target_ranks
+from .metrics import STUDY_MISSING_RANK, missing_rank, reciprocal_rank, success_at, target_ranks
 from .stats import bootstrap_ci, holm, paired_randomisation, wilcoxon
 from .store import TAGS
 
-METRICS = {"success_at_1": "s1", "success_at_5": "s5", "success_at_10": "s10", "mrr": "rr",
-           "mean_rank": "rank"}
+
+class Metric(NamedTuple):
+    column: str              # column of the per-query table
+    label: str
+    higher_is_better: bool
 
 
-def per_query_from_ranks(queries: pd.DataFrame, lo, hi, missing: float = 731.0) -> pd.DataFrame:
+METRICS = {
+    "success_at_1": Metric("s1", "Success@1", True),
+    "success_at_5": Metric("s5", "Success@5", True),
+    "success_at_10": Metric("s10", "Success@10", True),
+    "mrr": Metric("rr", "MRR", True),
+    "mean_rank": Metric("rank", "Mean rank", False),
+}
+
+
+def metric_label(metric: str, missing: float | None = None) -> str:
+    """Axis/legend title of a metric; for mean rank with the rank a missing target counts as."""
+    label = METRICS[metric].label
+    if metric == "mean_rank" and missing is not None:
+        return f"{label} (missing = {missing:g})"
+    return label
+
+
+def per_query_from_ranks(queries: pd.DataFrame, lo, hi,
+                         missing: float = STUDY_MISSING_RANK) -> pd.DataFrame:
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
     out = pd.DataFrame({"query_id": queries["query_id"].to_numpy() if "query_id" in queries
                         else np.arange(1, len(lo) + 1)})
@@ -44,9 +69,9 @@ def per_query_from_ranks(queries: pd.DataFrame, lo, hi, missing: float = 731.0) 
 
 def per_query(engine, config, queries: pd.DataFrame, missing: float | None = None) -> pd.DataFrame:
     """One row per query for a configuration (see the module docstring); a missing rank
-    counts as ``missing`` in mean rank, by default the middle of the corpus (the study's 731
-    of 1,462)."""
-    missing = engine.n_docs / 2 if missing is None else missing
+    counts as ``missing`` in mean rank, by default the middle of the corpus
+    (:func:`core.metrics.missing_rank`)."""
+    missing = missing_rank(engine.n_docs) if missing is None else missing
     s, m = engine.scores(config, queries["query_text"].tolist())
     lo, hi = target_ranks(s, m, engine.target_positions(queries["target_id"]))
     return per_query_from_ranks(queries, lo, hi, missing)
@@ -55,12 +80,23 @@ def per_query(engine, config, queries: pd.DataFrame, missing: float | None = Non
 def summarise(pq: pd.DataFrame, n_resamples: int = 2000, seed: int = 0) -> dict:
     """Metrics with bootstrap CIs for one per-query table."""
     row = {"queries": len(pq)}
-    for name, col in METRICS.items():
-        v = pq[col].to_numpy(float)
+    for name, m in METRICS.items():
+        v = pq[m.column].to_numpy(float)
         lo, hi = bootstrap_ci(v, n_resamples=n_resamples, seed=seed)
         row[name], row[f"{name}_lo"], row[f"{name}_hi"] = float(v.mean()) if len(v) else np.nan, lo, hi
     row["missing"] = int(pq["rank_lo"].isna().sum()) if "rank_lo" in pq else 0
     return row
+
+
+def group_means(pq: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per value of ``by`` (e.g. ``experiment_id`` of a whole grid's per-query rows): number
+    of queries, the mean of every metric, missing ranks. :func:`summarise` without CIs."""
+    g = pq.groupby(by)
+    out = pd.DataFrame({"queries": g.size()})
+    for name, m in METRICS.items():
+        out[name] = g[m.column].mean()
+    out["missing"] = pq["rank_lo"].isna().groupby(pq[by]).sum().astype(int)
+    return out.reset_index()
 
 
 def summary_table(results: dict[str, pd.DataFrame], n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -80,7 +116,7 @@ def tag_breakdown(results: dict[str, pd.DataFrame], metrics=("success_at_1", "mr
                 sub = pq[pq[tag] == value]
                 row = {"config": name, "tag": tag, "value": value, "queries": len(sub)}
                 for mname in metrics:
-                    row[mname] = float(sub[METRICS[mname]].mean()) if len(sub) else np.nan
+                    row[mname] = float(sub[METRICS[mname].column].mean()) if len(sub) else np.nan
                 rows.append(row)
     return pd.DataFrame(rows)
 
@@ -98,7 +134,7 @@ def paired_tests(results: dict[str, pd.DataFrame], baseline: str | None = None, 
     Columns: a, b, metric, mean_a, mean_b, diff (a − b), p_randomisation, p_wilcoxon, and
     both Holm-adjusted over the pairs in the table.
     """
-    col = METRICS[metric]
+    col = METRICS[metric].column
     rows = []
     for a, b in _pairs(list(results), baseline):
         x = results[a].set_index("query_id")[col]
@@ -114,23 +150,37 @@ def paired_tests(results: dict[str, pd.DataFrame], baseline: str | None = None, 
     return df
 
 
-def win_loss(results: dict[str, pd.DataFrame], baseline: str | None = None, tol: float = 1e-9) -> pd.DataFrame:
-    """Per pair: queries where a ranks the target better (lower expected rank), worse, tied;
-    and how many targets each ranks first."""
+def outcomes(a: pd.DataFrame, b: pd.DataFrame, metric: str = "mean_rank",
+             tol: float = 1e-9) -> pd.Series:
+    """Per query of ``a``: 1 where a is better than b on ``metric``, −1 where worse, 0 tied
+    (NaN where b lacks the query)."""
+    m = METRICS[metric]
+    x = a.set_index("query_id")[m.column]
+    d = x - b.set_index("query_id")[m.column].reindex(x.index)
+    d = d if m.higher_is_better else -d
+    return pd.Series(np.select([d > tol, d < -tol, d.notna()], [1.0, -1.0, 0.0], np.nan),
+                     index=x.index, name=metric)
+
+
+def win_loss(results: dict[str, pd.DataFrame], baseline: str | None = None, tol: float = 1e-9,
+             metric: str = "mean_rank") -> pd.DataFrame:
+    """Per pair: queries where a is better than b on ``metric`` (by default: ranks the target
+    better, a lower expected rank), worse, tied; and how many targets each ranks first."""
     rows = []
     for a, b in _pairs(list(results), baseline):
-        x = results[a].set_index("query_id")["rank"]
-        y = results[b].set_index("query_id")["rank"].reindex(x.index)
-        d = y - x
-        rows.append({"a": a, "b": b, "a_better": int((d > tol).sum()), "b_better": int((d < -tol).sum()),
-                     "tied": int((d.abs() <= tol).sum()),
+        o = outcomes(results[a], results[b], metric, tol)
+        rows.append({"a": a, "b": b, "a_better": int((o == 1).sum()), "b_better": int((o == -1).sum()),
+                     "tied": int((o == 0).sum()),
                      "a_first": float(results[a]["s1"].sum()), "b_first": float(results[b]["s1"].sum())})
     return pd.DataFrame(rows, columns=["a", "b", "a_better", "b_better", "tied", "a_first", "b_first"])
 
 
-def per_query_table(results: dict[str, pd.DataFrame], queries: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Expected target rank per query (rows) and configuration (columns), with the query text."""
-    df = pd.DataFrame({name: pq.set_index("query_id")["rank"] for name, pq in results.items()})
+def per_query_table(results: dict[str, pd.DataFrame], queries: pd.DataFrame | None = None,
+                    metric: str = "mean_rank") -> pd.DataFrame:
+    """``metric`` per query (rows) and configuration (columns), by default the expected
+    target rank, with the query text."""
+    col = METRICS[metric].column
+    df = pd.DataFrame({name: pq.set_index("query_id")[col] for name, pq in results.items()})
     if queries is not None and "query_text" in queries:
         df.insert(0, "query_text", queries.set_index("query_id")["query_text"].reindex(df.index))
     return df

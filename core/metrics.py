@@ -8,7 +8,8 @@ range is equally likely, so:
 * Success@k                = P(rank ≤ k) = clip((k − lo + 1) / (hi − lo + 1), 0, 1)
 * reciprocal rank          = mean of 1/r over r = lo..hi = (H(hi) − H(lo − 1)) / (hi − lo + 1)
 * mean rank (study's rule) = mean expected rank, a missing rank counted as ``missing``
-  (731, the middle of 1,462, in the study; N is the stricter choice)
+  (the middle of the corpus, :data:`STUDY_MISSING_RANK` = 731 of the study's 1,462
+  documents; N is the stricter choice)
 
 A missing rank (the target shares no term with the query, or is not in the corpus) has
 lo = hi = NaN and counts as failure for Success@k and reciprocal rank 0.
@@ -19,6 +20,15 @@ import numpy as np
 from scipy.special import digamma
 
 EULER_GAMMA = 0.5772156649015329
+STUDY_DOCUMENTS = 1462   # usable documents of the 2022 study's corpus
+
+
+def missing_rank(n_docs: int) -> float:
+    """The rank a missing target counts as in mean rank: the middle of the corpus."""
+    return n_docs / 2
+
+
+STUDY_MISSING_RANK = missing_rank(STUDY_DOCUMENTS)   # 731.0, the study's figure
 
 
 def target_ranks(scores: np.ndarray, matched: np.ndarray, targets: np.ndarray,
@@ -65,12 +75,12 @@ def reciprocal_rank(lo, hi) -> np.ndarray:
     return np.nan_to_num(rr, nan=0.0)
 
 
-def mean_rank(lo, hi, missing: float = 731.0) -> float:
+def mean_rank(lo, hi, missing: float = STUDY_MISSING_RANK) -> float:
     r = expected_rank(lo, hi)
     return float(np.nan_to_num(r, nan=missing).mean()) if len(r) else float("nan")
 
 
-def summary(lo, hi, n_docs: int, missing: float = 731.0) -> dict:
+def summary(lo, hi, n_docs: int, missing: float = STUDY_MISSING_RANK) -> dict:
     """The standard figures for one configuration over a query set."""
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
     return {

@@ -265,6 +265,16 @@ def filter_queries(queries: pd.DataFrame, authors=None, since=None, until=None,
     return queries[keep]
 
 
+def tagged_query_ids(queries: pd.DataFrame, tags=None) -> list[int]:
+    """Ids of the queries whose target has every tag in ``tags`` (a tag the table lacks is
+    ignored)."""
+    keep = pd.Series(True, index=queries.index)
+    for t in tags or []:
+        if t in queries:
+            keep &= queries[t].fillna(0).astype(int) == 1
+    return queries.loc[keep, "query_id"].astype(int).tolist()
+
+
 def query_facets(queries: pd.DataFrame) -> dict:
     """Choices for filter widgets: authors and collections (with counts), first and last date."""
     when = pd.to_datetime(queries["created_at"], utc=True, errors="coerce", format="ISO8601").dropna()

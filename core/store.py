@@ -199,6 +199,18 @@ def load_corpus(path, usable_only: bool = True) -> Corpus:
                   json.loads(raw_map) if raw_map else None)
 
 
+def count_documents(path, usable_only: bool = True) -> int:
+    """How many (usable) documents a corpus database holds; 0 when it has no tiktoks table."""
+    db = sqlite_utils.Database(path)
+    try:
+        if "tiktoks" not in db.table_names():
+            return 0
+        where = " where usable = 1" if usable_only else ""
+        return int(next(db.query(f"select count(*) as n from tiktoks{where}"))["n"])
+    finally:
+        db.close()
+
+
 def load_queries(path) -> pd.DataFrame:
     """All test queries (query_id, query_text, target_id, author, tags, created_at, collection)."""
     db = sqlite_utils.Database(path)

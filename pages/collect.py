@@ -14,12 +14,11 @@ import streamlit as st
 
 from core.grid import STUDY_TOKENS
 from core.history import clean_participant, history
-from core.metrics import success_at
 from core.query_set import (IMPORTED, PARTICIPANT_INSTRUCTIONS, TAG_HELP, QuerySetError,
                             add_query, export_queries, filter_queries, import_queries,
                             query_facets, rerun_experiments)
 from core.store import TAGS, load_queries
-from ui.data import current_source, show_missing_data, tag_names
+from ui.data import current_source, get_results, show_missing_data, tag_names
 from ui.display import clip
 
 NAME = "participant"
@@ -190,11 +189,8 @@ if st.button("Run the grid", key="cq_run", type="primary", icon=":material/play_
     except (QuerySetError, ValueError, FileNotFoundError) as e:
         st.error(str(e))
     else:
-        r = result.rankings.assign(s1=success_at(result.rankings["rank_lo"].to_numpy(dtype=float),
-                                                 result.rankings["rank_hi"].to_numpy(dtype=float), 1))
-        s1 = r.groupby("experiment_id")["s1"].mean()
-        best = s1[s1 >= s1.max() - 1e-12].index
-        names = result.experiments.set_index("experiment_id").loc[best, "config"].tolist()
+        s1 = get_results(source).summary().set_index("config")["success_at_1"]
+        names = s1[s1 >= s1.max() - 1e-12].index.tolist()
         ties = f" and {len(names) - 1} more" if len(names) > 1 else ""
         st.success(f"Ran {len(result.experiments)} experiments on {len(chosen)} queries in "
                    f"{result.seconds:.1f} s and wrote `{source.results}`. Best Success@1: "

@@ -4,17 +4,16 @@ honestly, cross-validated on the corpus's own queries (ui/evaluation.py), which 
 the corpus database."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core.config import STUDY_BEST
-from core.stats import holm, paired_randomisation, wilcoxon
+from core.evaluation import METRICS, metric_label, outcomes, paired_tests, per_query_table, win_loss
+from core.query_set import tagged_query_ids
 from ui.charts import heatmap, parallel_coordinates, rank_distribution
 from ui.query_filters import query_filters
-from ui.data import (METRICS, current_source, metric_label, page_results, show_missing_data,
-                     tagged_query_ids, per_query, summarise, tag_names)
-from ui.evaluation import corpus_queries, csv_button, cv_section, tagged_ids
+from ui.data import current_source, page_results, show_missing_data, tag_names
+from ui.evaluation import corpus_queries, csv_button, cv_section, metric_columns
 
 CV_TAB = ":material/verified: Methods, cross-validated"
 
@@ -43,27 +42,27 @@ chosen_tags = f1.pills("Only queries whose target is tagged", list(tags), format
 filter_base = db_queries if results is None else results.queries if db_queries.empty else \
     pd.concat([db_queries, results.queries]).drop_duplicates("query_id")
 shown = set(query_filters(filter_base)["query_id"].astype(int))
-cv_ids = [q for q in tagged_ids(db_queries, chosen_tags) if q in shown]
+cv_ids = [q for q in tagged_query_ids(db_queries, chosen_tags) if q in shown]
 filtered = len(cv_ids) < len(db_queries)
 if results is None:
     st.caption(f"{len(cv_ids)} of {len(db_queries)} queries of the corpus")
     cv_section(source, db_queries, cv_ids, filtered)
     st.stop()
 
-metric = f2.segmented_control("Metric", list(METRICS), format_func=lambda m: METRICS[m][1],
+metric = f2.segmented_control("Metric", list(METRICS), format_func=metric_label,
                               default="mean_rank", key="metric", bind="query-params",
                               required=True) or "mean_rank"
-qids = [q for q in tagged_query_ids(results, chosen_tags) if q in shown]
-col, label, higher = METRICS[metric]
-mlabel = metric_label(metric, results)
+qids = [q for q in tagged_query_ids(results.queries, chosen_tags) if q in shown]
+label, higher = METRICS[metric].label, METRICS[metric].higher_is_better
+mlabel = metric_label(metric, results.missing_rank)
 if not qids:
     st.warning("No query passes the chosen tags and filters; remove one to see results.",
                icon=":material/filter_alt_off:")
     st.stop()
-summary = summarise(results, qids)
+summary = results.summary(qids)
 st.caption(f"{len(qids)} of {len(results.queries)} queries · {len(summary)} experiments · "
            f"{results.n_docs:,} documents · missing rank counted as {results.missing_rank:g} "
-           "in mean rank, as failure in Success@1 and MRR")
+           "in mean rank, as failure in Success@k and MRR")
 best = summary.sort_values(metric, ascending=not higher).iloc[0]
 configs_all = summary["config"].tolist()
 
@@ -102,32 +101,24 @@ with tab_cmp:
                                 format_func={"box": "Box", "violin": "Violin", "ecdf": "ECDF"}.get,
                                 key="dist", bind="query-params", required=True) or "box"
     shown = list(dict.fromkeys([baseline] + chosen))
-    ranks = per_query(results, shown, "rank", qids)
-    long = ranks.reset_index().melt(id_vars="query_id", var_name="config", value_name="rank")
-    long["rank_filled"] = long["rank"].fillna(results.missing_rank)
+    pqs = results.per_query(shown, qids)
+    long = pd.concat([pq.assign(config=c) for c, pq in pqs.items()], ignore_index=True)
     st.altair_chart(rank_distribution(long, kind, results.missing_rank), width="stretch")
 
     others = [c for c in shown if c != baseline]
     if not others:
         st.info("Choose configurations besides the baseline to compare them with it.")
     else:
-        values = per_query(results, shown, col, qids)
-        b = values[baseline].to_numpy()
-        rows = []
-        for c in others:
-            a = values[c].to_numpy()
-            better = a > b if higher else a < b
-            worse = a < b if higher else a > b
-            rows.append({"configuration": c, label: a.mean(), "Δ vs baseline": a.mean() - b.mean(),
-                         "improved": int(better.sum()), "degraded": int(worse.sum()),
-                         "unchanged": int((~better & ~worse).sum()),
-                         "p (randomisation)": paired_randomisation(a, b),
-                         "p (Wilcoxon)": wilcoxon(a, b)})
-        cmp = pd.DataFrame(rows)
-        cmp["p Holm (randomisation)"] = holm(cmp["p (randomisation)"])
-        cmp["p Holm (Wilcoxon)"] = holm(cmp["p (Wilcoxon)"])
+        tests = paired_tests(pqs, baseline=baseline, metric=metric)
+        wl = win_loss(pqs, baseline=baseline, metric=metric)
+        cmp = pd.DataFrame({
+            "configuration": tests["a"], label: tests["mean_a"], "Δ vs baseline": tests["diff"],
+            "improved": wl["a_better"], "degraded": wl["b_better"], "unchanged": wl["tied"],
+            "p (randomisation)": tests["p_randomisation"], "p (Wilcoxon)": tests["p_wilcoxon"],
+            "p Holm (randomisation)": tests["p_randomisation_holm"],
+            "p Holm (Wilcoxon)": tests["p_wilcoxon_holm"]})
         cmp["significant (α=0.05, Holm)"] = cmp["p Holm (randomisation)"] < 0.05
-        st.subheader(f"Against `{baseline}` ({label} {b.mean():.3g})")
+        st.subheader(f"Against `{baseline}` ({label} {tests['mean_b'].iloc[0]:.3g})")
         st.dataframe(cmp, hide_index=True, width="stretch", column_config={
             label: st.column_config.NumberColumn(format="%.3f"),
             "Δ vs baseline": st.column_config.NumberColumn(format="%+.3f"),
@@ -139,13 +130,11 @@ with tab_cmp:
         csv_button(cmp, "comparison", "dl_cmp")
 
         st.subheader("Per-query wins and losses")
-        q = results.queries.set_index("query_id")
-        table = values.copy()
-        table.insert(0, "query", q.loc[table.index, "query_text"].values)
+        table = per_query_table(pqs, results.queries, metric).rename(columns={"query_text": "query"})
         for c in others:
-            d = table[c] - table[baseline]
-            table[f"{c} vs baseline"] = np.where(d == 0, "=", np.where((d > 0) == higher, "win", "loss"))
-        table = table.reset_index()
+            o = outcomes(pqs[c], pqs[baseline], metric).reindex(table.index)
+            table[f"{c} vs baseline"] = o.map({1: "win", -1: "loss", 0: "="})
+        table = table.rename_axis("query_id").reset_index()
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.3g") for c in shown})
         st.caption(f"Values are {label.lower()} per query" +
@@ -160,14 +149,11 @@ with tab_par:
 
 # ---------------------------------------------------------------- table
 with tab_all:
-    cols = ["config", "tokenisation", "fields", "attribution", "weighting", "mean_rank",
-            "success_at_1", "mrr", "missing", "queries"]
+    cols = ["config", "tokenisation", "fields", "attribution", "weighting", *METRICS, "missing",
+            "queries"]
     table = summary[cols].sort_values(metric, ascending=not higher)
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "mean_rank": st.column_config.NumberColumn("mean rank", format="%.1f"),
-        "success_at_1": st.column_config.NumberColumn("Success@1", format="%.3f"),
-        "mrr": st.column_config.NumberColumn("MRR", format="%.3f"),
-        "missing": st.column_config.NumberColumn("missing ranks")})
+        **metric_columns(), "missing": st.column_config.NumberColumn("missing ranks")})
     csv_button(table, "experiments", "dl_all")
 
 # ---------------------------------------------------------------- cross-validated methods

@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from core.config import STUDY_BEST
-from ui.data import current_source, overview, page_results, show_missing_data, summarise
+from ui.data import current_source, overview, page_results, show_missing_data
 
 st.title(":material/manage_search: TikTok Retrieval Lab")
 st.markdown("Known-item search over TikToks: find *the* video someone remembers from a few "
@@ -48,7 +48,7 @@ if results is None:
     st.info("No results database yet: run the experiment grid (`make demo` or `make study`) to "
             "see which configuration ranks the targets best.")
 else:
-    s = summarise(results)
+    s = results.summary()
     best_rank = s.sort_values("mean_rank").iloc[0]
     best_s1 = s.sort_values("success_at_1", ascending=False).iloc[0]
     ref = s[s["config"] == str(STUDY_BEST)]

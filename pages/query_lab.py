@@ -134,22 +134,20 @@ if results is None:
     st.info("No results database: run the experiment grid to see this query under every "
             "configuration.")
     st.stop()
-r = results.rankings[results.rankings["query_id"] == int(qid)].merge(results.experiments,
-                                                                      on="experiment_id")
+r = results.rows([int(qid)]).merge(results.experiments, on="experiment_id")
 if r.empty:
     st.info("results.db has no rankings for this query.")
     st.stop()
-r = r.assign(rank_shown=r["rank"].fillna(results.missing_rank),
-             status=np.where(r["rank"].isna(), "missing", "ranked"))
+r = r.assign(status=np.where(r["rank_lo"].isna(), "missing", "ranked"))
 first = int((r["rank_lo"] == 1).sum())
 st.caption(f"Ranked first (possibly tied) by {first} of {len(r)} configurations; missing in "
-           f"{int(r['rank'].isna().sum())}. Best: `{r.sort_values('rank_shown').iloc[0]['config']}`.")
+           f"{int(r['rank_lo'].isna().sum())}. Best: `{r.sort_values('rank').iloc[0]['config']}`.")
 index_order = sorted(r["index_config"].unique(),
                      key=lambda s: (token_order(s.split(".")[0]), s))
 heat = alt.Chart(r).mark_rect().encode(
     x=alt.X("weighting:N", title="Weighting", axis=alt.Axis(labelAngle=0)),
     y=alt.Y("index_config:N", sort=index_order, title="Index (tokenisation.fields.attribution)"),
-    color=alt.Color("rank_shown:Q", scale=alt.Scale(type="log", scheme="viridis", reverse=True),
+    color=alt.Color("rank:Q", scale=alt.Scale(type="log", scheme="viridis", reverse=True),
                     title="Target rank (log)"),
     tooltip=["config:N", alt.Tooltip("rank:Q", title="rank"), "status:N"],
 ).properties(height=max(200, 13 * len(index_order)),

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.metrics import summary
+from core.metrics import STUDY_DOCUMENTS, missing_rank, summary
+from core.results import documents_of
 from core.store import read_table
 from pipeline.config import stage_parser
 
@@ -56,7 +57,7 @@ HEADLINE = ["4gram.sr+ocr+c.noattr.bpx", "5gram.sr+ocr+c.noattr.bpx", "4gram.sr+
             "4gram.sr+ocr+c.noattr.tfx", "4gram.sr+ocr+c.noattr.bpc"]
 
 
-def headline_table(m: pd.DataFrame, configs=HEADLINE, n_docs: int = 1462) -> str:
+def headline_table(m: pd.DataFrame, configs=HEADLINE, n_docs: int = STUDY_DOCUMENTS) -> str:
     """Markdown: the study's headline configurations, original figures vs ours."""
     lines = ["| configuration | original S@1 | ours S@1 | original mean rank | ours mean rank "
              "| original / ours unranked | agreement |", "|---|---|---|---|---|---|---|"]
@@ -66,8 +67,9 @@ def headline_table(m: pd.DataFrame, configs=HEADLINE, n_docs: int = 1462) -> str
             continue
         orig = g["original_rank"].astype(float)
         o_s1 = (orig == 1).mean()
-        o_mean = orig.fillna(n_docs / 2).mean()
-        s = summary(g["rank_lo"].to_numpy(float), g["rank_hi"].to_numpy(float), n_docs, n_docs / 2)
+        o_mean = orig.fillna(missing_rank(n_docs)).mean()
+        s = summary(g["rank_lo"].to_numpy(float), g["rank_hi"].to_numpy(float), n_docs,
+                    missing_rank(n_docs))
         lines.append(f"| `{cfg}` | {o_s1:.3f} ({int((orig == 1).sum())}/{len(g)}) | {s['success_at_1']:.3f} "
                      f"| {o_mean:.1f} | {s['mean_rank']:.1f} | {int(orig.isna().sum())} / {s['missing']} "
                      f"| {g['agrees'].mean():.3f} |")
@@ -100,7 +102,7 @@ def main(argv=None) -> int:
     print("Least-agreeing x-normalised experiments:")
     for cfg, a in per[per.index.isin(x["config"])].head(args.worst).items():
         print(f"  {cfg:40s} {a:.3f}")
-    n_docs = int(float(meta.get("documents", 1462)))
+    n_docs = documents_of(meta)
     if args.headline:
         print(headline_table(m, n_docs=n_docs))
     best = None

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "pipeline", "ui")
 MAX_LINES = 400
-TOO_LONG = {"ui/data.py"}          # modules over MAX_LINES lines, to be split
+TOO_LONG: set[str] = set()        # modules over MAX_LINES lines, to be split
 UNTESTED = {
     "core/fields.py",
     "core/fusion/mnz.py",

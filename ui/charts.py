@@ -52,7 +52,8 @@ def heatmap(df: pd.DataFrame, value: str, title: str, higher_better: bool, fmt: 
 def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt.Chart:
     """Distributions of target ranks per configuration (log-scaled rank axis).
 
-    ``long`` has columns config, query_id, rank (NaN = missing), rank_filled.
+    ``long`` has per-query rows (:mod:`core.evaluation`) with a ``config`` column: ``rank``
+    (a missing rank counted as ``missing_rank``), ``rank_lo`` (NaN = missing).
     ``kind``: ``box``, ``violin`` or ``ecdf``.
     """
     configs = list(dict.fromkeys(long["config"]))
@@ -60,7 +61,7 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt
                       legend=alt.Legend(orient="right", labelLimit=320))
     rank_title = f"Target rank (log scale; missing counted as {missing_rank:g})"
     if kind == "ecdf":
-        d = long.dropna(subset=["rank"]).sort_values(["config", "rank"]).copy()
+        d = long.dropna(subset=["rank_lo"]).sort_values(["config", "rank"]).copy()
         n = long.groupby("config")["query_id"].count()
         d["share"] = d.groupby("config").cumcount().add(1) / d["config"].map(n)
         return alt.Chart(d).mark_line(interpolate="step-after").encode(
@@ -72,8 +73,8 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt
         ).properties(height=420, title="Cumulative distribution of target ranks "
                                        "(missing ranks never reach the curve)")
     if kind == "violin":
-        d = long.assign(log_rank=np.log10(long["rank_filled"].clip(lower=1)))
-        top = float(np.log10(max(d["rank_filled"].max(), 10)))
+        d = long.assign(log_rank=np.log10(long["rank"].clip(lower=1)))
+        top = float(np.log10(max(d["rank"].max(), 10)))
         return alt.Chart(d).transform_density(
             "log_rank", as_=["log_rank", "density"], groupby=["config"], extent=[0, top],
         ).mark_area(orient="horizontal", opacity=0.8).encode(
@@ -90,7 +91,7 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt
     return alt.Chart(long).mark_boxplot(extent=1.5, size=28).encode(
         x=alt.X("config:N", sort=configs, title="Configuration", axis=alt.Axis(labelAngle=-20,
                                                                               labelLimit=260)),
-        y=alt.Y("rank_filled:Q", scale=alt.Scale(type="log"), title=rank_title),
+        y=alt.Y("rank:Q", scale=alt.Scale(type="log"), title=rank_title),
         color=alt.Color("config:N", sort=configs, legend=None),
     ).properties(height=380, title="Target ranks per configuration")
 

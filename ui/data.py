@@ -12,7 +12,7 @@ A *data source* is a corpus database (``tiktoks.db``) and a results database
 
 Engines are cached per (database file, modification time, normalisation mode), so a
 rebuilt database is picked up on the next rerun; each Engine caches its own indexes.
-Results are cached per (file, modification time).
+Results (:mod:`core.results`) are cached per (file, modification time).
 """
 from __future__ import annotations
 
@@ -20,18 +20,17 @@ import argparse
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.config import Config
+from core.config import component
 from core.engine import Engine
-from core.fields import ENRICHMENT_ORDER, enrichment_subsets
-from core.metrics import reciprocal_rank, success_at
-from core.store import TAGS, corpus_version, load_queries, read_table
+from core.fields import enrichment_name, enrichment_subsets
+from core.results import Results, read_results
+from core.store import TAGS, corpus_version, read_table
 
 SOURCE_KEY = "data_source"      # st.session_state key holding the current DataSource
 _ENGINE_LOCK = threading.RLock()  # Engine caches are plain dicts: one builder at a time
@@ -233,169 +232,36 @@ def show_missing_data(source: DataSource, need_results: bool = False) -> bool:
 
 
 # ---------------------------------------------------------------- results.db
-
-@dataclass
-class Results:
-    """A results database, read once: experiments with their configuration parts, per-query
-    rankings with tie-aware metrics, indexes, queries.
-
-    ``rankings`` has one row per (experiment, query): ``rank`` (expected, NaN when missing),
-    ``rank_filled`` (missing counted as ``missing_rank``, the study's rule), ``s1``
-    (Success@1, tie-aware) and ``rr`` (reciprocal rank).
-    """
-
-    path: str
-    experiments: pd.DataFrame
-    indexes: pd.DataFrame
-    queries: pd.DataFrame
-    rankings: pd.DataFrame
-    n_docs: int
-    missing_rank: float
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def configs(self) -> list[str]:
-        return self.experiments["config"].tolist()
+# Reading results.db, its per-query rows and summaries are core.results; here the rows are
+# named by configuration and cached.
 
 
 def token_order(name: str) -> tuple:
     """Sort key for tokenisations: word, then n-grams by n, then anything else (fusion…)."""
-    if name == "word":
-        return (0, 0, name)
-    if name.endswith("gram") and name[:-4].isdigit():
-        return (1, int(name[:-4]), name)
-    return (2, 0, name)
+    try:
+        c = component(name)
+    except ValueError:
+        return (2, 0, name)
+    if c.dense or c.options:
+        return (2, 0, name)
+    return (0, 0, name) if c.n is None else (1, c.n, name)
 
 
-FIELDS_ORDER = ["+".join(e for e in ENRICHMENT_ORDER if e in s) or "basic" for s in enrichment_subsets()]
-
-
-def _config_of_row(r) -> Config:
-    """Config of a results row; old study databases have no ``config`` column."""
-    if isinstance(r.get("config"), str) and r["config"]:
-        return Config.parse(r["config"])
-    n = r.get("ngram_size")
-    tokens = "word" if n is None or pd.isna(n) else f"{int(n)}gram"
-    enrich = frozenset(e for e, col in (("sr", "sr"), ("ocr", "ocr"), ("c", "comments")) if r.get(col))
-    letters = f"{r['term_weight']}{r['collection_weight']}{r['normalizer']}"
-    return Config((tokens,), enrich, bool(r.get("field_attributions"))).with_weighting(letters)
-
-
-def _config_columns(configs: list[Config]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "config": [str(c) for c in configs],
-        "tokenisation": ["+".join(c.tokens) for c in configs],
-        "fields": [c.fields_name for c in configs],
-        "attribution": ["attr" if c.attribution else "noattr" for c in configs],
-        "weighting": [str(c.weighting) + (f".{c.fusion}" if c.fusion else "") for c in configs],
-        "index_config": [c.index_name for c in configs],
-    })
+FIELDS_ORDER = [enrichment_name(s) for s in enrichment_subsets()]
 
 
 @st.cache_resource(show_spinner="Reading results…", max_entries=4)
-def _load_results(path: str, mtime: int) -> Results:
-    idx = read_table(path, "indexes")
-    exp = read_table(path, "experiments")
-    rank = read_table(path, "ranking_results")
-    meta_t = read_table(path, "meta")
-    meta = dict(zip(meta_t["key"], meta_t["value"])) if not meta_t.empty else {}
-    queries = load_queries(path)
-    if exp.empty or idx.empty:
-        raise ValueError(f"{path} has no experiments; run `python -m pipeline.experiments`")
-    merged = exp.drop(columns=["config"], errors="ignore").merge(
-        idx.drop(columns=["config"], errors="ignore"), on="index_id", how="left")
-    if "config" in exp:
-        merged["config"] = exp["config"].values
-    configs = [_config_of_row(r) for r in merged.to_dict("records")]
-    parts = _config_columns(configs)
-    experiments = pd.concat([merged[["experiment_id", "index_id"]].reset_index(drop=True), parts],
-                            axis=1)
-    # an index's configuration parts are those of any of its experiments
-    parts_by_index = experiments.drop_duplicates("index_id")[
-        ["index_id", "tokenisation", "fields", "attribution", "index_config"]]
-    indexes = idx.drop(columns=["config"], errors="ignore").merge(parts_by_index, on="index_id",
-                                                                  how="inner")
-    indexes["config"] = indexes["index_config"]
-    try:
-        n_docs = int(float(meta.get("documents", 0))) or 1462
-    except ValueError:
-        n_docs = 1462
-    missing = n_docs / 2 if n_docs != 1462 else 731.0
-    if "rank_lo" not in rank:
-        rank["rank_lo"] = rank["target_rank"]
-        rank["rank_hi"] = rank["target_rank"]
-    lo = rank["rank_lo"].astype(float).to_numpy()
-    hi = rank["rank_hi"].astype(float).to_numpy()
-    rankings = pd.DataFrame({
-        "experiment_id": rank["experiment_id"].astype(int), "query_id": rank["query_id"].astype(int),
-        "rank_lo": lo, "rank_hi": hi, "rank": (lo + hi) / 2,
-        "retrieval_time": rank.get("retrieval_time", pd.Series(np.nan, index=rank.index)).astype(float),
-    })
-    rankings["rank_filled"] = rankings["rank"].fillna(missing)
-    rankings["s1"] = success_at(lo, hi, 1)
-    rankings["rr"] = reciprocal_rank(lo, hi)
-    return Results(path, experiments, indexes, queries, rankings, n_docs, missing, meta)
+def _load_results(path: str, mtime: int, corpus: str) -> Results:
+    return read_results(path, corpus)
 
 
 def get_results(source: DataSource | None = None) -> Results:
-    """The cached :class:`Results` of the current (or given) source's results database."""
+    """The cached :class:`core.results.Results` of the current (or given) source's results
+    database, its experiments named by configuration (``config``, ``tokenisation``,
+    ``fields``, ``attribution``, ``weighting``, ``index_config``)."""
     source = source or current_source()
     path = source.results.resolve()
-    return _load_results(str(path), _mtime(path))
-
-
-METRICS = {
-    # name: (column in rankings, label, higher is better)
-    "mean_rank": ("rank_filled", "Mean rank", False),
-    "success_at_1": ("s1", "Success@1", True),
-    "mrr": ("rr", "MRR", True),
-}
-
-
-def metric_label(metric: str, results: Results | None = None) -> str:
-    """Axis/legend title of a metric, with the missing-rank rule for mean rank."""
-    label = METRICS[metric][1]
-    if metric == "mean_rank" and results is not None:
-        return f"{label} (missing = {results.missing_rank:g})"
-    return label
-
-
-def tagged_query_ids(results: Results, tags: list[str] | None = None) -> list[int]:
-    """Query ids whose target has every tag in ``tags`` (author, collection and date filters
-    are :func:`core.query_set.filter_queries`)."""
-    q = results.queries
-    mask = pd.Series(True, index=q.index)
-    for t in tags or []:
-        if t in q:
-            mask &= q[t].fillna(0).astype(int) == 1
-    return q.loc[mask, "query_id"].astype(int).tolist()
-
-
-def summarise(results: Results, query_ids: list[int] | None = None) -> pd.DataFrame:
-    """One row per experiment: configuration parts, mean rank, Success@1, MRR, missing ranks."""
-    r = results.rankings
-    if query_ids is not None:
-        r = r[r["query_id"].isin(query_ids)]
-    g = r.groupby("experiment_id")
-    s = pd.DataFrame({
-        "mean_rank": g["rank_filled"].mean(), "success_at_1": g["s1"].mean(),
-        "mrr": g["rr"].mean(), "missing": g["rank"].apply(lambda x: int(x.isna().sum())),
-        "queries": g.size(),
-    }).reset_index()
-    return results.experiments.merge(s, on="experiment_id", how="inner")
-
-
-def per_query(results: Results, configs: list[str], column: str = "rank_filled",
-              query_ids: list[int] | None = None) -> pd.DataFrame:
-    """Query × configuration table of one rankings column (e.g. ``rank_filled``, ``rr``)."""
-    e = results.experiments.set_index("config")["experiment_id"]
-    ids = [int(e[c]) for c in configs if c in e.index]
-    r = results.rankings[results.rankings["experiment_id"].isin(ids)]
-    if query_ids is not None:
-        r = r[r["query_id"].isin(query_ids)]
-    wide = r.pivot(index="query_id", columns="experiment_id", values=column)
-    names = dict(zip(results.experiments["experiment_id"], results.experiments["config"]))
-    return wide.rename(columns=names)[[c for c in configs if c in e.index]]
+    return _load_results(str(path), _mtime(path), str(source.db.resolve()))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

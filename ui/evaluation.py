@@ -25,17 +25,17 @@ import streamlit as st
 
 from core.crossval import (DEFAULT_FOLDS, DEFAULT_SEED, ScoreTable, cross_validate, family_tuner,
                            grid_tuner, table_evaluator)
-from core.evaluation import paired_tests, per_query_table, summary_table, tag_breakdown, win_loss
+from core.evaluation import (METRICS, metric_label, paired_tests, per_query_table, summary_table,
+                             tag_breakdown, win_loss)
 from core.families import Family, available_families
+from core.metrics import STUDY_MISSING_RANK, missing_rank
 from core.store import QUERY_COLUMNS, corpus_version, load_queries
 from ui.charts import ci_chart
 from ui.data import DataSource, engine_lock, get_engine, tag_names
 
 POOLED = "Pooled: best candidate of the chosen families on the training folds"
 NESTED = "Nested: family chosen by an inner CV on the training folds, then tuned"
-OBJECTIVES = {"mrr": "MRR", "success_at_1": "Success@1"}
-METRIC_LABELS = {"success_at_1": "Success@1", "success_at_5": "Success@5", "success_at_10": "Success@10",
-                 "mrr": "MRR", "mean_rank": "Mean rank"}
+OBJECTIVES = {m: METRICS[m].label for m in ("mrr", "success_at_1")}
 DEFAULT_FIG, CV_FIG = "untuned default", "cross-validated"
 STUDY_FAMILY = "2022 study best (4-gram bpx)"
 # cheap lexical families selected when the tab opens (seconds on the 2022 corpus)
@@ -72,15 +72,6 @@ def queries_digest(queries: pd.DataFrame) -> str:
     for col in ("query_id", "query_text", "target_id"):
         h.update("\x00".join(map(str, queries[col])).encode() + b"\x01")
     return h.hexdigest()
-
-
-def tagged_ids(queries: pd.DataFrame, tags) -> list[int]:
-    """Ids of the queries whose target has every tag in ``tags``."""
-    mask = pd.Series(True, index=queries.index)
-    for t in tags or []:
-        if t in queries:
-            mask &= queries[t].fillna(0).astype(int) == 1
-    return queries.loc[mask, "query_id"].astype(int).tolist()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -127,7 +118,7 @@ class Evaluation:
     defaults: dict[str, pd.DataFrame] = field(default_factory=dict)
     chosen: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-    missing_rank: float = 731.0   # what core.evaluation.per_query counts a never-matched target as
+    missing_rank: float = STUDY_MISSING_RANK   # what a never-matched target counts as
 
 
 def evaluate(source: DataSource, all_queries: pd.DataFrame, ids, chosen: list[Method],
@@ -141,7 +132,7 @@ def evaluate(source: DataSource, all_queries: pd.DataFrame, ids, chosen: list[Me
     ev = Evaluation(queries, k, seed, objective, chosen)
     with engine_lock():
         table, key = score_table(source, all_queries)
-        ev.missing_rank = table.engine.n_docs / 2
+        ev.missing_rank = missing_rank(table.engine.n_docs)
         for i, m in enumerate(chosen):
             if progress:
                 progress(i, len(chosen), m.name)
@@ -224,13 +215,15 @@ def _num(fmt: str, label: str | None = None):
     return st.column_config.NumberColumn(label, format=fmt)
 
 
-def _metric_columns(table: pd.DataFrame) -> dict:
+def metric_columns(ci: bool = False) -> dict:
+    """``st.dataframe`` column settings of the metric columns (and of their CI bounds)."""
     cfg = {}
-    for m, label in METRIC_LABELS.items():
+    for m, spec in METRICS.items():
         fmt = "%.1f" if m == "mean_rank" else "%.3f"
-        cfg[m] = _num(fmt, label)
-        cfg[f"{m}_lo"] = _num(fmt, f"{label} 95% low")
-        cfg[f"{m}_hi"] = _num(fmt, f"{label} 95% high")
+        cfg[m] = _num(fmt, spec.label)
+        if ci:
+            cfg[f"{m}_lo"] = _num(fmt, f"{spec.label} 95% low")
+            cfg[f"{m}_hi"] = _num(fmt, f"{spec.label} 95% high")
     return cfg
 
 
@@ -307,16 +300,17 @@ def _show(ev: Evaluation) -> None:
     table = summary(ev)
     names = list(ev.cv)
     st.subheader("Untuned and cross-validated figures")
-    metric = st.segmented_control("Chart", list(METRIC_LABELS), format_func=METRIC_LABELS.get,
+    metric = st.segmented_control("Chart", list(METRICS), format_func=metric_label,
                                   default=ev.objective, key="cv_chart", bind="query-params",
                                   required=True) or ev.objective
     st.caption(f"Means over {len(ev.queries)} queries with percentile bootstrap 95% intervals "
                f"(resampling queries). Mean rank counts a target the method never matches as rank "
                f"{ev.missing_rank:g}, the middle of the corpus (the 2022 study's rule).")
-    st.altair_chart(ci_chart(chart_data(table, metric), METRIC_LABELS[metric], metric != "mean_rank"),
+    st.altair_chart(ci_chart(chart_data(table, metric), metric_label(metric),
+                             METRICS[metric].higher_is_better),
                     width="stretch")
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={**_metric_columns(table), "queries": _num("%d"), "missing": _num("%d")})
+                 column_config={**metric_columns(ci=True), "queries": _num("%d"), "missing": _num("%d")})
     csv_button(table, "methods_cross_validated", "dl_cv_summary")
 
     st.subheader("Configuration chosen in each fold")

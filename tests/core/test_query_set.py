@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from core.query_set import (QuerySetError, TAG_HELP, add_query, export_queries, filter_queries,
-                            import_queries, query_facets, rerun_experiments)
+                            import_queries, query_facets, rerun_experiments, tagged_query_ids)
 from core.store import TAGS, load_queries, read_table, write_corpus
 from tests.conftest import tiny_rows
 
@@ -133,6 +133,17 @@ def test_filter_queries_by_author_collection_and_date(tiny_db):
     f = query_facets(q)
     assert f["authors"] == {"ann": 2, "bo": 2, "cy": 2, "dee": 2, "eve": 1}
     assert (f["first"], f["last"]) == (date(2024, 5, 1), date(2024, 5, 3))
+
+
+def test_tagged_query_ids_keep_queries_with_every_tag(tiny_db):
+    add_query(tiny_db, "corgi beach", "1009", "dee", tags=["purely_visual"])
+    q = load_queries(tiny_db)
+    # the six tiny queries are tagged "useful description" only
+    assert tagged_query_ids(q) == list(range(1, 8))
+    assert tagged_query_ids(q, ["useful_description"]) == list(range(1, 7))
+    assert tagged_query_ids(q, ["purely_visual"]) == [7]
+    assert tagged_query_ids(q, ["useful_description", "purely_visual"]) == []
+    assert tagged_query_ids(q.drop(columns="subtextual"), ["subtextual"]) == list(range(1, 8))
 
 
 def test_rerun_experiments_writes_results_with_new_queries(tiny_db, tmp_path):
