@@ -58,7 +58,7 @@ def bench_core(db: Path, query: str) -> None:
     engine = Engine.from_db(db)
     print(f"core  load corpus ({engine.n_docs:,} docs, mode {engine.mode}):      {ms(time.perf_counter() - t)}")
     t = time.perf_counter()
-    index = engine.index(STUDY_BEST.tokens[0], STUDY_BEST.enrichment, STUDY_BEST.attribution)
+    index = engine.index(STUDY_BEST.lexical[0].tokeniser, STUDY_BEST.enrichment, STUDY_BEST.attribution)
     print(f"core  cold build {STUDY_BEST.index_name} ({index.vocab_size:,} terms):  "
           f"{ms(time.perf_counter() - t)}")
     t = time.perf_counter()

@@ -142,8 +142,8 @@ r = r.assign(status=np.where(r["rank_lo"].isna(), "missing", "ranked"))
 first = int((r["rank_lo"] == 1).sum())
 st.caption(f"Ranked first (possibly tied) by {first} of {len(r)} configurations; missing in "
            f"{int(r['rank_lo'].isna().sum())}. Best: `{r.sort_values('rank').iloc[0]['config']}`.")
-index_order = sorted(r["index_config"].unique(),
-                     key=lambda s: (token_order(s.split(".")[0]), s))
+tokenisation_of = dict(zip(r["index_config"], r["tokenisation"]))
+index_order = sorted(tokenisation_of, key=lambda s: (token_order(tokenisation_of[s]), s))
 heat = alt.Chart(r).mark_rect().encode(
     x=alt.X("weighting:N", title="Weighting", axis=alt.Axis(labelAngle=0)),
     y=alt.Y("index_config:N", sort=index_order, title="Index (tokenisation.fields.attribution)"),

@@ -6,6 +6,7 @@ the lists only shrink."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,13 @@ def test_tests_mirror_the_tree():
                 missing.add(str(path.relative_to(ROOT)))
     assert missing - UNTESTED == set(), f"modules without a mirrored test: {sorted(missing - UNTESTED)}"
     assert UNTESTED - missing == set(), "tested now: remove from UNTESTED"
+
+
+def test_architecture_page_names_real_modules_and_every_core_module():
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    named = set(re.findall(r"`((?:core|pipeline|ui|pages)/[\w/]*(?:\.py)?)`", text))
+    assert {p for p in named if not (ROOT / p).exists()} == set()
+    top = {f"core/{p.name}" + ("/" if p.is_dir() else "") for p in (ROOT / "core").iterdir()
+           if p.suffix == ".py" and p.name != "__init__.py" or p.is_dir() and p.name != "__pycache__"}
+    mentioned = {p.rstrip("/") for p in named}
+    assert {p for p in top if p.rstrip("/") not in mentioned} == set()
