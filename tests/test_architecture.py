@@ -16,11 +16,6 @@ MAX_LINES = 400
 TOO_LONG: set[str] = set()        # modules over MAX_LINES lines, to be split
 UNTESTED = {
     "core/grid.py",
-    "core/scoring/__init__.py",
-    "core/scoring/bm25.py",
-    "core/scoring/cosine.py",
-    "core/scoring/lmdir.py",
-    "core/scoring/smart.py",
     "core/search.py",
     "core/store.py",
     "pipeline/config.py",
