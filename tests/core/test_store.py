@@ -92,6 +92,10 @@ def test_writing_over_something_that_is_no_database(tmp_path):
 def test_missing_and_empty_databases(tmp_path):
     with pytest.raises(FileNotFoundError, match="no corpus database at"):
         load_corpus(tmp_path / "none.db")
+    assert read_meta(tmp_path / "none.db", "corpus_id", "x") == "x"
+    with pytest.raises(FileNotFoundError):
+        corpus_version(tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()   # reading never creates a database
     with pytest.raises(FileNotFoundError, match="no database at"):
         read_table(tmp_path / "none.db", "tiktoks")
     empty = tmp_path / "empty.db"
