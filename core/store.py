@@ -149,6 +149,8 @@ def corpus_version(path) -> str:
 
 
 def read_meta(path, key: str, default=None):
+    if not Path(path).is_file():
+        return default   # opening a missing file would create an empty database
     db = sqlite_utils.Database(path)
     try:
         if "meta" not in db.table_names():

@@ -1,5 +1,6 @@
-"""The configuration sidebar: every method (BM25F, query options, fusion, dense) from widgets,
-URL parameters and the paste box, and the Search page answering as the Engine does."""
+"""The configuration sidebar (ui/controls): every method (query options, fusion, dense) from widgets,
+URL parameters and the paste box, and the Search page answering as the Engine does (each
+scheme's own widgets: test_weighting_widgets.py)."""
 from __future__ import annotations
 
 import re
@@ -149,33 +150,6 @@ def test_url_parameters_restore_a_window(app):
     assert shown(at) == "4gram+dense~ocr~sr~w64.sr+ocr+c.noattr.bpx.zsum"
 
 
-def test_bm25f_field_weights_and_length_normalisation(app, tiny_db):
-    at = app("search", tok="Words", w="BM25F", q="kreepa deadline")
-    base = "word.sr+ocr+c.noattr.bm25f"
-    assert shown(at) == base
-    assert [u for u, _ in ranking(at)] == ["@physicsguy", "@catlover"]  # OCR beats music
-    # attribution is shown off and cannot be turned on under BM25F
-    assert at.toggle(key="_attr_bm25f").disabled and not at.toggle(key="_attr_bm25f").value
-    assert not [t for t in at.toggle if t.key == "attr"]
-
-    at.slider(key="w_ocr").set_value(0.0).run()  # DEADLINE is only in @physicsguy's OCR
-    no_exception(at)
-    assert shown(at) == "word.sr+ocr+c.noattr.bm25f(ocr=0)"
-    assert ranking(at) == engine_ranking(tiny_db, shown(at), "kreepa deadline")
-    # a field weighted 0 is left out: @physicsguy shared a term only there, so it no longer matches
-    assert [r[0] for r in ranking(at)] == ["@catlover"]
-
-    at.slider(key="b_c").set_value(0.9).run()
-    at.slider(key="b").set_value(0.5).run()  # the per-field b left at b follow it; b_c stays
-    no_exception(at)
-    assert shown(at) == "word.sr+ocr+c.noattr.bm25f(b=0.5,b_c=0.9,ocr=0)"
-    assert at.slider(key="b_desc").value == 0.5 and at.slider(key="b_c").value == 0.9
-
-    at.toggle(key="ocr").set_value(False).run()  # a field left out has no sliders nor params
-    assert shown(at) == "word.sr+c.noattr.bm25f(b=0.5,b_c=0.9)"
-    assert not [s for s in at.slider if s.key == "w_ocr"]
-
-
 def test_query_options_follow_the_tokeniser(app):
     at = app("search", tok="Words", q="garlik")
     assert "No video shares a term" in texts(at)
@@ -320,19 +294,6 @@ def test_presets_switch_between_the_study_and_the_tuned_hybrid(app, tiny_db):
     assert at.slider(key="cw_ocr_sr").value == 0.5 and at.slider(key="cw_ocr_sr_mpnet").value == 0.5
     at.button(key="_config_reset").click().run()
     assert shown(at) == "4gram.sr+ocr+c.noattr.bpx"
-
-
-def test_query_likelihood_family_and_its_mu(app, tiny_db):
-    at = app("search", q="garlic pasta")
-    at.segmented_control(key="w").set_value("lmdir").run()
-    no_exception(at)
-    assert shown(at) == "4gram.sr+ocr+c.noattr.lmdir"
-    at.select_slider(key="mu").set_value(50).run()
-    assert shown(at) == "4gram.sr+ocr+c.noattr.lmdir(mu=50)"
-    assert ranking(at) == engine_ranking(tiny_db, shown(at), "garlic pasta")
-    at.text_input(key="cfg").input("word.ocr.noattr.lmdir(mu=250)").run()   # applied to the widgets
-    assert at.text_input(key="cfg").value == "" and at.select_slider(key="mu").value == 250
-    assert shown(at) == "word.ocr.noattr.lmdir(mu=250)"
 
 
 @needs_mpnet

@@ -90,17 +90,6 @@ def test_experiments_baseline_and_tag_filter(app):
     assert "No query passes the chosen tags and filters" in texts(at)
 
 
-def test_experiments_and_query_lab_filter_by_author(app):
-    at = app("experiments")
-    at.multiselect(key="qf_authors").set_value(["ann"]).run()
-    no_exception(at)
-    assert "2 of 6 queries" in texts(at)
-    at = app("query_lab")
-    at.multiselect(key="qf_authors").set_value(["bo"]).run()
-    no_exception(at)
-    assert at.selectbox(key="query").options == ["#3 · dnd players stairs door", "#4 · one piece jingle bells"]
-
-
 def test_experiments_parallel_coordinates_slider(app):
     at = app("experiments")
     at.slider(key="top").set_value(50).run()

@@ -1,4 +1,6 @@
-"""Fusion of components: RRF and score sums by hand, matched = union (grammar errors: test_config.py)."""
+"""Fusion of components (core/fusion/__init__): competition ranks, the engine fusing its components,
+per-component weights by name or base name. Each scheme by hand: tests/core/fusion/; grammar
+errors: test_config.py."""
 import numpy as np
 import pytest
 
@@ -15,31 +17,6 @@ M2 = np.array([[False, True, True, False]])
 
 def test_competition_ranks_share_ties():
     np.testing.assert_array_equal(ranks(S1, M1), [[1, 2, np.inf, 2]])
-
-
-def test_rrf_by_hand():
-    s, m = fuse(Spec.parse("rrf(k=60)"), ["a", "b"], [(S1, M1), (S2, M2)])
-    want = [1 / 61, 1 / 62 + 1 / 62, 1 / 61, 1 / 62]
-    np.testing.assert_allclose(s[0], want)
-    np.testing.assert_array_equal(m, [[True, True, True, True]])  # the union
-
-
-def test_weighted_rrf_and_zsum_by_hand():
-    s, _ = fuse(Spec.parse("rrf(k=1,b=2)"), ["a", "b"], [(S1, M1), (S2, M2)])
-    np.testing.assert_allclose(s[0], [1 / 2, 1 / 3 + 2 / 3, 2 / 2, 1 / 3])
-    s, _ = fuse(Spec.parse("zsum"), ["a", "b"], [(S1, M1), (S2, M2)])
-    a = np.array([3.0, 2.0, 2.0])
-    za = (a - a.mean()) / a.std()
-    zb = np.array([-1.0, 1.0])  # scores 1 and 5 over the two matched docs
-    want = [za[0] + zb.min(), za[1] + zb[0], za.min() + zb[1], za[2] + zb.min()]
-    np.testing.assert_allclose(s[0], want)
-
-
-def test_msum_and_mnz():
-    s, _ = fuse(Spec.parse("msum"), ["a", "b"], [(S1, M1), (S2, M2)])
-    np.testing.assert_allclose(s[0], [1, 2 / 3 + 1 / 5, 1, 2 / 3])
-    s, _ = fuse(Spec.parse("mnz"), ["a", "b"], [(S1, M1), (S2, M2)])
-    np.testing.assert_allclose(s[0], [1, 0, 1, 0])
 
 
 def test_engine_fuses_components(tiny_db):

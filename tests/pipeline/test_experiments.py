@@ -1,9 +1,6 @@
-"""pipeline.experiments and pipeline.reproduce: the grid on a tiny corpus, then the real study."""
-import json
-
-import pytest
-
-from pipeline import experiments, import_study, reproduce
+"""pipeline.experiments: the grid on a tiny corpus, configurations and families joining it
+(reproducing the real study: test_reproduce.py)."""
+from pipeline import experiments
 from tests.pipeline.conftest import sql
 
 
@@ -28,29 +25,6 @@ def test_grid_on_tiny_corpus_writes_the_study_schema(tiny_db, tmp_path, capsys):
 def test_grid_refuses_a_missing_corpus(tmp_path, capsys):
     assert experiments.main(["--db", str(tmp_path / "none.db"), "--results", str(tmp_path / "r.db")]) == 2
     assert "no corpus database" in capsys.readouterr().err
-
-
-@pytest.fixture(scope="module")
-def study_db(study_dir, tmp_path_factory):
-    db = tmp_path_factory.mktemp("study") / "tiktoks.db"
-    assert import_study.main([str(study_dir), "--db", str(db)]) == 0
-    return db
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mode, floor", [("study2022", 0.998), ("default", 0.95)])
-def test_reproduces_the_2022_grid(study_dir, study_db, tmp_path, capsys, mode, floor):
-    res = tmp_path / f"{mode}.db"
-    assert experiments.main(["--db", str(study_db), "--results", str(res), "--mode", mode]) == 0
-    assert count(res, "ranking_results") == 82560
-    capsys.readouterr()
-    assert reproduce.main(["--original", str(study_dir / "results.db"), "--results", str(res)]) == 0
-    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert report["pairs_x"] == 41280
-    assert report["agreement_x"] >= floor
-    assert report["agreement_c"] < 0.9  # the original's c half used wrong lengths
-    assert report["best_config"] == "4gram.sr+ocr+c.noattr.bpx"
-    assert report["best_success_at_1"] > 0.63
 
 
 def test_configs_and_families_join_the_grid(tiny_db, tmp_path, capsys):

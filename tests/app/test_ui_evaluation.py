@@ -1,4 +1,5 @@
-"""The Experiments page's "Methods, cross-validated" tab, against the core computing the same.
+"""ui/evaluation: the rows it computes, and the Experiments page's "Methods, cross-validated" tab
+(its view) against the core computing the same.
 
 Most tests use the tiny corpus with harder, partly ambiguous queries (the tiny fixture's six
 are all ranked first by every family, which would make every comparison trivially equal) and
@@ -13,11 +14,13 @@ import pytest
 from core.crossval import ScoreTable, cross_validate, cross_validate_grid, family_tuner, table_evaluator
 from core.engine import Engine
 from core.evaluation import summarise
-from core.families import available_families
-from core.store import load_queries, write_corpus
+from core.families import Family, available_families
+from core.store import QUERY_COLUMNS, load_queries, write_corpus
 from tests.app.conftest import no_exception, texts
 from tests.conftest import tiny_rows
-from ui.evaluation import DEFAULT_FAMILIES, NESTED, POOLED
+from ui.data import DataSource
+from ui.evaluation import (DEFAULT_FAMILIES, NESTED, POOLED, chart_data, corpus_queries, methods, metric_columns,
+                           queries_digest)
 
 CV_TAB = ":material/verified: Methods, cross-validated"
 HARD = [("cooking video", "1007"), ("original sound", "1004"), ("stairs", "1005"), ("maria cooks", "1007"),
@@ -198,3 +201,39 @@ def test_tab_beside_the_grid_is_computed_only_when_open(app, tiny_db):
     assert "cv_fam" in [w.key for w in at.multiselect]
     assert "make demo" not in texts(at)
     assert_same_figures(frame(at, "cv_summary"), core_figures(tiny_db, DEFAULT_FAMILIES))
+
+
+def test_methods_are_the_families_then_their_pooled_and_nested_selections():
+    a = Family("A", "word.all.noattr.bm25", ("word.all.noattr.bm25", "word.all.noattr.bm25(k1=0.9)"))
+    b = Family("B", "4gram.all.noattr.bpx", ("4gram.all.noattr.bpx", "word.all.noattr.bm25"))
+    rows = methods([a, b], pooled=True, nested=True)
+    assert [(m.name, m.default) for m in rows] == [("A", a.default), ("B", b.default), (POOLED, None), (NESTED, None)]
+    assert rows[0].candidates == a.candidates and not rows[0].grids
+    pool = (a.candidates[0], a.candidates[1], b.candidates[0])   # each candidate once, in order
+    assert rows[2].candidates == rows[3].candidates == pool and not rows[2].grids
+    assert rows[3].grids == (("A", a.candidates), ("B", b.candidates))
+    assert [m.name for m in methods([a])] == ["A"] and methods([], pooled=True, nested=True) == []
+
+
+def test_a_query_set_is_identified_by_ids_texts_and_targets(tiny_db):
+    q = load_queries(tiny_db)
+    digest = queries_digest(q)
+    assert queries_digest(q.assign(author="someone else")) == digest
+    assert queries_digest(q.assign(query_text=q["query_text"].str.upper())) != digest
+    assert queries_digest(q.iloc[::-1]) != digest and queries_digest(q.iloc[:5]) != digest
+
+
+def test_chart_data_and_column_settings():
+    table = pd.DataFrame({"method": ["A", "A"], "figure": ["untuned default", "cross-validated"],
+                          "mrr": [0.5, 0.6], "mrr_lo": [0.4, 0.5], "mrr_hi": [0.6, 0.7]})
+    assert chart_data(table, "mrr").to_dict("list") == {
+        "method": ["A", "A"], "figure": ["untuned default", "cross-validated"], "value": [0.5, 0.6],
+        "lo": [0.4, 0.5], "hi": [0.6, 0.7]}
+    assert set(metric_columns()) == set(METRICS)
+    assert set(metric_columns(ci=True)) == {f"{m}{s}" for m in METRICS for s in ("", "_lo", "_hi")}
+
+
+def test_corpus_queries(tiny_db, tmp_path):
+    assert len(corpus_queries(DataSource(tiny_db, tmp_path / "r.db"))) == 6
+    none = corpus_queries(DataSource(tmp_path / "none.db", tmp_path / "r.db"))
+    assert none.empty and list(none.columns) == list(QUERY_COLUMNS) and not (tmp_path / "none.db").exists()

@@ -1,14 +1,12 @@
-"""ui helpers: untrusted text is escaped, media paths and ids are checked, sources resolve."""
+"""ui/display: untrusted text is escaped, matching words highlighted, media paths and ids checked,
+result cards and document details drawn from escaped text only."""
 from __future__ import annotations
-
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from core.config import Config
 from core.text import Normaliser
-from ui.data import initial_source
-from ui.display import TermMatcher, _media_file, escape_md, highlight
+from ui.display import TermMatcher, _media_file, clip, creator_line, escape_md, highlight, matched_fields
 
 HOSTILE = ('<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) '
            '**bold** :red[red] $x^2$ `code` # heading | a | b | ~~strike~~ :smile: \\ & &amp;')
@@ -87,14 +85,48 @@ def test_media_panel_plays_a_downloaded_video(tiny_db, tmp_path):
     assert len(at.get("iframe")) == 1
 
 
-def test_initial_source_from_arguments_and_environment(monkeypatch, tmp_path):
-    s = initial_source(["--db", "x/tiktoks.db"])
-    assert s.db == Path("x/tiktoks.db") and s.results == Path("x/results.db")
-    s = initial_source(["--db", "a.db", "--results", "b.db"])
-    assert (s.db, s.results) == (Path("a.db"), Path("b.db"))
-    monkeypatch.setenv("TRL_DB", str(tmp_path / "c.db"))
-    monkeypatch.delenv("TRL_RESULTS", raising=False)
-    assert initial_source([]).results == tmp_path / "results.db"
-    monkeypatch.delenv("TRL_DB")
-    monkeypatch.setenv("TRL_DATA", str(tmp_path))
-    assert initial_source([]).db == tmp_path / "tiktoks.db"
+def test_clip_cuts_at_a_word_boundary():
+    assert clip("one two three four", 9) == "one two …" and clip("  a\n b ", 10) == "a b"
+    assert clip(None) == "" and clip("x" * 20, 10) == "x" * 10 + " …"
+
+
+def test_creator_line_and_matched_fields():
+    norm = Normaliser("default")
+    words = TermMatcher(norm, Config.parse("word.sr+ocr+c.noattr.bpx"), "maria pasta")
+    assert creator_line({"creator_username": "chefmaria", "creator_nickname": "Maria *Cooks*"}) == \
+        "@chefmaria · Maria \\*Cooks\\*"
+    assert creator_line({"creator_nickname": "Maria"}, words) == ":orange-background[Maria]"
+    assert creator_line({}) == "unknown creator"
+    doc = {"description": "garlic pasta", "speech_to_text": "we make pasta", "coverphoto_ocr": "HACK",
+           "creator_nickname": "Maria Cooks", "creator_username": "maria", "comment_text": None}
+    fields = ["description", "speech_to_text", "coverphoto_ocr", "creator_nickname", "creator_username", "comment_text"]
+    assert matched_fields(doc, words, fields) == ["description", "speech", "creator"]   # the creator once
+
+
+def test_a_result_card_and_the_documents_details():
+    def page():
+        import streamlit as st
+
+        from core.config import Config
+        from core.text import Normaliser
+        from ui.display import TermMatcher, document_details, result_card
+        words = TermMatcher(Normaliser("default"), Config.parse("word.sr+ocr+c.noattr.bpx"), "garlic")
+        doc = {"id": "1001", "creator_username": "@chefmaria", "creator_nickname": "Maria",
+               "description": "garlic <b>pasta</b>", "music_title": "original sound", "speech_to_text": "garlic butter",
+               "comment_text": "   "}
+        result_card(doc, rank=1, score=2.5, matcher=words, fields=["description", "speech_to_text"],
+                    on_open=lambda vid: st.session_state.update(opened=vid), key="r")
+        document_details(doc, words)
+        st.text(st.session_state.get("opened", "none"))
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    md = [m.value for m in at.markdown]
+    assert md[0] == "**1.** **@chefmaria · Maria** · score `2.500`"
+    assert md[1] == ":orange-background[garlic] \\<b\\>pasta\\</b\\>"
+    assert at.caption[0].value == ":material/music_note: original sound  ·  matches in description, speech"
+    assert [m for m in md if m.startswith("**Speech-to-text:**")] == ["**Speech-to-text:** :orange-background[garlic] butter"]
+    assert not [m for m in md if m.startswith("**Comments:**")]   # blank fields are left out
+    assert at.button(key="open_r1001").label == "Watch" and at.text[0].value == "none"
+    at.button(key="open_r1001").click().run()
+    assert at.text[0].value == "1001"
