@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
+from .locks import write_lock
 from .store import valid_id
 
 VIEW_COLUMNS = {"participant": str, "video_id": str, "opened_at": str}
@@ -43,15 +44,18 @@ def clean_participant(name) -> str:
 
 
 @contextlib.contextmanager
-def open_db(path):
-    """An existing database (never creates one by accident), closed afterwards."""
+def open_db(path, write: bool = False):
+    """An existing database (never creates one by accident), closed afterwards. ``write``:
+    opened under the write lock (:mod:`core.locks`), so a rebuild cannot replace the file
+    between this write and its commit and drop it."""
     if not Path(path).exists():
         raise FileNotFoundError(f"no corpus database at {path}")
-    db = sqlite_utils.Database(path)
-    try:
-        yield db
-    finally:
-        db.close()
+    with write_lock(path) if write else contextlib.nullcontext():
+        db = sqlite_utils.Database(path)
+        try:
+            yield db
+        finally:
+            db.close()
 
 
 def feed(ids, participant: str) -> list[str]:
@@ -70,7 +74,7 @@ def record_view(path, participant: str, video_id, opened_at: str | None = None) 
     """Record that `participant` opened `video_id` (which must be in the corpus)."""
     row = {"participant": clean_participant(participant), "video_id": valid_id(video_id),
            "opened_at": opened_at or utc_now()}
-    with open_db(path) as db:
+    with open_db(path, write=True) as db:
         if not list(db.query("select 1 from tiktoks where id = ?", [row["video_id"]])):
             raise ValueError(f"no video with id {row['video_id']} in this corpus")
         with db.atomic():

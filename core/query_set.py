@@ -118,7 +118,7 @@ def add_query(path, text, target, author, tags=None, collection: str = COLLECTED
         raise QuerySetError(str(e)) from None
     tag_values = _tags(tags)
     known, usable = query_targets(path)
-    with open_db(path) as db, db.atomic():
+    with open_db(path, write=True) as db, db.atomic():
         text, target = validate_query(text, target, known=known, usable=usable, existing=_existing(db))
         row = {"query_text": text, "target_id": target, "author": author, **tag_values,
                "created_at": created_at or utc_now(), "collection": collection}
@@ -205,7 +205,7 @@ def import_queries(path, data, collection: str = IMPORTED, replace: bool = False
     rows, problems = parse_queries(data)
     report = ImportReport(problems=problems)
     known, usable = query_targets(path)
-    with open_db(path) as db, db.atomic():
+    with open_db(path, write=True) as db, db.atomic():
         if replace and "queries" in db.table_names():
             db.execute("delete from queries")
         existing = _existing(db)

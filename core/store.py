@@ -3,7 +3,8 @@
 `tiktoks.db` holds the corpus in the 2022 study's schema (plus numeric counts, media paths,
 a `usable` flag and a `meta` table); `results.db` holds experiment results in the study's
 schema plus tie ranges and the normalisation mode. Databases are written to a temporary file
-and renamed into place, so a crash never leaves a half-written database.
+and renamed into place, so a crash never leaves a half-written database; one rebuild at a time,
+and writes made during a rebuild are carried over (:mod:`core.locks`).
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 import sqlite_utils
+
+from .locks import rebuild_lock, write_lock
 
 TIKTOK_COLUMNS = {
     "id": str, "web_id": str, "permalink": str, "video_src": str, "coverphoto_src": str,
@@ -75,21 +78,30 @@ def create_corpus_schema(db: sqlite_utils.Database) -> None:
 
 
 @contextlib.contextmanager
-def atomic_database(path: str | os.PathLike):
-    """Yield a fresh Database at a temporary path; rename it over `path` only on success."""
+def atomic_database(path: str | os.PathLike, finish=None):
+    """Yield a fresh Database at a temporary path; rename it over `path` only on success.
+
+    One rebuild of `path` at a time (:func:`core.locks.rebuild_lock`: a second one raises
+    :class:`core.locks.Busy`); a killed run's leftover temporary file is removed first.
+    ``finish(db)`` runs under the write lock just before the rename, so rows it copies from
+    the old file include every write made before it (:func:`core.locks.write_lock`).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    db = sqlite_utils.Database(tmp)
-    try:
-        yield db
-        db.close()
-        os.replace(tmp, path)
-    except BaseException:
-        db.close()
+    with rebuild_lock(path):
+        tmp = path.with_name(path.name + ".tmp")
         tmp.unlink(missing_ok=True)
-        raise
+        db = sqlite_utils.Database(tmp)
+        try:
+            yield db
+            with write_lock(path):
+                if finish is not None:
+                    finish(db)
+                db.close()
+                os.replace(tmp, path)
+        except BaseException:
+            db.close()
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 def _researcher_data(path, replaced_collections: set) -> tuple[list[dict], list[dict]]:
@@ -122,21 +134,26 @@ def write_corpus(path, tiktoks: list[dict], comments: list[dict], queries: list[
     write, so caches can tell a rebuilt corpus from one that only gained views or queries.
     """
     queries = list(queries)
-    kept_queries, views = _researcher_data(path, {q.get("collection") for q in queries})
-    next_id = max((q["query_id"] for q in queries), default=0) + 1
-    for q in kept_queries:
-        queries.append({**q, "query_id": next_id})
-        next_id += 1
     meta = {**(meta or {}), "corpus_id": uuid.uuid4().hex}
-    with atomic_database(path) as db:
+
+    def carry_over(db) -> None:
+        """Queries of other collections and views in the old file, read under the write lock."""
+        kept, views = _researcher_data(path, {q.get("collection") for q in queries})
+        next_id = max((q["query_id"] for q in queries), default=0) + 1
+        kept = [{**q, "query_id": n} for n, q in enumerate(kept, start=next_id)]
+        with db.atomic():
+            if kept:
+                db["queries"].insert_all(kept, alter=True)
+            if views:
+                db["views"].insert_all(views)
+
+    with atomic_database(path, finish=carry_over) as db:
         create_corpus_schema(db)
         with db.atomic():
             db["tiktoks"].insert_all(tiktoks, batch_size=500)
             db["comments"].insert_all(comments, batch_size=2000)
             if queries:
                 db["queries"].insert_all(queries, alter=True)
-            if views:
-                db["views"].insert_all(views)
             for k, v in meta.items():
                 db["meta"].insert({"key": k, "value": v if isinstance(v, str) else json.dumps(v)},
                                   replace=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from core.locks import Busy
 from core.store import TAGS, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
 
@@ -193,7 +194,11 @@ def main(argv=None) -> int:
     meta = {"normalisation": "default", "source": a.source or f"pipeline:{a.pipeline_db}",
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "unusable_reasons": reasons}
-    write_corpus(a.db, tiktoks, comments, queries, meta)
+    try:
+        write_corpus(a.db, tiktoks, comments, queries, meta)
+    except Busy as exc:
+        print(f"etl: {exc}", file=sys.stderr)
+        return 3
     print(summary(tiktoks, reasons, queries, a.db))
     listed = sorted(reasons.items())
     for rid, reason in listed[:MAX_LISTED]:

@@ -22,6 +22,7 @@ from core.engine import Engine
 from core.families import families
 from core.grid import STUDY_TOKENS, GridResult, combine, run_configs, run_grid, study_index_configs
 from core.index import TokenisedCorpus
+from core.locks import Busy
 from core.store import load_corpus, load_queries, write_results
 from core.text import MODES
 from core.weighting import SMART
@@ -91,9 +92,13 @@ def main(argv=None) -> int:
     if result.experiments.empty:
         print("experiments: nothing to run (--tokens none without --config or --family)", file=sys.stderr)
         return 2
-    write_results(args.results, result.indexes, result.experiments, queries, result.rankings,
-                  {"mode": source.mode, "corpus": str(args.db), "grid_seconds": result.seconds,
-                   "documents": len(corpus)})
+    try:
+        write_results(args.results, result.indexes, result.experiments, queries, result.rankings,
+                      {"mode": source.mode, "corpus": str(args.db), "grid_seconds": result.seconds,
+                       "documents": len(corpus)})
+    except Busy as e:
+        print(f"experiments: {e}", file=sys.stderr)
+        return 3
     missing = int(result.rankings["rank_lo"].isna().sum())
     print(f"Ran {len(result.experiments)} experiments ({len(configs)} indexes × {len(weightings)} "
           f"weightings, and {len(extra)} more configurations) on {len(queries)} queries over "

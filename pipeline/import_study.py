@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from core.query_set import QuerySetError, parse_queries
+from core.locks import Busy
 from core.store import parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
 
@@ -152,7 +153,11 @@ def main(argv=None) -> int:
     except ImportError_ as e:
         print(f"import_study: {e}", file=sys.stderr)
         return 2
-    write_corpus(args.db, tiktoks, comments, queries, meta)
+    try:
+        write_corpus(args.db, tiktoks, comments, queries, meta)
+    except Busy as e:
+        print(f"import_study: {e}", file=sys.stderr)
+        return 3
     usable = sum(t["usable"] for t in tiktoks)
     ids = {t["id"] for t in tiktoks if t["usable"]}
     targets_ok = sum(q["target_id"] in ids for q in queries)
