@@ -19,7 +19,7 @@ from core.query_set import (IMPORTED, PARTICIPANT_INSTRUCTIONS, TAG_HELP, QueryS
                             query_facets, rerun_experiments)
 from core.store import TAGS, load_queries
 from ui.data import current_source, get_results, show_missing_data, tag_names
-from ui.display import clip
+from ui.display import clip, escape_md
 
 NAME = "participant"
 COLUMNS = {"query_id": st.column_config.NumberColumn("Id", format="%d"),
@@ -87,10 +87,10 @@ def _import() -> None:
                                 collection=(s.get("cq_coll") or "").strip() or IMPORTED,
                                 replace=bool(s.get("cq_replace")))
     except QuerySetError as e:
-        s["_cq_import_message"] = [("error", str(e))]
+        s["_cq_import_message"] = [("error", escape_md(e))]
         return
-    s["_cq_import_message"] = [("success", f"Imported {upload.name}: {report}.")] + [
-        ("caption", f"skipped {clip(p, 200)}") for p in report.problems[:10]]
+    s["_cq_import_message"] = [("success", f"Imported {escape_md(upload.name)}: {escape_md(report)}.")] + [
+        ("caption", f"skipped {escape_md(clip(p, 200))}") for p in report.problems[:10]]
 
 
 with st.form("add_query", border=True):
@@ -187,7 +187,7 @@ if st.button("Run the grid", key="cq_run", type="primary", icon=":material/play_
     try:
         result = rerun_experiments(source.db, source.results, chosen, tokens=tokens, progress=_progress)
     except (QuerySetError, ValueError, FileNotFoundError) as e:
-        st.error(str(e))
+        st.error(escape_md(e))
     else:
         s1 = get_results(source).summary().set_index("config")["success_at_1"]
         names = s1[s1 >= s1.max() - 1e-12].index.tolist()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.config import STUDY_BEST
 from ui.data import current_source, overview, page_results, show_missing_data
+from ui.display import escape_md
 
 st.title(":material/manage_search: TikTok Retrieval Lab")
 st.markdown("Known-item search over TikToks: find *the* video someone remembers from a few "
@@ -19,7 +20,7 @@ if not show_missing_data(source):
 try:
     ov = overview(source)
 except Exception as e:
-    st.error(f"Could not read the corpus `{source.db}`: {e}")
+    st.error(f"Could not read the corpus `{source.db}`: {escape_md(e)}")
     st.stop()
 
 results = page_results(source, required=False)

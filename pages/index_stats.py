@@ -9,6 +9,7 @@ import streamlit as st
 from ui.charts import index_bars
 from ui.controls import config_sidebar
 from ui.data import current_source, engine_lock, get_engine, page_results
+from ui.display import escape_md
 
 st.title(":material/memory: Index stats")
 source = current_source()
@@ -53,7 +54,7 @@ try:
         index = engine.index(config.lexical[0].tokeniser, config.enrichment, config.attribution)
         waited = time.perf_counter() - t0
 except Exception as e:
-    st.error(f"Could not build the index: {e}")
+    st.error(f"Could not build the index: {escape_md(e)}")
     st.stop()
 c1, c2, c3 = st.columns(3)
 c1.metric("Build time", f"{index.build_seconds * 1000:,.0f} ms",

@@ -51,7 +51,7 @@ try:
         ranked = engine.rank_queries(config, pd.DataFrame([row]))
         s, m = engine.scores(config, [row["query_text"]])
 except Exception as e:  # QueryError, or an unknown scheme/parameter in a pasted configuration
-    st.error(f"This configuration cannot rank queries: {e}")
+    st.error(f"This configuration cannot rank queries: {escape_md(e)}")
     st.stop()
 lo, hi = ranked["rank_lo"].iloc[0], ranked["rank_hi"].iloc[0]
 n_match = int(m[0].sum())

@@ -10,7 +10,7 @@ from core.fields import fields_for
 from core.store import load_queries, valid_id
 from ui.controls import config_sidebar
 from ui.data import current_source, engine_lock, page_engine
-from ui.display import TermMatcher, document_details, media_panel, result_card
+from ui.display import TermMatcher, document_details, escape_md, media_panel, result_card
 
 VIDEO_PARAM = "video"
 
@@ -59,10 +59,10 @@ try:
     with engine_lock(), st.spinner("Building the index for this configuration…"):
         hits = engine.search(config, query, k=top_k)
 except QueryError as e:
-    st.warning(str(e), icon=":material/edit:")
+    st.warning(escape_md(e), icon=":material/edit:")
     st.stop()
 except Exception as e:  # an unknown scheme or parameter in a pasted configuration
-    st.error(f"This configuration cannot be searched: {e}")
+    st.error(f"This configuration cannot be searched: {escape_md(e)}")
     st.stop()
 elapsed = (time.perf_counter() - t0) * 1000
 

@@ -38,7 +38,7 @@ if not name.strip():
 try:
     name = clean_participant(name)
 except ValueError as e:
-    st.warning(str(e))
+    st.warning(escape_md(e))
     st.stop()
 
 queue = feed(usable_ids(source.db), name)

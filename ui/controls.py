@@ -38,6 +38,7 @@ from core.scoring import REGISTRY as SCORING
 from ui.weighting_widgets import DEFAULTS as WEIGHTING_DEFAULTS
 from ui.weighting_widgets import RANGES as WEIGHTING_RANGES
 from ui.weighting_widgets import WIDGETS, Range, widgets_of
+from ui.display import escape_md
 
 DEFAULT_MODEL = core.dense.DEFAULT_MODEL   # its option is never written in a token
 
@@ -376,6 +377,6 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
                 st.info("Using this configuration (the controls cannot show it); clear the "
                         "box or reset to go back to the controls.", icon=":material/info:")
             except ValueError as e:
-                st.error(str(e))
+                st.error(escape_md(e))
         st.code(str(config), language=None)
     return config

@@ -31,6 +31,7 @@ from core.engine import Engine
 from core.fields import enrichment_name, enrichment_subsets
 from core.results import Results, read_results
 from core.store import TAGS, corpus_version, read_table
+from ui.display import escape_md
 
 SOURCE_KEY = "data_source"      # st.session_state key holding the current DataSource
 _ENGINE_LOCK = threading.RLock()  # Engine caches are plain dicts: one builder at a time
@@ -309,7 +310,7 @@ def page_engine(source: DataSource | None = None) -> Engine:
     try:
         return get_engine(source)
     except Exception as e:  # a corrupt or foreign database: say so, no traceback
-        st.error(f"Could not open the corpus `{source.db}`: {e}")
+        st.error(f"Could not open the corpus `{source.db}`: {escape_md(e)}")
         st.stop()
 
 

@@ -32,6 +32,7 @@ from core.metrics import STUDY_MISSING_RANK, missing_rank
 from core.store import QUERY_COLUMNS, corpus_version, load_queries
 from ui.charts import ci_chart
 from ui.data import DataSource, engine_lock, get_engine, tag_names
+from ui.display import escape_md
 
 POOLED = "Pooled: best candidate of the chosen families on the training folds"
 NESTED = "Nested: family chosen by an inner CV on the training folds, then tuned"
@@ -290,7 +291,7 @@ def cv_section(source: DataSource, all_queries: pd.DataFrame, ids: list[int], fi
     ev = evaluate(source, all_queries, ids, ms, k, seed, objective, progress)
     bar.empty()
     for name, err in ev.errors.items():
-        st.error(f"{name}: {err}", icon=":material/error:")
+        st.error(f"{escape_md(name)}: {escape_md(err)}", icon=":material/error:")
     if not ev.cv:
         return
     _show(ev)

@@ -129,3 +129,13 @@ def test_rerun_the_grid_on_a_new_query(tiny_db, monkeypatch):
     ranks = read_table(results, "ranking_results")
     assert sorted(ranks["query_id"].unique()) == list(range(1, 8))
     assert read_table(results, "queries")["query_text"].iloc[-1] == "plank challenge day twelve"
+
+
+def test_an_imported_query_text_is_shown_as_text(tiny_db, monkeypatch):
+    """Issue 11, defect 3: a skipped query's text rendered as Markdown (an image)."""
+    hostile = json.dumps([{"text": "![b](http://127.0.0.1:9/imp.png)", "target": "999999", "author": "x"}])
+    at = collect_page(tiny_db, monkeypatch)
+    at.file_uploader(key="cq_upload").upload("queries.json", hostile.encode(), "application/json")
+    at = at.run().button(key="cq_import").click().run()
+    skipped = [c.value for c in at.caption if "skipped" in c.value]
+    assert not at.exception and skipped and all("](" not in c and "\\]\\(" in c for c in skipped), skipped

@@ -135,3 +135,14 @@ def test_hostile_corpus_text_is_escaped_in_cards(app, tmp_path, monkeypatch):
     assert "\\[win\\]\\(javascript\\:alert\\(1\\)\\)" in shown
     assert "\\<b\\>" in shown and "\\:red\\[music\\]" in shown
     assert "<img" not in shown.replace("\\<img", "")
+
+
+@pytest.mark.parametrize("page", ["search", "query_lab"])
+def test_a_hostile_configuration_in_the_url_is_shown_as_text(app, page):
+    """Issue 11, defect 2: an error repeating the input rendered its Markdown (an image the
+    browser fetched, a working phishing link)."""
+    hostile = "![x](http://127.0.0.1:9/p.png) [Session expired - log in again](http://127.0.0.1:9/phish)"
+    at = app(page, q="door", cfg=hostile)
+    no_exception(at)
+    errors = [e.value for e in at.error]
+    assert errors and all("](" not in e and "\\]\\(" in e for e in errors), errors
