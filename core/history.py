@@ -19,7 +19,7 @@ import pandas as pd
 import sqlite_utils
 
 from .locks import write_lock
-from .store import valid_id
+from .store import check_database, valid_id
 
 VIEW_COLUMNS = {"participant": str, "video_id": str, "opened_at": str}
 MAX_NAME_CHARS = 40
@@ -51,7 +51,7 @@ def open_db(path, write: bool = False):
     if not Path(path).exists():
         raise FileNotFoundError(f"no corpus database at {path}")
     with write_lock(path) if write else contextlib.nullcontext():
-        db = sqlite_utils.Database(path)
+        db = sqlite_utils.Database(check_database(path))
         try:
             yield db
         finally:

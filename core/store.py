@@ -45,6 +45,26 @@ TAGS = ("useful_description", "comments_on_topic", "purely_visual", "important_l
 _ID = re.compile(r"^[0-9]{1,30}$")
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class NotADatabase(ValueError):
+    """A path given as a database holds something else."""
+
+
+def check_database(path) -> Path:
+    """``path``, unless it is a file that is not SQLite: then :class:`NotADatabase` says so
+    (sqlite would fail later, deep in a query, with "file is not a database")."""
+    p = Path(path)
+    if p.is_file() and p.stat().st_size:
+        with open(p, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+        if head != SQLITE_HEADER:
+            raise NotADatabase(f"{p} is not a SQLite database (it starts with {head[:8]!r}); "
+                               "check the path")
+    return p
+
+
 def valid_id(value) -> str:
     """Return a TikTok id as a string of digits, or raise ValueError (ids go into paths and URLs)."""
     s = str(value).strip()
@@ -86,7 +106,10 @@ def atomic_database(path: str | os.PathLike, finish=None):
     ``finish(db)`` runs under the write lock just before the rename, so rows it copies from
     the old file include every write made before it (:func:`core.locks.write_lock`).
     """
-    path = Path(path)
+    try:   # never replace a file that is not a database: it may be anything
+        path = check_database(path)
+    except NotADatabase as e:
+        raise NotADatabase(f"{e}; move it away to write a new database here") from None
     with rebuild_lock(path):
         tmp = path.with_name(path.name + ".tmp")
         tmp.unlink(missing_ok=True)
@@ -168,7 +191,7 @@ def corpus_version(path) -> str:
 def read_meta(path, key: str, default=None):
     if not Path(path).is_file():
         return default   # opening a missing file would create an empty database
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(check_database(path))
     try:
         if "meta" not in db.table_names():
             return default
@@ -199,8 +222,11 @@ def load_corpus(path, usable_only: bool = True) -> Corpus:
     """Load documents with their comments joined by a space into `comment_text`."""
     if not Path(path).exists():
         raise FileNotFoundError(f"no corpus database at {path}")
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(check_database(path))
     try:
+        if not {"tiktoks", "comments"} <= set(db.table_names()):
+            raise NotADatabase(f"{path} is not a corpus database (no tiktoks and comments tables); "
+                               "build one with `python -m pipeline.etl` or `pipeline.import_study`")
         where = "where t.usable = 1" if usable_only else ""
         sql = f"""
             select t.*, coalesce((select group_concat(comment_text, ' ') from
@@ -220,7 +246,7 @@ def load_corpus(path, usable_only: bool = True) -> Corpus:
 
 def count_documents(path, usable_only: bool = True) -> int:
     """How many (usable) documents a corpus database holds; 0 when it has no tiktoks table."""
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(check_database(path))
     try:
         if "tiktoks" not in db.table_names():
             return 0
@@ -232,7 +258,7 @@ def count_documents(path, usable_only: bool = True) -> int:
 
 def load_queries(path) -> pd.DataFrame:
     """All test queries (query_id, query_text, target_id, author, tags, created_at, collection)."""
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(check_database(path))
     try:
         if "queries" not in db.table_names():
             return pd.DataFrame(columns=list(QUERY_COLUMNS))
@@ -264,7 +290,7 @@ def read_table(path, table: str) -> pd.DataFrame:
     """A whole table of a database as a DataFrame (empty when the table is absent)."""
     if not Path(path).exists():
         raise FileNotFoundError(f"no database at {path}")
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(check_database(path))
     try:
         if table not in db.table_names():
             return pd.DataFrame()

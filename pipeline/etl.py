@@ -29,7 +29,7 @@ from pathlib import Path
 import sqlite_utils
 
 from core.locks import Busy
-from core.store import TAGS, parse_count, valid_id, write_corpus
+from core.store import TAGS, NotADatabase, check_database, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
 
 STAGE_TABLES = ("downloads", "ocr", "audio", "transcripts")
@@ -78,6 +78,10 @@ def build_rows(pipeline_db) -> tuple[list, list, dict]:
     path = Path(pipeline_db)
     if not path.exists():
         raise SystemExit(f"etl: no pipeline db at {path}: run `python -m pipeline.ingest` first")
+    try:
+        check_database(path)
+    except NotADatabase as e:
+        raise SystemExit(f"etl: {e}") from None
     db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
     try:
         if "raw" not in db.table_names():
@@ -196,9 +200,9 @@ def main(argv=None) -> int:
             "unusable_reasons": reasons}
     try:
         write_corpus(a.db, tiktoks, comments, queries, meta)
-    except Busy as exc:
+    except (Busy, NotADatabase) as exc:
         print(f"etl: {exc}", file=sys.stderr)
-        return 3
+        return 3 if isinstance(exc, Busy) else 2
     print(summary(tiktoks, reasons, queries, a.db))
     listed = sorted(reasons.items())
     for rid, reason in listed[:MAX_LISTED]:

@@ -23,7 +23,7 @@ from core.families import families
 from core.grid import STUDY_TOKENS, GridResult, combine, run_configs, run_grid, study_index_configs
 from core.index import TokenisedCorpus
 from core.locks import Busy
-from core.store import load_corpus, load_queries, write_results
+from core.store import NotADatabase, load_corpus, load_queries, write_results
 from core.text import MODES
 from core.weighting import SMART
 from pipeline.config import stage_parser
@@ -96,9 +96,9 @@ def main(argv=None) -> int:
         write_results(args.results, result.indexes, result.experiments, queries, result.rankings,
                       {"mode": source.mode, "corpus": str(args.db), "grid_seconds": result.seconds,
                        "documents": len(corpus)})
-    except Busy as e:
+    except (Busy, NotADatabase) as e:
         print(f"experiments: {e}", file=sys.stderr)
-        return 3
+        return 3 if isinstance(e, Busy) else 2
     missing = int(result.rankings["rank_lo"].isna().sum())
     print(f"Ran {len(result.experiments)} experiments ({len(configs)} indexes × {len(weightings)} "
           f"weightings, and {len(extra)} more configurations) on {len(queries)} queries over "

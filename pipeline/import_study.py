@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.query_set import QuerySetError, parse_queries
 from core.locks import Busy
-from core.store import parse_count, valid_id, write_corpus
+from core.store import NotADatabase, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
 
 REQUIRED = ("id", "creator-username", "description")
@@ -155,9 +155,9 @@ def main(argv=None) -> int:
         return 2
     try:
         write_corpus(args.db, tiktoks, comments, queries, meta)
-    except Busy as e:
+    except (Busy, NotADatabase) as e:
         print(f"import_study: {e}", file=sys.stderr)
-        return 3
+        return 3 if isinstance(e, Busy) else 2
     usable = sum(t["usable"] for t in tiktoks)
     ids = {t["id"] for t in tiktoks if t["usable"]}
     targets_ok = sum(q["target_id"] in ids for q in queries)

@@ -18,7 +18,6 @@ a file again is idempotent. Exit code 1 when a file could not be read at all, el
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ import sqlite_utils
 
 from core.store import valid_id
 from pipeline.config import stage_parser
+from pipeline.items import open_db
 
 # field -> (accepted types, required). Every key of the study's batches is listed.
 FIELDS = {
@@ -136,9 +136,7 @@ def ingest_file(db: sqlite_utils.Database, path: Path) -> dict:
 
 
 def open_pipeline_db(path) -> sqlite_utils.Database:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
+    db = open_db(path)
     db["raw"].create({"id": str, "record": str, "source": str, "ingested_at": str}, pk="id",
                      if_not_exists=True)
     db["rejects"].create({"source": str, "position": int, "id": str, "reason": str},

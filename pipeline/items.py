@@ -31,6 +31,8 @@ import sqlite_utils
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from core.store import NotADatabase, check_database
+
 log = logging.getLogger("pipeline")
 
 
@@ -38,6 +40,10 @@ def open_db(path) -> sqlite_utils.Database:
     """The pipeline db, waiting up to 60 s for a lock held by another stage."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        check_database(path)
+    except NotADatabase as e:
+        raise SystemExit(str(e)) from None
     return sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
 
 

@@ -91,6 +91,10 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"reproduce: {e}", file=sys.stderr)
         return 2
+    if m.empty:
+        print(f"reproduce: no (experiment, query) pair of {args.original} matches one of {args.results}; "
+              "are both results databases of the study's grid?", file=sys.stderr)
+        return 2
     meta = dict(zip(meta.get("key", []), meta.get("value", [])))
     x, c = m[m["normalizer"] == "x"], m[m["normalizer"] == "c"]
     per = m.groupby("config")["agrees"].mean().sort_values()

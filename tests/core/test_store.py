@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.store import (QUERY_COLUMNS, atomic_database, corpus_version, count_documents, load_corpus, load_queries,
+from core.store import (QUERY_COLUMNS, NotADatabase, atomic_database, corpus_version, count_documents, load_corpus, load_queries,
                         parse_count, read_meta, read_table, valid_id, write_corpus, write_results)
 
 
@@ -83,8 +83,14 @@ def test_a_failed_write_leaves_the_old_database(tmp_path):
 
 
 def test_writing_over_something_that_is_no_database(tmp_path):
+    """A file that is not SQLite is never replaced (it may be anything the user pointed at by
+    mistake): the write refuses and says how to go on; once it is moved away, the write works."""
     path = tmp_path / "tiktoks.db"
     path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(NotADatabase, match="move it away to write a new database here"):
+        write_corpus(path, [doc("1")], [])
+    assert path.read_bytes() == b"not a database at all" * 100
+    path.rename(tmp_path / "moved")
     write_corpus(path, [doc("1")], [])
     assert load_corpus(path).ids == ["1"]
 
