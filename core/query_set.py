@@ -19,6 +19,7 @@ from .engine import QueryError, check_query
 from .grid import STUDY_TOKENS, GridResult, run_grid, study_index_configs
 from .history import clean_participant, open_db, utc_now
 from .index import TokenisedCorpus
+from .json_text import BadJSON, parse_json
 from .store import QUERY_COLUMNS, TAGS, load_corpus, load_queries, valid_id, write_results
 from .weighting import SMART
 
@@ -150,9 +151,9 @@ def parse_queries(data) -> tuple[list[dict], list[str]]:
     """
     if isinstance(data, (bytes, str)):
         try:
-            data = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise QuerySetError(f"This is not valid JSON: {e}") from None
+            data = parse_json(data, "This file")
+        except BadJSON as e:
+            raise QuerySetError(str(e)) from None
     if not isinstance(data, list):
         raise QuerySetError("Expected a JSON list of queries, as in the study's queries.json.")
     rows, problems = [], []

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from core.json_text import parse_json
 from core.locks import Busy
 from core.store import TAGS, NotADatabase, check_database, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
@@ -130,11 +131,7 @@ def build_rows(pipeline_db) -> tuple[list, list, dict]:
 
 def load_queries(path: Path, collection: str | None = None) -> list[dict]:
     """The study's queries.json as `queries` rows; raises ValueError naming a bad entry."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: "
-                         f"{exc.msg}") from None
+    data = parse_json(Path(path).read_bytes(), str(path))   # BadJSON is a ValueError
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a JSON list of queries")
     collection = collection or Path(path).stem

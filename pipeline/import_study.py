@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from core.query_set import QuerySetError, parse_queries
+from core.json_text import BadJSON, parse_json
 from core.locks import Busy
 from core.store import NotADatabase, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
@@ -35,11 +36,9 @@ def read_json(path: Path):
     if not path.exists():
         raise ImportError_(f"missing file: {path}")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ImportError_(f"malformed JSON in {path}: {e.msg} at line {e.lineno}, column {e.colno}") from None
-    except UnicodeDecodeError as e:
-        raise ImportError_(f"{path} is not UTF-8 text: {e}") from None
+        return parse_json(path.read_bytes(), str(path))
+    except BadJSON as e:
+        raise ImportError_(str(e)) from None
 
 
 def check_record(rec, where: str) -> str | None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from core.json_text import BadJSON, parse_json
 from core.store import valid_id
 from pipeline.config import stage_parser
 from pipeline.items import open_db
@@ -88,10 +89,9 @@ def read_batch(path: Path) -> list:
     except (OSError, UnicodeDecodeError) as exc:
         raise FileError(f"{path}: cannot read: {exc}") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FileError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: "
-                        f"{exc.msg}") from None
+        data = parse_json(text, str(path))
+    except BadJSON as exc:
+        raise FileError(str(exc)) from None
     if not isinstance(data, list):
         raise FileError(f"{path}: expected a JSON list of records, found {type(data).__name__}")
     return data

@@ -92,7 +92,7 @@ def test_import_study_format_appends_and_reports_problems(tiny_db):
     assert (q["collection"], q["author"], q["purely_visual"], q["created_at"]) == ("study2022", "jim", 1, None)
     with pytest.raises(QuerySetError, match="JSON list"):
         import_queries(tiny_db, '{"text": "x"}')
-    with pytest.raises(QuerySetError, match="not valid JSON"):
+    with pytest.raises(QuerySetError, match="malformed JSON"):
         import_queries(tiny_db, "[{")
 
 

@@ -69,7 +69,7 @@ def test_malformed_file_is_named_and_existing_db_kept(study, tmp_path, capsys):
     (study / "data" / "info" / "batch_2.json").write_text('[{"id": "1",}]')
     assert import_study.main([str(study), "--db", str(db)]) == 2
     err = capsys.readouterr().err
-    assert "malformed JSON in" in err and "batch_2.json" in err and "line 1" in err
+    assert "batch_2.json: malformed JSON at line 1" in err
     assert sql(db, "select count(*) from tiktoks") == [(3,)]
     (study / "data" / "ocr.json").unlink()
     assert import_study.main([str(study), "--db", str(db)]) == 2

@@ -89,3 +89,17 @@ def test_file_that_is_not_a_list(tmp_path, capsys):
     assert ingest.main(["--pipeline-db", str(db), str(f)]) == 1
     assert "expected a JSON list of records" in capsys.readouterr().err
     assert sql(db, "select count(*) from raw") == [(0,)]
+
+
+def test_deeply_nested_json_is_one_bad_file_not_a_crash(tmp_path, capsys):
+    """Issue 11, defect 7: 100,000 nested lists killed ingest with a RecursionError and the
+    good file beside it was never loaded."""
+    deep = tmp_path / "batch_deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    good = tmp_path / "batch_good.json"
+    write(good, [record("1001")])
+    db = tmp_path / "pipeline.db"
+    rc = ingest.main(["--pipeline-db", str(db), str(deep), str(good)])
+    assert rc == 1
+    assert "batch_deep.json: JSON nested too deeply to read" in capsys.readouterr().err
+    assert sql(db, "select id from raw") == [("1001",)]
