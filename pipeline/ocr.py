@@ -33,6 +33,19 @@ TABLE = "ocr"
 COLUMNS = {"id": str, "text": str, "error": str, "seconds": float}
 
 
+MAX_UPSCALED_PIXELS = 16_000_000   # an upscaled cover is at most 16 Mpx (48 MB as RGB) …
+MAX_UPSCALED_SIDE = 10_000         # … and 10,000 px on its longer side
+
+
+def upscale_factor(width: int, height: int, min_height: int) -> float:
+    """How much to enlarge a ``width`` × ``height`` image so it is ``min_height`` tall, bounded
+    so the result stays within :data:`MAX_UPSCALED_PIXELS` and :data:`MAX_UPSCALED_SIDE`
+    (a 1000 × 2 banner would otherwise become 360,000 × 720: 259 Mpx, 2 GB); 1 = unchanged."""
+    scale = min(min_height / height, MAX_UPSCALED_SIDE / max(width, height),
+                (MAX_UPSCALED_PIXELS / (width * height)) ** 0.5)
+    return max(scale, 1.0)
+
+
 def load_image(path, *, preprocess=True, min_height=720):
     """Open and fully decode an image as RGB; with `preprocess`, upscale short ones."""
     from PIL import Image
@@ -40,9 +53,10 @@ def load_image(path, *, preprocess=True, min_height=720):
     with Image.open(path) as im:
         im.load()  # decode now, so a truncated file fails here
         img = im.convert("RGB")
-    if preprocess and img.height < min_height:
-        scale = min_height / img.height
-        img = img.resize((round(img.width * scale), min_height), Image.Resampling.LANCZOS)
+    scale = upscale_factor(img.width, img.height, min_height) if preprocess else 1.0
+    if scale > 1.0:
+        size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+        img = img.resize(size, Image.Resampling.LANCZOS)
     return img
 
 

@@ -89,3 +89,16 @@ def test_auto_psm_reads_dark_text_in_a_light_box(tmp_path, font_path):
     assert {"OCTOPUS", "BRAINS"} <= set(row["text"].split()), row
     assert "OCTOPUS" not in ocr.recognise(ocr.load_image(tmp_path / "boxed.jpg"), psm=11)
 
+
+
+def test_a_thin_banner_is_not_upscaled_past_the_bound(tmp_path):
+    """Issue 11, defect 10: a 1000 × 2 cover (879 bytes) was upscaled to 259 Mpx and 2 GB."""
+    from PIL import Image
+
+    Image.new("RGB", (1000, 2), "white").save(tmp_path / "banner.png")
+    img = ocr.load_image(tmp_path / "banner.png")
+    assert img.width * img.height <= ocr.MAX_UPSCALED_PIXELS and max(img.size) <= ocr.MAX_UPSCALED_SIDE
+    assert img.size == (10_000, 20)          # the longer side bounds it here
+    assert ocr.recognise(img) == ""          # and Tesseract reads it without running out of memory
+    Image.new("RGB", (400, 300), "white").save(tmp_path / "small.png")
+    assert ocr.load_image(tmp_path / "small.png").size == (960, 720)   # ordinary covers as before
