@@ -47,6 +47,35 @@ class Failure(Exception):
 
 _session = None
 
+# what a downloaded file must start with: (offset, bytes); MP4/MOV boxes, WebM/Matroska;
+# JPEG, PNG, WebP, GIF, HEIF
+MAGIC = {
+    "video": ((4, b"ftyp"), (4, b"moov"), (4, b"mdat"), (4, b"free"), (4, b"wide"), (0, b"\x1aE\xdf\xa3")),
+    "cover": ((0, b"\xff\xd8\xff"), (0, b"\x89PNG"), (8, b"WEBP"), (0, b"GIF8"), (4, b"ftyp")),
+}
+NOT_MEDIA_TYPES = ("text/", "application/json", "application/xhtml", "application/xml")
+
+
+def content_problem(kind: str | None, head: bytes, content_type: str | None = None) -> str | None:
+    """Why a downloaded file is not a ``kind`` ("video" or "cover"), or None: a server that
+    answers 200 with an HTML page (a login wall, an error page) must not count as a download."""
+    if kind is None:
+        return None
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype.startswith(NOT_MEDIA_TYPES):
+        return f"not a {kind}: the server sent {ctype} (an error or login page?)"
+    if not any(head[o:o + len(m)] == m for o, m in MAGIC[kind]):
+        return f"not a {kind}: it starts with {head[:12]!r}, no known {kind} format"
+    return None
+
+
+def _head(path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(16)
+    except OSError:
+        return b""
+
 
 def _get_session():
     global _session
@@ -58,7 +87,7 @@ def _get_session():
 
 
 def _attempt(url: str, dest: Path, connect_timeout: float, read_timeout: float,
-             deadline: float) -> None:
+             deadline: float, kind: str | None = None) -> None:
     """One GET streamed to dest.part, renamed to dest on success; raises Failure."""
     part = dest.with_name(dest.name + ".part")
     start = time.monotonic()
@@ -86,6 +115,9 @@ def _attempt(url: str, dest: Path, connect_timeout: float, read_timeout: float,
             raise Failure("empty body: the server sent no bytes", retry=False)
         if expected and expected.isdigit() and int(expected) != size:
             raise Failure(f"connection dropped: got {size} of {expected} bytes", retry=True)
+        problem = content_problem(kind, _head(part), resp.headers.get("Content-Type"))
+        if problem:
+            raise Failure(problem, retry=False)
         os.replace(part, dest)
     except BaseException as e:
         part.unlink(missing_ok=True)
@@ -120,8 +152,9 @@ def _classify(e: BaseException) -> Failure | None:
 
 
 def fetch(url, dest, *, connect_timeout=10.0, read_timeout=30.0, deadline=300.0, retries=3,
-          backoff=1.0) -> str | None:
-    """Download `url` to `dest` atomically; return None on success or the failure reason."""
+          backoff=1.0, kind: str | None = None) -> str | None:
+    """Download `url` to `dest` atomically; return None on success or the failure reason
+    (``kind`` "video" or "cover": also when the content is not one, see content_problem)."""
     dest = Path(dest)
     dest.with_name(dest.name + ".part").unlink(missing_ok=True)  # left by a killed run
     if not url or not isinstance(url, str):
@@ -133,7 +166,7 @@ def fetch(url, dest, *, connect_timeout=10.0, read_timeout=30.0, deadline=300.0,
     dest.parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(retries + 1):
         try:
-            _attempt(url, dest, connect_timeout, read_timeout, deadline)
+            _attempt(url, dest, connect_timeout, read_timeout, deadline, kind)
             return None
         except Failure as f:
             if not f.retry or attempt == retries:
@@ -149,7 +182,7 @@ def download_item(item: dict) -> dict:
     out = {"id": item["id"], "attempts": item.get("attempts", 0) + 1}
     for kind in ("video", "cover"):
         if item[f"need_{kind}"]:
-            error = fetch(item[f"{kind}_url"], item[f"{kind}_dest"], **opts)
+            error = fetch(item[f"{kind}_url"], item[f"{kind}_dest"], kind=kind, **opts)
             out[f"{kind}_path"] = None if error else str(item[f"{kind}_dest"])
             out[f"{kind}_error"] = error
         else:
@@ -216,8 +249,9 @@ def state(c: dict) -> str:
     p = c["prev"]
     if p is None:
         return "new"
-    if p.get("download_timestamp") is not None:
-        files_ok = all(Path(p[f"{k}_path"] or "").is_file() for k in ("video", "cover"))
+    if p.get("download_timestamp") is not None:   # an earlier run's files: still there, still media?
+        files_ok = all(Path(p[f"{k}_path"] or "").is_file() and not content_problem(k, _head(p[f"{k}_path"]))
+                       for k in ("video", "cover"))
         return "ok" if files_ok else "new"
     return "failed"
 

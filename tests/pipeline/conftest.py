@@ -23,6 +23,13 @@ import sqlite_utils
 
 SENTENCE = "the quick brown fox jumps over the lazy dog"
 PAYLOAD = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40  # 10 KB of "media"
+COVER = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8   # a JPEG's first bytes
+HTML = b"<!doctype html><html><body>Please log in</body></html>"
+
+
+def media_body(path: str) -> bytes:
+    """What /ok/… serves: a cover (last part starting with c) or a video, plus the path."""
+    return (COVER if path.rsplit("/", 1)[-1].startswith("c") else PAYLOAD) + path.encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -31,9 +38,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest output quiet
         pass
 
-    def _send(self, code, body=b"", length=None):
+    def _send(self, code, body=b"", length=None, ctype="application/octet-stream"):
         self.send_response(code)
-        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body) if length is None else length))
         self.end_headers()
         return body and self.wfile.write(body)
@@ -45,17 +52,19 @@ class _Handler(BaseHTTPRequestHandler):
         route = path.strip("/").split("/")[0]
         stop = srv.stop
         if route == "ok":
-            self._send(200, PAYLOAD + path.encode())
+            self._send(200, media_body(path))
         elif route == "slow":
             time.sleep(float(path.rsplit("/", 1)[-1].split("-")[0]))
-            self._send(200, PAYLOAD + path.encode())
+            self._send(200, media_body(path))
+        elif route == "html":   # a 200 that is a web page, sent as HTML or as octets
+            self._send(200, HTML, ctype="text/html" if "/astext/" in path else "application/octet-stream")
         elif route == "404":
             self._send(404, b"not found")
         elif route == "flaky":  # 500 on the first request, then ok
             if srv.hits[path] == 1:
                 self._send(500, b"oops")
             else:
-                self._send(200, PAYLOAD + path.encode())
+                self._send(200, media_body(path))
         elif route == "500":
             self._send(500, b"always broken")
         elif route == "hang":  # accept, then never answer

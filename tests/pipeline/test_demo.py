@@ -53,7 +53,7 @@ def test_demo_end_to_end(tmp_path):
     stages = ("pipeline.ocr", "pipeline.audio", "pipeline.transcribe")
     import importlib.util
     if all(importlib.util.find_spec(m) for m in stages):
-        assert kind["corrupt-cover"] in reasons and "OCR" in reasons[kind["corrupt-cover"]]
+        assert kind["corrupt-cover"] in reasons and "not a cover" in reasons[kind["corrupt-cover"]]
         assert "transcript" in reasons[kind["silent-video"]]
         good = [k for k, v in truth.items() if not v["broken"]]
         assert sum(usable[k] for k in good) == len(good)

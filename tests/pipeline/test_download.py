@@ -113,3 +113,27 @@ def test_fetch_direct(http_server, tmp_path):
     assert download.fetch(f"{b}/empty/direct", tmp_path / "e.bin", retries=0) \
         .startswith("empty body")
     assert not (tmp_path / "e.bin").exists()
+
+
+def test_a_web_page_is_not_a_video(http_server, make_pipeline_db, tmp_path, capsys):
+    """Issue 11, defect 9: a 200 text/html reply was stored as {id}.mp4, counted as
+    downloaded and skipped by every rerun."""
+    b = http_server.base
+    db = make_pipeline_db([rec(201, f"{b}/html/astext/v201", f"{b}/ok/c201"),
+                           rec(202, f"{b}/ok/v202", f"{b}/html/asoctets/c202"),
+                           rec(203, f"{b}/ok/v203", f"{b}/ok/c203")])
+    media = tmp_path / "media"
+    assert run(db, media) == 0
+    r = rows(db, "downloads")
+    assert r["201"]["video_error"].startswith("not a video: the server sent text/html")
+    assert r["202"]["cover_error"].startswith("not a cover: it starts with b'<!doctype ht")
+    assert r["201"]["download_timestamp"] is None and r["202"]["download_timestamp"] is None
+    assert not (media / "videos" / "201.mp4").exists() and not (media / "covers" / "202.jpg").exists()
+    assert r["203"]["download_timestamp"] is not None
+    # a file an older run accepted is checked again: an HTML "video" is downloaded anew
+    (media / "videos" / "203.mp4").write_bytes(b"<html>old</html>")
+    capsys.readouterr()
+    assert run(db, media) == 0
+    out = capsys.readouterr().out   # the two failures are retried, and 203's HTML "video" fetched anew
+    assert "3 pending, 0 skipped" in out and "1 done, 2 failed" in out, out
+    assert (media / "videos" / "203.mp4").read_bytes().startswith(b"\x00\x00\x00\x18ftyp")
