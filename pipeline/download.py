@@ -245,14 +245,18 @@ def candidates(db, media: Path) -> list[dict]:
     return out
 
 
+def have(prev: dict, kind: str) -> bool:
+    """Is an earlier run's file of this kind still there, and still media?"""
+    path = prev.get(f"{kind}_path")
+    return bool(path) and Path(path).is_file() and not content_problem(kind, _head(path))
+
+
 def state(c: dict) -> str:
     p = c["prev"]
     if p is None:
         return "new"
-    if p.get("download_timestamp") is not None:   # an earlier run's files: still there, still media?
-        files_ok = all(Path(p[f"{k}_path"] or "").is_file() and not content_problem(k, _head(p[f"{k}_path"]))
-                       for k in ("video", "cover"))
-        return "ok" if files_ok else "new"
+    if p.get("download_timestamp") is not None:
+        return "ok" if all(have(p, k) for k in ("video", "cover")) else "new"
     return "failed"
 
 
@@ -274,8 +278,7 @@ def main(argv=None) -> int:
         prev = c["prev"] or {}
         item = {k: c[k] for k in ("id", "video_url", "cover_url", "video_dest", "cover_dest")}
         for kind in ("video", "cover"):
-            had = prev.get(f"{kind}_path") and Path(prev[f"{kind}_path"]).is_file()
-            item[f"need_{kind}"] = args.redo_all or not had
+            item[f"need_{kind}"] = args.redo_all or not have(prev, kind)
         item["attempts"] = prev.get("attempts") or 0
         item["opts"] = opts
         work.append(item)
