@@ -161,8 +161,8 @@ def show_answer(engine: Engine, answer: Answer, query: str, tests: pd.DataFrame,
                 chosen: str | None, on_open: Callable, presenting: bool = False,
                 titled: bool = False) -> None:
     """Draw one side: its cards (the ``chosen`` one marked, test queries' targets badged),
-    where the targets landed, or why there is nothing. ``titled``: headed "A · label";
-    presenting: no scores, no configuration caption."""
+    where the targets landed, or why there is nothing. ``titled`` (one of two columns): headed
+    "A · label", narrow cards; presenting: no scores, no configuration caption."""
     side = answer.side
     if titled:
         st.subheader(f"{side.name} · {side.label}")
@@ -190,7 +190,7 @@ def show_answer(engine: Engine, answer: Answer, query: str, tests: pd.DataFrame,
         result_card(docs.iloc[int(r.doc)].to_dict(), rank=int(r.rank),
                     score=None if presenting else float(r.score), matcher=matcher, fields=fields,
                     on_open=on_open, selected=(r.id == chosen), key=side.key,
-                    badge=TARGET_BADGE if r.id in targets else "")
+                    badge=TARGET_BADGE if r.id in targets else "", narrow=titled)
 
 
 def first_hit(answers: list[Answer]) -> str | None:

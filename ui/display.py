@@ -129,21 +129,19 @@ def plain_error(message: str, detail) -> None:
 
 def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = None,
                 matcher: TermMatcher | None = None, fields=(), on_open: Callable | None = None,
-                selected: bool = False, key: str = "", badge: str = "") -> None:
+                selected: bool = False, key: str = "", badge: str = "", narrow: bool = False) -> None:
     """One search result as a bordered card: rank, creator, highlighted description, music,
     fields that matched, score, and a "Watch" button (calls ``on_open(id)``). ``badge``: our
-    own Markdown after the creator (e.g. a "target" badge), never corpus text."""
+    own Markdown after the creator (e.g. a "target" badge), never corpus text; ``narrow``
+    (a card in one of several columns): the button goes under the text."""
     vid = str(doc.get("id"))
     with st.container(border=True):
-        head, btn = st.columns([3, 1], vertical_alignment="center")
+        head, btn = (st.container(), None) if narrow else \
+            st.columns([3, 1], vertical_alignment="center")
         number = f"**{rank}.** " if rank is not None else ""
         score_txt = f" · score `{score:.3f}`" if score is not None else ""
         head.markdown(f"{number}**{creator_line(doc, matcher)}**{score_txt}"
                       + (f" {badge}" if badge else ""))
-        if on_open is not None:
-            btn.button("Watching" if selected else "Watch", key=f"open_{key}{vid}",
-                       on_click=on_open, args=(vid,), type="primary" if selected else "secondary",
-                       icon=":material/play_circle:", width="stretch")
         desc = doc.get("description")
         st.markdown(highlight(desc, matcher, 300) if desc else "_no description_")
         music = doc.get("music_title")
@@ -156,6 +154,11 @@ def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = 
                 bits.append("matches in " + ", ".join(found))
         if bits:
             st.caption("  ·  ".join(bits))
+        if on_open is not None:
+            (st if btn is None else btn).button(
+                "Watching" if selected else "Watch", key=f"open_{key}{vid}", on_click=on_open,
+                args=(vid,), type="primary" if selected else "secondary",
+                icon=":material/play_circle:", width="content" if narrow else "stretch")
 
 
 def _media_file(path, vid: str, suffixes: set[str], base_dirs=()) -> Path | None:

@@ -24,26 +24,20 @@ QUERY_BOX, RESULTS = "search_box", "search_results"   # keys of the containers s
 STYLE = f"""<style>
 .st-key-{QUERY_BOX} input {{ font-size: 2rem; min-height: 3.6rem; }}
 .st-key-{QUERY_BOX} label p {{ font-size: 1.3rem; }}
-.st-key-{RESULTS} [data-testid="stMarkdownContainer"] p {{ font-size: 1.45rem; line-height: 1.5; }}
+.st-key-{RESULTS} [data-testid="stMarkdown"] p {{ font-size: 1.45rem; line-height: 1.5; }}
 .st-key-{RESULTS} [data-testid="stCaptionContainer"] p {{ font-size: 1.15rem; }}
-.st-key-{RESULTS} [data-testid="stMetricValue"] {{ font-size: 3rem; }}
+.st-key-{RESULTS} [data-testid="stMetricValue"] {{ font-size: 3.5rem; }}
 </style>"""
 
 
 def _on_toggle() -> None:
-    """On: carry the widgets' configuration in the URL. Off: give it back to the widgets."""
+    """Switched off: give the presented configuration back to the widgets."""
     if st.session_state.get(K_PRESENT):
-        last = st.session_state.get(LAST_CONFIG)
-        if last:
-            st.query_params[K_CONFIG] = last
         return
-    text = st.query_params.get(K_CONFIG)
-    st.query_params.pop(K_CONFIG, None)
     try:
-        if text:
-            show_config(Config.parse(text))
+        show_config(Config.parse(st.query_params.get(K_CONFIG) or ""))
     except ValueError:
-        pass   # a hand-edited URL: the widgets keep what they show
+        pass   # none, or a hand-edited URL: the widgets keep what they show
 
 
 def presenter_toggle(box=st) -> bool:
@@ -53,10 +47,13 @@ def presenter_toggle(box=st) -> bool:
 
 
 def presented_config(default: Config = STUDY_BEST) -> Config:
-    """The configuration carried in the URL (``default`` when there is none or it is bad)."""
-    text = st.query_params.get(K_CONFIG)
+    """The configuration presented: the one the widgets showed last in this session, else the
+    one carried in the URL (a presenter link, a reload), else ``default``; written to the URL."""
+    text = st.session_state.get(LAST_CONFIG) or st.query_params.get(K_CONFIG)
     if not text:
         return default
+    if st.query_params.get(K_CONFIG) != text:
+        st.query_params[K_CONFIG] = text
     try:
         return Config.parse(text)
     except ValueError as e:   # from the URL: plain text
@@ -66,9 +63,10 @@ def presented_config(default: Config = STUDY_BEST) -> Config:
 
 def search_config(presenting: bool) -> Config:
     """The configuration to search with: the sidebar's widgets (remembered for the presenter
-    view), or, presenting, the one carried in the URL, with the sidebar collapsed and the
-    large stylesheet on."""
+    view), or, presenting, the one they showed (:func:`presented_config`), with the sidebar
+    collapsed and the large stylesheet on."""
     if not presenting:
+        st.query_params.pop(K_CONFIG, None)
         config = config_sidebar()
         st.session_state[LAST_CONFIG] = str(config)
         return config

@@ -10,7 +10,7 @@ from core.engine import Engine
 from tests.app.conftest import no_exception, texts
 
 STYLE_RULES = (".st-key-search_box input { font-size: 2rem",
-               ".st-key-search_results [data-testid=\"stMarkdownContainer\"] p { font-size: 1.45rem")
+               ".st-key-search_results [data-testid=\"stMarkdown\"] p { font-size: 1.45rem")
 
 
 def card_ids(at, prefix: str = "") -> list[str]:
