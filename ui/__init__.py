@@ -8,6 +8,10 @@
 * :mod:`ui.display`  — safe rendering of untrusted corpus text (markdown escaping, term
   highlighting), result cards, and the video / cover / text-card media panel.
 * :mod:`ui.charts`   — Altair chart builders shared by pages.
+* :mod:`ui.ab`       — the Search page's A/B comparison: configuration B (presets or a
+  pasted string, bound to the URL), each side's search, target rank and cards.
+* :mod:`ui.presenter` — the Search page's presenter view: research controls hidden, large
+  query box and cards, the configuration carried in the URL meanwhile.
 
 Pages stay thin: read the configuration, call ``core``, draw with these helpers.
 """

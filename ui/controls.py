@@ -35,10 +35,10 @@ from core.config import QUERY_OPTIONS, STUDY_BEST, Config, Dense, Lexical
 from core.families import TUNED_ON_STUDY, WINDOWS
 from core.scheme import Spec
 from core.scoring import REGISTRY as SCORING
+from ui.display import plain_error
 from ui.weighting_widgets import DEFAULTS as WEIGHTING_DEFAULTS
 from ui.weighting_widgets import RANGES as WEIGHTING_RANGES
 from ui.weighting_widgets import WIDGETS, Range, widgets_of
-from ui.display import escape_md
 
 DEFAULT_MODEL = core.dense.DEFAULT_MODEL   # its option is never written in a token
 
@@ -228,6 +228,15 @@ def _on_reset(default: Config) -> None:
     _apply(default)
 
 
+def show_config(config: Config) -> None:
+    """Make the controls show ``config`` from the next run on (call it in a callback): set on
+    the widgets when they can show it, else put in the paste box, which overrides them."""
+    if _expressible(config):
+        _on_reset(config)
+    else:
+        st.session_state[K_CFG] = str(config)
+
+
 # ----------------------------------------------------------------------------- widgets
 def _lexical_widgets(box, keys: LexicalKeys, d: dict, label: str, required: bool) -> dict:
     """Tokenisation, n and query options of one lexical component (none when not required
@@ -376,7 +385,7 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
                 config = Config.parse(text)
                 st.info("Using this configuration (the controls cannot show it); clear the "
                         "box or reset to go back to the controls.", icon=":material/info:")
-            except ValueError as e:
-                st.error(escape_md(e))
+            except ValueError as e:  # the text comes from the URL: shown as plain text
+                plain_error("This configuration string cannot be read:", e)
         st.code(str(config), language=None)
     return config

@@ -120,21 +120,28 @@ def creator_line(doc: Mapping, matcher: Callable[[str], bool] | None = None) -> 
     return " · ".join(highlight(p, matcher) for p in parts) or "unknown creator"
 
 
+def plain_error(message: str, detail) -> None:
+    """An error box with our own ``message`` (Markdown) and ``detail`` shown as plain text:
+    for error messages that quote text from a URL or a paste box, which must not render."""
+    st.error(message, icon=":material/error:")
+    st.code(str(detail), language=None, wrap_lines=True)
+
+
 def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = None,
                 matcher: TermMatcher | None = None, fields=(), on_open: Callable | None = None,
-                selected: bool = False, key: str = "") -> None:
+                selected: bool = False, key: str = "", badge: str = "", narrow: bool = False) -> None:
     """One search result as a bordered card: rank, creator, highlighted description, music,
-    fields that matched, score, and a "Watch" button (calls ``on_open(id)``)."""
+    fields that matched, score, and a "Watch" button (calls ``on_open(id)``). ``badge``: our
+    own Markdown after the creator (e.g. a "target" badge), never corpus text; ``narrow``
+    (a card in one of several columns): the button goes under the text."""
     vid = str(doc.get("id"))
     with st.container(border=True):
-        head, btn = st.columns([3, 1], vertical_alignment="center")
-        badge = f"**{rank}.** " if rank is not None else ""
+        head, btn = (st.container(), None) if narrow else \
+            st.columns([3, 1], vertical_alignment="center")
+        number = f"**{rank}.** " if rank is not None else ""
         score_txt = f" · score `{score:.3f}`" if score is not None else ""
-        head.markdown(f"{badge}**{creator_line(doc, matcher)}**{score_txt}")
-        if on_open is not None:
-            btn.button("Watching" if selected else "Watch", key=f"open_{key}{vid}",
-                       on_click=on_open, args=(vid,), type="primary" if selected else "secondary",
-                       icon=":material/play_circle:", width="stretch")
+        head.markdown(f"{number}**{creator_line(doc, matcher)}**{score_txt}"
+                      + (f" {badge}" if badge else ""))
         desc = doc.get("description")
         st.markdown(highlight(desc, matcher, 300) if desc else "_no description_")
         music = doc.get("music_title")
@@ -147,6 +154,11 @@ def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = 
                 bits.append("matches in " + ", ".join(found))
         if bits:
             st.caption("  ·  ".join(bits))
+        if on_open is not None:
+            (st if btn is None else btn).button(
+                "Watching" if selected else "Watch", key=f"open_{key}{vid}", on_click=on_open,
+                args=(vid,), type="primary" if selected else "secondary",
+                icon=":material/play_circle:", width="content" if narrow else "stretch")
 
 
 def _media_file(path, vid: str, suffixes: set[str], base_dirs=()) -> Path | None:
@@ -168,11 +180,13 @@ def embed_enabled() -> bool:
     return bool(st.session_state.get(EMBED_KEY, os.environ.get("TRL_OFFLINE", "") != "1"))
 
 
-def media_panel(doc: Mapping, *, base_dirs=(), embed: bool | None = None, height: int = 580) -> str:
+def media_panel(doc: Mapping, *, base_dirs=(), embed: bool | None = None, height: int = 580,
+                autoplay: bool = False) -> str:
     """Show a video: the downloaded file with st.video, else TikTok's Embed Player in an
     iframe (when embedding is on), else the cover photo, else a text card.
 
-    ``base_dirs``: directories a relative media path may be relative to (the database's).
+    ``base_dirs``: directories a relative media path may be relative to (the database's);
+    ``autoplay``: a downloaded video starts playing (the presenter view).
     Returns what was shown: ``"video"``, ``"embed"``, ``"cover"`` or ``"text"``.
     """
     try:
@@ -185,7 +199,7 @@ def media_panel(doc: Mapping, *, base_dirs=(), embed: bool | None = None, height
     cover = _media_file(doc.get("cover_path"), vid, IMAGE_SUFFIXES, base_dirs)
     shown = "text"
     if video is not None:
-        st.video(str(video))
+        st.video(str(video), autoplay=autoplay)
         shown = "video"
     elif embed:
         frame = getattr(st, "iframe", None)

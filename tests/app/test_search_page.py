@@ -144,5 +144,5 @@ def test_a_hostile_configuration_in_the_url_is_shown_as_text(app, page):
     hostile = "![x](http://127.0.0.1:9/p.png) [Session expired - log in again](http://127.0.0.1:9/phish)"
     at = app(page, q="door", cfg=hostile)
     no_exception(at)
-    errors = [e.value for e in at.error]
-    assert errors and all("](" not in e and "\\]\\(" in e for e in errors), errors
+    rendered = [e.value for kind in ("error", "warning", "info", "markdown", "caption") for e in getattr(at, kind)]
+    assert at.error and not [r for r in rendered if "](http://127.0.0.1:9" in r], rendered

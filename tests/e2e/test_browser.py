@@ -1,7 +1,7 @@
 """End to end: `streamlit run app.py` on a free port, driven by headless Chromium.
 
 Searches the tiny corpus, opens a result, reloads (the view lives in the URL), switches
-page, and opens a page URL directly. Screenshots go to tests/artifacts/ (git-ignored).
+page, and opens a page URL directly; A/B and the presenter view render. Screenshots go to tests/artifacts/ (git-ignored).
 """
 from __future__ import annotations
 
@@ -23,13 +23,19 @@ def server(tiny_db, tiny_results, tmp_path):
         yield url
 
 
-def test_search_open_result_reload_and_switch_page(server, chromium):
+def new_page(chromium, timeout_ms: int = 30_000):
+    """A 1400×1000 page and the list its JavaScript errors are collected in."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    expect = pytest.importorskip("playwright.sync_api").expect
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(timeout_ms)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
+def test_search_open_result_reload_and_switch_page(server, chromium):
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page, errors = new_page(chromium)
 
     # a first visit straight to a page URL still runs it inside app.py's navigation
     page.goto(server + "/experiments")
@@ -80,11 +86,7 @@ def test_fusion_controls_live_in_the_url_and_the_methods_tab_draws(server, chrom
     """The sidebar's Fusion expander adds a dense passage (real MiniLM), the configuration is
     in the URL and survives a reload; the Experiments page's cross-validated tab draws."""
     pytest.importorskip("sentence_transformers")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(60_000)
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, errors = new_page(chromium, 60_000)
     page.goto(server + "/search?q=kitty+shoves+a+cup")
     page.get_by_text("Fusion · more components").click()
     page.get_by_role("button", name="Basic + OCR + speech").click()
@@ -101,4 +103,48 @@ def test_fusion_controls_live_in_the_url_and_the_methods_tab_draws(server, chrom
     page.get_by_text("Untuned and cross-validated figures").wait_for()
     page.get_by_role("heading", name="Paired tests against a baseline").wait_for()
     page.screenshot(path=ARTIFACTS / "experiments_cv.png", full_page=True)
+    assert not errors, errors
+
+
+def test_ab_and_presenter_view(server, chromium):
+    """A/B: the study's best beside BM25 for a test query, the target's rank in both columns;
+    the presenter view collapses the sidebar, hides the configuration widgets, enlarges the
+    query box and the cards, survives a reload, and gives the sidebar back when switched off."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page, errors = new_page(chromium)
+    sidebar = page.get_by_test_id("stSidebar")
+
+    def font_px(locator) -> float:
+        return locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+    page.goto(server + "/search?q=dnd+players+stairs+door")   # a test query, target @dndnerd
+    page.get_by_text("Retrieval configuration").wait_for()
+    normal_font = font_px(page.get_by_label("What do you remember about the video?"))
+    page.get_by_text("A/B: compare two configurations").click()
+    page.get_by_text("BM25 4-gram", exact=True).click()
+    page.get_by_role("heading", name="B · BM25 4-gram").wait_for()
+    page.get_by_role("heading", name="A · Study's best").wait_for()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Target rank")).to_have_count(2)
+    expect(page.locator(".stMarkdownBadge").filter(has_text="target")).to_have_count(2)   # badged cards
+    assert "ab=true" in page.url and "ab_b=BM25" in page.url
+    page.screenshot(path=ARTIFACTS / "search_ab.png")
+
+    page.get_by_text("Presenter view").click()
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    expect(page.get_by_text("Retrieval configuration")).to_have_count(0)
+    page.wait_for_url(re.compile(r"present=true.*pcfg=4gram|pcfg=4gram.*present=true"))
+    assert font_px(page.get_by_label("What do you remember about the video?")) >= 1.8 * normal_font
+    assert font_px(page.locator(".st-key-search_results [data-testid=stMarkdown] p").first) >= 20
+    expect(page.get_by_text(re.compile(r"score \d"))).to_have_count(0)
+    page.screenshot(path=ARTIFACTS / "search_presenter.png")
+
+    page.reload()   # the link opens presenting, the same two columns
+    page.get_by_role("heading", name="B · BM25 4-gram").wait_for()
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    expect(page.get_by_text("Retrieval configuration")).to_have_count(0)
+
+    page.get_by_text("Presenter view").click()
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
+    page.get_by_text("Retrieval configuration").wait_for()
+    page.get_by_test_id("stCaptionContainer").filter(has_text="4gram.sr+ocr+c.noattr.bpx").first.wait_for()
     assert not errors, errors
