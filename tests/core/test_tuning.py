@@ -110,6 +110,16 @@ def test_a_value_that_makes_two_components_the_same_is_refused():
         with_value(config, parameter_of(config, "n:1"), 3)
 
 
+def assert_separate_evaluations(swept: pd.DataFrame, engine, config: Config, p, queries) -> None:
+    """Each row of a sweep's figures (over every query) equals per_query at its value."""
+    for row in swept.itertuples():
+        cfg = with_value(config, p, row.value)
+        assert row.config == str(cfg)
+        pq = per_query(engine, cfg, queries)
+        for metric, m in METRICS.items():
+            assert getattr(row, metric) == pytest.approx(pq[m.column].mean(), abs=1e-12)
+
+
 @pytest.fixture
 def engine_queries(hard_db):
     return Engine.from_db(hard_db), load_queries(hard_db)
@@ -126,13 +136,7 @@ def test_every_sweep_point_equals_a_separate_evaluation(engine_queries, hard_db,
     p = parameter_of(config, key)
     swept = sweep(engine, config, queries, p)
     assert swept["split"].eq("all").all() and swept["value"].tolist() == list(p.grid)
-    fresh = Engine.from_db(hard_db)   # nothing shared with the sweep's engine
-    for row in swept.itertuples():
-        cfg = with_value(config, p, row.value)
-        assert row.config == str(cfg)
-        pq = per_query(fresh, cfg, queries)
-        for metric, m in METRICS.items():
-            assert getattr(row, metric) == pytest.approx(pq[m.column].mean(), abs=1e-12)
+    assert_separate_evaluations(swept, Engine.from_db(hard_db), config, p, queries)   # a fresh engine
     assert (swept["mrr"].nunique() > 1) == matters   # so the equality above is not vacuous
 
 
