@@ -63,6 +63,11 @@ class Parameter:
     def help(self) -> str:
         return self.param.help
 
+    @property
+    def rebuilds(self) -> bool:
+        """Does each value need a new index (n) or new embeddings (a window)?"""
+        return self.kind in ("n", "window")
+
 
 def grid(param: Param, current: float | None = None, points: int = POINTS) -> tuple[float, ...]:
     """About ``points`` values across ``param.span`` on multiples of its step, plus ``current``.
@@ -96,15 +101,13 @@ def _unused(name: str, enrichment) -> bool:
 
 
 def parameters(config: Config) -> list[Parameter]:
-    """Every numeric parameter of ``config`` a sweep can move (see the module docstring)."""
-    out = []
-    for i, c in enumerate(config.components):
-        if not c.dense and c.n is not None:
-            out.append(_parameter("n", i, f"n of {c.name}", c.n, NGRAM))
+    """Every numeric parameter of ``config`` a sweep can move (see the module docstring):
+    the scoring and fusion parameters first, then those that need a new index or new
+    embeddings for each value (n, windows)."""
     scheme = scheme_of(config.weighting)
     full = scheme.full(config.weighting)
-    out += [_parameter("weighting", p.name, f"{p.name} · {scheme.label}", full[p.name], p)
-            for p in scheme.params if not _unused(p.name, config.enrichment)]
+    out = [_parameter("weighting", p.name, f"{p.name} · {scheme.label}", full[p.name], p)
+           for p in scheme.params if not _unused(p.name, config.enrichment)]
     if config.fusion is not None:
         fusion = fusion_registry.REGISTRY.get(config.fusion.name)
         own = fusion.full(config.fusion)
@@ -113,7 +116,9 @@ def parameters(config: Config) -> list[Parameter]:
         out += [_parameter("weight", i, f"weight of {t}", w, fusion_registry.WEIGHT)
                 for i, (t, w) in enumerate(config.weights_of().items())]
     for i, c in enumerate(config.components):
-        if c.dense:
+        if not c.dense and c.n is not None:
+            out.append(_parameter("n", i, f"n of {c.name}", c.n, NGRAM))
+        elif c.dense:
             out.append(_parameter("window", i, f"window of {c.name} (words)", c.window, WINDOW_WORDS))
     return out
 

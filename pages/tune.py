@@ -155,7 +155,9 @@ def sweep_section() -> None:
                                     "is fitted to these queries, not to the task.") else 0
     p = ps[key]
     st.caption(f"{p.help}. {len(p.grid)} values from {p.grid[0]:g} to {p.grid[-1]:g}; "
-               f"current {p.value if p.value is not None else 'unset'}.")
+               f"current {p.value if p.value is not None else 'unset'}."
+               + (" Each new value builds its own index or embeddings the first time (seconds "
+                  "each on the 2022 corpus); later sweeps reuse them." if p.rebuilds else ""))
     if config.dense and not st.session_state.get(f"_t_ran_{config}_{key}_{folds}"):
         st.info("Sweeps of configurations with dense components encode every query per value "
                 "(and a window sweep embeds the corpus once per window).", icon=":material/hourglass:")
