@@ -29,6 +29,7 @@ st.set_page_config(page_title="TikTok Retrieval Lab", page_icon=":material/manag
 pages = [
     st.Page(PAGES / "home.py", title="Home", icon=":material/home:", default=True),
     st.Page(PAGES / "search.py", title="Search", icon=":material/search:", url_path="search"),
+    st.Page(PAGES / "tune.py", title="Tune", icon=":material/tune:", url_path="tune"),
     st.Page(PAGES / "query_lab.py", title="Query lab", icon=":material/science:", url_path="query_lab"),
     st.Page(PAGES / "experiments.py", title="Experiments", icon=":material/leaderboard:",
             url_path="experiments"),

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from . import fusion as fusion_registry
 from .dense.models import DEFAULT_MODEL, MODELS
 from .fields import ENRICHMENT_ORDER, enrichment_name
-from .scheme import Spec
+from .scheme import Param, Spec
 from .scoring import REGISTRY as SCORING
 from .scoring import scheme_of
 from .text import tokeniser
@@ -50,6 +50,14 @@ QUERY_OPTIONS = ("fuzzy", "rm3", "split")
 PASSAGE_OPTIONS = ("basic", "c", "ocr", "only", "sr")
 WINDOW = re.compile(r"^w([1-9][0-9]*)$")   # dense window option: w64 = 64-word windows
 WINDOW_RANGE = (8, 512)
+# the numeric parts of components, declared like a scheme's parameters so that the sidebar's
+# sliders and the Tune page's sweep (core.tuning) cover the same values
+NGRAM = Param("n", 4, 2, float("inf"), "characters per n-gram: small n forgives typos and "
+              "matches inside words, large n needs longer exact runs", step=1, range=(2, 8),
+              integer=True)
+WINDOW_WORDS = Param("window", 64, *WINDOW_RANGE, "words per dense window (MaxP: a document "
+                     "scores its best window); each new size embeds the corpus once", step=8,
+                     integer=True)
 
 
 def _check_sorted(token: str, opts: list[str]) -> None:

@@ -169,20 +169,34 @@ def run_configs(engine, queries: pd.DataFrame, configs, progress=None) -> GridRe
         lo, hi = target_ranks(s, m, targets)
         if cfg.index_name not in index_ids:
             index_ids[cfg.index_name] = len(index_ids) + 1
-            idx_rows.append(_index_row(engine, cfg, index_ids[cfg.index_name]))
-        exp_rows.append({"experiment_id": done, "index_id": index_ids[cfg.index_name], "config": str(cfg),
-                         "term_weight": str(cfg.weighting) + (f".{cfg.fusion}" if cfg.fusion else ""),
-                         "collection_weight": "", "normalizer": "", "mode": engine.mode})
-        rank_frames.append(pd.DataFrame({
-            "experiment_id": done, "query_id": qids, "retrieval_time": secs / max(len(qids), 1),
-            "target_rank": (lo + hi) / 2, "rank_lo": lo, "rank_hi": hi}))
+            idx_rows.append(index_row(engine, cfg, index_ids[cfg.index_name]))
+        exp, ranks = experiment_rows(cfg, done, index_ids[cfg.index_name], engine.mode, qids, lo, hi,
+                                     secs / max(len(qids), 1))
+        exp_rows.append(exp)
+        rank_frames.append(ranks)
         if progress:
             progress(done, len(configs))
     rankings = pd.concat(rank_frames, ignore_index=True) if rank_frames else pd.DataFrame()
     return GridResult(pd.DataFrame(idx_rows), pd.DataFrame(exp_rows), rankings, time.perf_counter() - t_start)
 
 
-def _index_row(engine, cfg: Config, index_id: int) -> dict:
+def experiment_rows(cfg: Config, experiment_id: int, index_id: int, mode: str, query_ids, lo, hi,
+                    seconds_per_query: float = float("nan")) -> tuple[dict, pd.DataFrame]:
+    """The ``experiments`` row and the ``ranking_results`` rows (expected rank and tie range
+    per query) of one configuration that is not a study weighting."""
+    exp = {"experiment_id": experiment_id, "index_id": index_id, "config": str(cfg),
+           "term_weight": str(cfg.weighting) + (f".{cfg.fusion}" if cfg.fusion else ""),
+           "collection_weight": "", "normalizer": "", "mode": mode}
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    ranks = pd.DataFrame({"experiment_id": experiment_id, "query_id": np.asarray(query_ids),
+                          "retrieval_time": seconds_per_query, "target_rank": (lo + hi) / 2,
+                          "rank_lo": lo, "rank_hi": hi})
+    return exp, ranks
+
+
+def index_row(engine, cfg: Config, index_id: int) -> dict:
+    """The ``indexes`` row of a configuration's index: the study's columns, and the build
+    time, memory and vocabulary of a single lexical component's index (NaN otherwise)."""
     single = len(cfg.components) == 1 and not cfg.dense
     tok = cfg.components[0].tokeniser
     stats = {"indexing_time": np.nan, "storage": np.nan, "vocab_size": np.nan}

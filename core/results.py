@@ -13,6 +13,10 @@ A missing rank counts as the middle of the corpus in mean rank
 (:func:`core.metrics.missing_rank`). The corpus size is the database's ``meta.documents``;
 the 2022 study's original results.db lacks it, so it is then counted in the corpus database
 when one is given, else taken to be the study's (:data:`core.metrics.STUDY_DOCUMENTS`).
+
+:func:`save_experiment` adds one configuration's per-query ranks to a results database (the
+Tune page's "Save as experiment"), in the rows :mod:`core.grid` builds for the experiment grid
+and through :mod:`core.store`'s writer, so every reader treats it like a grid experiment.
 """
 from __future__ import annotations
 
@@ -24,9 +28,11 @@ import pandas as pd
 
 from .config import Config, Lexical
 from .evaluation import group_means, per_query_from_ranks
+from .grid import experiment_rows, index_row
 from .scheme import Spec
 from .metrics import STUDY_DOCUMENTS, missing_rank
-from .store import TAGS, count_documents, load_queries, read_table
+from .store import (TAGS, count_documents, load_queries, read_table, replace_experiments,
+                    table_columns, write_results)
 
 
 @dataclass
@@ -93,14 +99,10 @@ def read_results(path, corpus=None) -> Results:
     idx = read_table(path, "indexes")
     exp = read_table(path, "experiments")
     rank = read_table(path, "ranking_results")
-    meta_t = read_table(path, "meta")
-    meta = dict(zip(meta_t["key"], meta_t["value"])) if not meta_t.empty else {}
+    meta = _meta(path)
     if exp.empty or idx.empty:
         raise ValueError(f"{path} has no experiments; run `python -m pipeline.experiments`")
-    experiments = exp.drop(columns=["config"], errors="ignore").merge(
-        idx.drop(columns=["config"], errors="ignore"), on="index_id", how="left")
-    if "config" in exp:
-        experiments["config"] = exp["config"].values
+    experiments = _experiments(exp, idx)
     queries = load_queries(path)
     n_docs = documents_of(meta, corpus)
     missing = missing_rank(n_docs)
@@ -117,6 +119,80 @@ def read_results(path, corpus=None) -> Results:
                               if "retrieval_time" in rank else np.nan)
     experiments, idx = _named(experiments, idx)
     return Results(str(path), experiments, idx, queries, rows, n_docs, missing, meta)
+
+
+def _meta(path) -> dict:
+    t = read_table(path, "meta")
+    return dict(zip(t["key"], t["value"])) if not t.empty else {}
+
+
+def _experiments(exp: pd.DataFrame, idx: pd.DataFrame) -> pd.DataFrame:
+    """Experiments with their index's columns (``config`` kept from the experiment)."""
+    out = exp.drop(columns=["config"], errors="ignore").merge(
+        idx.drop(columns=["config"], errors="ignore"), on="index_id", how="left")
+    if "config" in exp:
+        out["config"] = exp["config"].values
+    return out
+
+
+def save_experiment(results_path, config: Config, per_query_rows: pd.DataFrame, queries: pd.DataFrame,
+                    engine, seconds_per_query: float = float("nan")) -> int:
+    """Write ``config``'s per-query ranks (``query_id``, ``rank_lo``, ``rank_hi``: a
+    :func:`core.evaluation.per_query` table) into results.db as the experiment named
+    ``str(config)``; return its id.
+
+    An experiment that ranks the same (an equal :class:`~core.config.Config`, however its
+    row names it) is replaced, keeping its id, so saving twice never duplicates. ``queries``
+    (the test queries the rows are of) are added to the database's own when missing; a query
+    id there with another text or target means another query set, and is refused, as are a
+    database of another corpus size (``engine.n_docs``) and the study's original results.db
+    (exact ranks only: no tie ranges to add to). ``engine`` answered the queries: its mode,
+    corpus and index statistics are recorded. No database yet: one is written with this one
+    experiment. Everything is one transaction (:func:`core.store.replace_experiments`)."""
+    rows = per_query_rows.sort_values("query_id")
+    qids = rows["query_id"].astype(int).to_numpy()
+    asked = queries[queries["query_id"].astype(int).isin(qids)].drop_duplicates("query_id")
+    if len(asked) != len(set(qids)):
+        raise ValueError("per-query rows of queries that were not given")
+    path = Path(results_path)
+    if not path.exists():
+        exp, ranks = experiment_rows(config, 1, 1, engine.mode, qids, rows["rank_lo"], rows["rank_hi"],
+                                     seconds_per_query)
+        write_results(path, pd.DataFrame([index_row(engine, config, 1)]), pd.DataFrame([exp]), asked,
+                      ranks, {"mode": engine.mode, "corpus": str(engine.corpus.path),
+                              "documents": engine.n_docs})
+        return 1
+    meta = _meta(path)
+    if "documents" in meta and documents_of(meta) != engine.n_docs:
+        raise ValueError(f"{path} holds results on {meta['documents']} documents, not on this "
+                         f"corpus's {engine.n_docs}")
+    if "rank_lo" not in table_columns(path, "ranking_results"):
+        raise ValueError(f"{path} is the study's original results database (exact ranks, no tie "
+                         "ranges); save into one written by `python -m pipeline.experiments`")
+    known = load_queries(path).astype({"query_id": int}).set_index("query_id")
+    shared = asked[asked["query_id"].astype(int).isin(known.index)]
+    theirs = known.loc[shared["query_id"].astype(int)]
+    if (theirs["query_text"].to_numpy() != shared["query_text"].to_numpy()).any() or \
+            (theirs["target_id"].astype(str).to_numpy() != shared["target_id"].astype(str).to_numpy()).any():
+        raise ValueError(f"{path} has other queries under the same ids: it was run on another "
+                         "query set; rerun the experiments on this one first")
+    indexes = read_table(path, "indexes")
+    experiments = _experiments(read_table(path, "experiments"), indexes)
+    configs = [config_of_row(r) for r in experiments.to_dict("records")]
+    ids = experiments["experiment_id"].astype(int).tolist()
+    same = [i for i, c in zip(ids, configs) if c == config]
+    index_ids = {c.index_name: int(i) for c, i in zip(configs, experiments["index_id"])}
+    if "config" in indexes:   # an index whose experiments were all replaced keeps its row
+        index_ids.update({c: int(i) for c, i in zip(indexes["config"], indexes["index_id"])
+                          if isinstance(c, str)})
+    index_id = index_ids.get(config.index_name, int(indexes["index_id"].max()) + 1 if len(indexes) else 1)
+    new_index = [] if config.index_name in index_ids else [index_row(engine, config, index_id)]
+    experiment_id = same[0] if same else max(ids, default=0) + 1
+    exp, ranks = experiment_rows(config, experiment_id, index_id, engine.mode, qids, rows["rank_lo"],
+                                 rows["rank_hi"], seconds_per_query)
+    replace_experiments(path, same, pd.DataFrame(new_index), pd.DataFrame([exp]),
+                        asked[~asked["query_id"].astype(int).isin(known.index)], ranks)
+    return experiment_id
 
 
 def config_of_row(r: dict) -> Config:

@@ -268,22 +268,48 @@ def load_queries(path) -> pd.DataFrame:
         db.close()
 
 
+def _insert_results(db: sqlite_utils.Database, indexes: pd.DataFrame, experiments: pd.DataFrame,
+                    queries: pd.DataFrame, rankings: pd.DataFrame, meta: dict | None) -> None:
+    """Insert result rows in the study's schema (tables created, columns added as needed;
+    queries already present are kept)."""
+    db["indexes"].insert_all(indexes.to_dict("records"), pk="index_id", alter=True)
+    db["experiments"].insert_all(experiments.to_dict("records"), pk="experiment_id", alter=True,
+                                 foreign_keys=[("index_id", "indexes", "index_id")])
+    db["queries"].insert_all(queries.to_dict("records"), pk="query_id", ignore=True, alter=True)
+    db["ranking_results"].insert_all(
+        (dict(zip(rankings.columns, r)) for r in rankings.itertuples(index=False, name=None)),
+        batch_size=5000, alter=True, foreign_keys=[("experiment_id", "experiments", "experiment_id"),
+                                                   ("query_id", "queries", "query_id")])
+    db["meta"].insert_all([{"key": k, "value": v if isinstance(v, str) else json.dumps(v)}
+                           for k, v in (meta or {}).items()], pk="key", replace=True)
+
+
 def write_results(path, indexes: pd.DataFrame, experiments: pd.DataFrame, queries: pd.DataFrame,
                   rankings: pd.DataFrame, meta: dict | None = None) -> None:
     """Write a results database in the study's schema (plus config names, tie ranges, mode)."""
     with atomic_database(path) as db:
         with db.atomic():
-            db["indexes"].insert_all(indexes.to_dict("records"), pk="index_id")
-            db["experiments"].insert_all(experiments.to_dict("records"), pk="experiment_id",
-                                         foreign_keys=[("index_id", "indexes", "index_id")])
-            db["queries"].insert_all(queries.to_dict("records"), pk="query_id")
-            db["ranking_results"].insert_all(
-                (dict(zip(rankings.columns, r)) for r in rankings.itertuples(index=False, name=None)),
-                batch_size=5000, foreign_keys=[("experiment_id", "experiments", "experiment_id"),
-                                               ("query_id", "queries", "query_id")])
-            db["meta"].insert_all([{"key": k, "value": v if isinstance(v, str) else json.dumps(v)}
-                                   for k, v in (meta or {}).items()], pk="key")
+            _insert_results(db, indexes, experiments, queries, rankings, meta)
         db["ranking_results"].create_index(["experiment_id", "query_id"], unique=True)
+
+
+def replace_experiments(path, drop, indexes: pd.DataFrame, experiments: pd.DataFrame,
+                        queries: pd.DataFrame, rankings: pd.DataFrame, meta: dict | None = None) -> None:
+    """In an existing results database, delete the experiments ``drop`` (ids) with their
+    rankings and insert the given rows, all in one transaction: a reader sees the database
+    before or after, never between, and a failure leaves it as it was."""
+    drop = [int(i) for i in drop]
+    with write_lock(path):   # not into a file a rebuild is about to replace (core.locks)
+        db = sqlite_utils.Database(check_database(path))
+        try:
+            with db.atomic():
+                if drop:
+                    marks = ",".join("?" * len(drop))
+                    db.execute(f"delete from ranking_results where experiment_id in ({marks})", drop)
+                    db.execute(f"delete from experiments where experiment_id in ({marks})", drop)
+                _insert_results(db, indexes, experiments, queries, rankings, meta)
+        finally:
+            db.close()
 
 
 def read_table(path, table: str) -> pd.DataFrame:
@@ -295,5 +321,14 @@ def read_table(path, table: str) -> pd.DataFrame:
         if table not in db.table_names():
             return pd.DataFrame()
         return pd.DataFrame(list(db.query(f"select * from [{table}]")))
+    finally:
+        db.close()
+
+
+def table_columns(path, table: str) -> list[str]:
+    """The column names of a table of a database (empty when the table is absent)."""
+    db = sqlite_utils.Database(path)
+    try:
+        return list(db[table].columns_dict) if table in db.table_names() else []
     finally:
         db.close()

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.store import load_queries
 from ui.controls import config_sidebar
-from ui.query_filters import query_filters
+from ui.query_filters import query_filters, query_label
 from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,
                      token_order)
 from ui.display import TermMatcher, document_details, escape_md, media_panel
@@ -33,7 +33,7 @@ if queries.empty:
     st.stop()
 texts = dict(zip(queries["query_id"].astype(str), queries["query_text"]))
 qid = st.selectbox("Test query", list(texts), key="query", bind="query-params",
-                   format_func=lambda i: f"#{i} · {texts[i]}")
+                   format_func=lambda i: query_label(i, texts[i]))
 row = queries[queries["query_id"].astype(str) == qid].iloc[0]
 docs = engine.corpus.docs
 pos = docs.index[docs["id"] == str(row["target_id"])]

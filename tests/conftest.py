@@ -89,6 +89,27 @@ def tiny_results(tiny_db, tmp_path) -> Path:
     return path
 
 
+# harder, partly ambiguous queries on the tiny corpus: the six above are ranked first by most
+# configurations, which would make comparisons between configurations trivially equal
+HARD = [("cooking video", "1007"), ("original sound", "1004"), ("stairs", "1005"), ("maria cooks", "1007"),
+        ("the door", "1006"), ("day 12", "1010"), ("music cover", "1008"), ("cats knock glass", "1003"),
+        ("reaction video", "1002"), ("pasta", "1001"), ("legs", "1009"), ("chili", "1001"),
+        ("record attempt", "1005"), ("potato hack", "1007")]
+
+
+@pytest.fixture
+def hard_db(tmp_path) -> Path:
+    """The tiny corpus with the :data:`HARD` queries (authors and tags varied)."""
+    tiktoks, comments, _ = tiny_rows()
+    queries = [{"query_id": i, "query_text": q, "target_id": d, "author": "ann" if i % 2 else "bo",
+                "useful_description": int(i % 3 == 0), "comments_on_topic": int(i % 2 == 0),
+                "purely_visual": int(i % 5 == 0), "important_lyrics": 0, "subtextual": int(i % 4 == 0),
+                "collection": "hard"} for i, (q, d) in enumerate(HARD, start=1)]
+    path = tmp_path / "hard.db"
+    write_corpus(path, tiktoks, comments, queries, meta={"normalisation": "default"})
+    return path
+
+
 @pytest.fixture(scope="session")
 def study_dir() -> Path:
     """The 2022 study's public data; tests that need it skip with a reason when it is absent."""

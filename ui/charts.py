@@ -179,3 +179,75 @@ def ci_chart(df: pd.DataFrame, title: str, higher_better: bool = True) -> alt.Ch
     # with an offset channel the step is per figure within a method
     return (bars + points).properties(height=alt.Step(16),
                                       title=f"{title} per method, untuned and cross-validated")
+
+
+OUTCOME_COLOURS = {"better": "#2a9d4b", "worse": "#d1495b", "same": "#9a9a9a"}
+
+
+def rank_scatter(per: pd.DataFrame, missing_rank: float, selection: str = "query") -> alt.Chart:
+    """Baseline rank (x) against current rank (y) per query, both log-scaled, with the
+    diagonal: points below it are queries whose target the current configuration ranks
+    better. ``per`` is :attr:`core.tuning.Comparison.per_query` (with ``query_text``).
+    Clicking a point selects its ``query_id`` (selection parameter ``selection``)."""
+    top = float(max(per["rank"].max(), per["baseline_rank"].max(), 10))
+    log = alt.Scale(type="log", domain=[1, top], nice=False)
+    pick = alt.selection_point(name=selection, fields=["query_id"], on="click")
+    points = alt.Chart(per).mark_circle(size=70, opacity=0.8).encode(
+        x=alt.X("baseline_rank:Q", scale=log, title=f"Baseline: target rank (log; missing = {missing_rank:g})"),
+        y=alt.Y("rank:Q", scale=log, title=f"Current: target rank (log; missing = {missing_rank:g})"),
+        color=alt.Color("outcome:N", title="Current vs baseline",
+                        scale=alt.Scale(domain=list(OUTCOME_COLOURS), range=list(OUTCOME_COLOURS.values()))),
+        size=alt.condition(pick, alt.value(140), alt.value(60)),
+        tooltip=[alt.Tooltip("query_id:N", title="query"), alt.Tooltip("query_text:N", title="text"),
+                 alt.Tooltip("baseline_rank:Q", title="baseline rank", format=".3g"),
+                 alt.Tooltip("rank:Q", title="current rank", format=".3g")],
+    ).add_params(pick)
+    diagonal = alt.Chart(pd.DataFrame({"r": [1.0, top]})).mark_line(color="#888", strokeDash=[4, 4]).encode(
+        x=alt.X("r:Q", scale=log), y=alt.Y("r:Q", scale=log))
+    return (diagonal + points).properties(
+        height=420, title="Each query's target rank: below the diagonal, the current configuration "
+                          "ranks it better (click a point to open it in Query lab)")
+
+
+def tag_bars(breakdown: pd.DataFrame, metric: str, title: str) -> alt.Chart:
+    """``metric`` on the queries whose target has each tag, per configuration, from
+    :func:`core.evaluation.tag_breakdown` (rows with ``value`` 1), tags labelled."""
+    d = breakdown[breakdown["value"] == 1].copy()
+    d["tag"] = d["tag"] + " (" + d["queries"].astype(str) + " queries)"
+    configs = list(dict.fromkeys(d["config"]))
+    return alt.Chart(d).mark_bar().encode(
+        y=alt.Y("tag:N", title="Queries whose target is tagged", axis=alt.Axis(labelLimit=320)),
+        yOffset=alt.YOffset("config:N", sort=configs),
+        x=alt.X(f"{metric}:Q", title=title, scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("config:N", sort=configs, title="Configuration"),
+        tooltip=["config:N", "tag:N", alt.Tooltip(f"{metric}:Q", format=".3f", title=title)],
+    ).properties(height=alt.Step(14), title=f"{title} per query tag")
+
+
+def sweep_lines(swept: pd.DataFrame, current: float | None, label: str,
+                metrics: dict[str, str]) -> alt.Chart:
+    """``metrics`` (column → title) of a :func:`core.tuning.sweep` against the swept value,
+    the current value marked by a rule. With folds, each fold's training and held-out
+    curves are drawn thin (dashed: held-out) behind the curve over every query."""
+    long = swept.melt(id_vars=["value", "split", "fold", "config"], value_vars=list(metrics),
+                      var_name="metric", value_name="figure")
+    long["metric"] = long["metric"].map(metrics)
+    colour = alt.Color("metric:N", title="Metric", sort=list(metrics.values()))
+    x = alt.X("value:Q", title=label, scale=alt.Scale(zero=False))
+    y = alt.Y("figure:Q", title="Figure (higher is better)", scale=alt.Scale(domain=[0, 1]))
+    tooltip = ["config:N", "split:N", "metric:N", alt.Tooltip("figure:Q", format=".3f")]
+    every = alt.Chart(long[long["split"] == "all"]).mark_line(point=True, strokeWidth=2.5).encode(
+        x=x, y=y, color=colour, tooltip=tooltip)
+    layers = [every]
+    folds = long[long["split"] != "all"]
+    if len(folds):
+        layers.insert(0, alt.Chart(folds).mark_line(strokeWidth=1, opacity=0.45).encode(
+            x=x, y=y, color=colour, detail="fold:N",
+            strokeDash=alt.StrokeDash("split:N", title="Folds", sort=["train", "held-out"]),
+            tooltip=tooltip + ["fold:N"]))
+    if current is not None:
+        layers.append(alt.Chart(pd.DataFrame({"value": [current]})).mark_rule(
+            color="#444", strokeDash=[2, 2]).encode(x="value:Q"))
+    title = "Every query" + (" (thick), and each fold's training and held-out queries (thin)"
+                             if len(folds) else "") + "; dotted rule: the current value"
+    return alt.layer(*layers).properties(height=360, title=title)

@@ -31,7 +31,7 @@ import streamlit as st
 
 import core.dense
 from core import fusion as fusion_registry
-from core.config import QUERY_OPTIONS, STUDY_BEST, Config, Dense, Lexical
+from core.config import NGRAM, QUERY_OPTIONS, STUDY_BEST, Config, Dense, Lexical
 from core.families import TUNED_ON_STUDY, WINDOWS
 from core.scheme import Spec
 from core.scoring import REGISTRY as SCORING
@@ -81,7 +81,7 @@ OPTIONS_HELP = ("**fuzzy**: misspelt query words also match close corpus words (
                 "feedback)")
 FUSIONS = {s.name: s for s in fusion_registry.REGISTRY.all()}
 
-N, WEIGHT = Range(2, 8, 1), Range(0.0, 3.0, 0.05)
+N, WEIGHT = Range.of(NGRAM), Range.of(fusion_registry.WEIGHT)
 RANGES = {MAIN.n: N, SECOND.n: N, **WEIGHTING_RANGES,
           **{k: Range.of(FUSIONS[f].param("k")) for f, k in K_FUSION_K.items()},
           MAIN.weight: WEIGHT, SECOND.weight: WEIGHT, **{k: WEIGHT for k in K_DENSE_W.values()}}

@@ -7,6 +7,11 @@ import streamlit as st
 from core.query_set import filter_queries, query_facets
 
 
+def query_label(query_id, text) -> str:
+    """How a test query is named in a select box, and so in a URL that selects it."""
+    return f"#{query_id} · {text}"
+
+
 def query_filters(queries: pd.DataFrame, key: str = "qf") -> pd.DataFrame:
     """Author, collection and collection-date filters for a test set (core.query_set).
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scheme import Registry, Scheme, Spec
+from ..scheme import Param, Registry, Scheme, Spec
 
 DEFAULT = Spec("rrf", (("k", 60.0),))
+WEIGHT = Param("weight", 1.0, 0.0, float("inf"), "a component's weight in the fused score "
+               "(0 mutes it)", step=0.05, range=(0.0, 3.0))
 
 
 class FusionScheme(Scheme):

@@ -15,32 +15,16 @@ from core.crossval import ScoreTable, cross_validate, cross_validate_grid, famil
 from core.engine import Engine
 from core.evaluation import summarise
 from core.families import Family, available_families
-from core.store import QUERY_COLUMNS, load_queries, write_corpus
+from core.store import QUERY_COLUMNS, load_queries
 from tests.app.conftest import no_exception, texts
-from tests.conftest import tiny_rows
+from tests.conftest import HARD
 from ui.data import DataSource
 from ui.evaluation import (DEFAULT_FAMILIES, NESTED, POOLED, chart_data, corpus_queries, methods, metric_columns,
                            queries_digest)
 
 CV_TAB = ":material/verified: Methods, cross-validated"
-HARD = [("cooking video", "1007"), ("original sound", "1004"), ("stairs", "1005"), ("maria cooks", "1007"),
-        ("the door", "1006"), ("day 12", "1010"), ("music cover", "1008"), ("cats knock glass", "1003"),
-        ("reaction video", "1002"), ("pasta", "1001"), ("legs", "1009"), ("chili", "1001"),
-        ("record attempt", "1005"), ("potato hack", "1007")]
 METRICS = ["success_at_1", "success_at_5", "success_at_10", "mrr", "mean_rank"]
 NUMBERS = ["queries"] + [f"{m}{s}" for m in METRICS for s in ("", "_lo", "_hi")]
-
-
-@pytest.fixture
-def hard_db(tmp_path):
-    tiktoks, comments, _ = tiny_rows()
-    queries = [{"query_id": i, "query_text": q, "target_id": d, "author": "ann" if i % 2 else "bo",
-                "useful_description": int(i % 3 == 0), "comments_on_topic": int(i % 2 == 0),
-                "purely_visual": int(i % 5 == 0), "important_lyrics": 0, "subtextual": int(i % 4 == 0),
-                "collection": "hard"} for i, (q, d) in enumerate(HARD, start=1)]
-    path = tmp_path / "hard.db"
-    write_corpus(path, tiktoks, comments, queries, meta={"normalisation": "default"})
-    return path
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from core.config import STUDY_BEST, Config
 from core.engine import Engine
 from core.evaluation import METRICS, paired_tests, per_query, summary_table, win_loss
 from core.metrics import STUDY_DOCUMENTS, STUDY_MISSING_RANK
-from core.results import documents_of, read_results
-from core.store import count_documents, load_queries
+from core.results import documents_of, read_results, save_experiment
+from core.store import count_documents, load_queries, read_table
 
 PER_QUERY = ["query_id", "rank_lo", "rank_hi", "rank", "s1", "s5", "s10", "rr"]
 
@@ -96,6 +96,75 @@ def study_schema_db(path):
     con.commit()
     con.close()
     return path
+
+
+def test_a_saved_experiment_reads_back_like_a_grid_experiment(tiny_db, tiny_results):
+    engine, queries = Engine.from_db(tiny_db), load_queries(tiny_db)
+    config = Config.parse("word.basic.noattr.bm25(k1=0,b=0)")
+    live = per_query(engine, config, queries)
+    assert (live["rank_hi"] > live["rank_lo"]).any()   # a tie range to keep
+    new_id = save_experiment(tiny_results, config, live, queries, engine)
+    assert new_id == 385
+    res = read_results(tiny_results)
+    assert len(res.experiments) == 385 and len(res.indexes) == 32   # its index was in the grid
+    row = res.experiments.set_index("config").loc[str(config)]
+    assert row["experiment_id"] == new_id and row["index_config"] == "word.basic.noattr"
+    assert row["mode"] == engine.mode and row["weighting"] == "bm25(b=0,k1=0)"
+    pd.testing.assert_frame_equal(res.per_query([str(config)])[str(config)][PER_QUERY], live[PER_QUERY],
+                                  check_dtype=False)
+    # saving again replaces: same id, no duplicate rows
+    assert save_experiment(tiny_results, config, live, queries, engine) == new_id
+    again = read_results(tiny_results)
+    assert len(again.experiments) == 385 and len(again.rankings) == 385 * 6
+    assert read_table(tiny_results, "queries").shape[0] == 6
+
+
+def test_saving_a_configuration_the_grid_has_replaces_it(tiny_db, tiny_results):
+    engine, queries = Engine.from_db(tiny_db), load_queries(tiny_db)
+    before = read_results(tiny_results).experiments.set_index("config")
+    same = Config.parse("4gram.all.noattr.bpx")   # the study's best, written another way
+    ranks = per_query(engine, same, queries).assign(rank_lo=1.0, rank_hi=2.0)   # told apart
+    assert save_experiment(tiny_results, same, ranks, queries, engine) == before.loc[str(STUDY_BEST), "experiment_id"]
+    res = read_results(tiny_results)
+    assert len(res.experiments) == 384
+    assert (res.per_query([str(STUDY_BEST)])[str(STUDY_BEST)]["rank"] == 1.5).all()
+
+
+def test_a_new_index_and_a_new_database(tiny_db, tmp_path):
+    engine, queries = Engine.from_db(tiny_db), load_queries(tiny_db)
+    path = tmp_path / "new" / "results.db"
+    first = Config.parse("5gram.sr.noattr.bm25")
+    assert save_experiment(path, first, per_query(engine, first, queries), queries, engine) == 1
+    fused = Config.parse("word+5gram.sr.noattr.bm25.rrf")
+    some = per_query(engine, fused, queries).iloc[:4]   # a subset of the queries
+    assert save_experiment(path, fused, some, queries, engine) == 2
+    res = read_results(path)
+    assert res.experiments["config"].tolist() == [str(first), str(fused)]
+    assert res.indexes["config"].tolist() == ["5gram.sr.noattr", "word+5gram.sr.noattr"]
+    assert res.indexes.set_index("config").loc["5gram.sr.noattr", "vocab_size"] > 0
+    assert (res.n_docs, res.meta["mode"]) == (10, engine.mode)
+    assert res.per_query([str(fused)])[str(fused)]["query_id"].tolist() == [1, 2, 3, 4]
+
+
+def test_saving_into_results_of_other_data_is_refused(tiny_db, tiny_results, tmp_path):
+    engine, queries = Engine.from_db(tiny_db), load_queries(tiny_db)
+    pq = per_query(engine, STUDY_BEST, queries)
+    other = queries.assign(query_text=queries["query_text"] + " again")
+    with pytest.raises(ValueError, match="another query set"):
+        save_experiment(tiny_results, STUDY_BEST, pq, other, engine)
+    with pytest.raises(ValueError, match="not given"):
+        save_experiment(tiny_results, STUDY_BEST, pq, queries.iloc[:2], engine)
+    with pytest.raises(ValueError, match="original results database"):
+        save_experiment(study_schema_db(tmp_path / "study.db"), STUDY_BEST, pq.iloc[:3], queries, engine)
+    wrong = tmp_path / "wrong.db"
+    save_experiment(wrong, STUDY_BEST, pq, queries, engine)
+    con = sqlite3.connect(wrong)
+    con.execute("update meta set value = '99' where key = 'documents'")
+    con.commit()
+    con.close()
+    with pytest.raises(ValueError, match="99 documents"):
+        save_experiment(wrong, STUDY_BEST, pq, queries, engine)
+    assert len(read_results(tiny_results).experiments) == 384   # nothing written by a refusal
 
 
 def test_study_schema_without_meta(tmp_path, tiny_db):

@@ -74,3 +74,15 @@ def test_bootstrap_ci_edge_cases():
     assert bootstrap_ci(np.ones(5)) == (1.0, 1.0)   # scipy's default BCa would give nan here
     assert bootstrap_ci([0.5]) == (0.5, 0.5)
     assert all(np.isnan(bootstrap_ci([])))
+
+
+@pytest.mark.parametrize("n", [6, 40])   # every sign pattern; Monte Carlo
+def test_paired_randomisation_of_columns_equals_each_column_alone(n):
+    rng = np.random.default_rng(n)
+    a = rng.integers(1, 30, (n, 3)) / 3
+    b = a.copy()
+    b[: n // 2, 0] += 1
+    b[::3, 1] = rng.integers(1, 30, len(b[::3, 1]))   # column 2 left equal: p = 1
+    many = paired_randomisation(a, b)
+    assert many.shape == (3,) and many[2] == 1.0
+    assert many.tolist() == [paired_randomisation(a[:, j], b[:, j]) for j in range(3)]

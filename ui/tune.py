@@ -1,0 +1,200 @@
+"""What the Tune page computes, cached, and the widgets it draws beside the sidebar.
+
+The page follows the sidebar's configuration over the whole test set at once, so every
+computation is cached per (corpus build, normalisation mode, configuration, query set):
+:func:`evaluated` holds one configuration's per-query table on all the corpus's queries
+(filters only pick rows from it, never recompute), :func:`comparison` the comparison with
+the baseline of the rows picked, :func:`swept` one sweep. The Engine behind them is
+:func:`ui.data.get_engine`'s, used under :func:`ui.data.engine_lock`.
+
+The pinned baseline is a preset (the study's best, the tuned hybrid when its models are
+installed, every available method family's default) or any configuration string, bound to
+the URL. Links to Query lab carry the page's URL parameters (the configuration, the data
+source, the query filters) minus the Tune page's own (``t_…``), plus the query.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from core.config import STUDY_BEST, Config
+from core.families import TUNED_ON_STUDY, available_families
+from core.results import save_experiment
+from core.store import corpus_version
+from core.evaluation import per_query
+from core.tuning import Comparison, compare, parameter_of, sweep
+from ui.controls import dense_models
+from ui.data import DataSource, engine_lock, get_engine
+from ui.evaluation import queries_digest
+from ui.query_filters import query_label
+
+PREFIX = "t_"                       # the Tune page's own URL keys
+K_BASE, K_BASE_CFG = "t_base", "t_base_cfg"
+CUSTOM = "Configuration string…"
+QUERY_LAB = "query_lab"             # the Query lab page's url_path (app.py)
+_SAVED = "_t_saved"                 # session state: (configuration, Saved) of the last save
+
+
+def presets() -> dict[str, Config]:
+    """Baselines to pick by name (the first is the default)."""
+    out = {"Study's best": STUDY_BEST}
+    tuned = Config.parse(TUNED_ON_STUDY)
+    if tuned.models <= dense_models().keys():
+        out["Tuned hybrid"] = tuned
+    for f in available_families():
+        config = Config.parse(f.default)
+        if config not in out.values():
+            out[f"{f.name} (default)"] = config
+    return out
+
+
+def _pin(config: str) -> None:
+    st.session_state[K_BASE] = CUSTOM
+    st.session_state[K_BASE_CFG] = config
+
+
+def baseline_picker(current: Config) -> Config | None:
+    """The pinned baseline: a preset or a pasted configuration (None, with the reason shown,
+    when the string is not one); a button pins the current configuration."""
+    named = presets()
+    left, middle, right = st.columns([3, 5, 2], vertical_alignment="bottom")
+    choice = left.selectbox("Pinned baseline", [*named, CUSTOM], key=K_BASE, bind="query-params",
+                            help="What the current configuration is compared with: a preset, "
+                                 "or any configuration string.")
+    right.button("Pin the current one", key="t_pin", on_click=_pin, args=(str(current),),
+                 icon=":material/push_pin:", width="stretch",
+                 help="Make the sidebar's configuration the baseline, then move the sliders.")
+    if choice != CUSTOM:
+        middle.code(str(named[choice]), language=None)
+        return named[choice]
+    text = (middle.text_input("Baseline configuration", key=K_BASE_CFG, bind="query-params",
+                              placeholder=str(STUDY_BEST)) or "").strip()
+    try:
+        return Config.parse(text or str(STUDY_BEST))
+    except ValueError as e:
+        st.error(f"The baseline is not a configuration: {e}")
+        return None
+
+
+# ---------------------------------------------------------------- cached computation
+
+def _key(source: DataSource, queries: pd.DataFrame):
+    engine = get_engine(source)
+    path = str(source.db.resolve())
+    return engine, (path, corpus_version(path), engine.mode, queries_digest(queries))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _per_query(key: tuple, config: str, _engine, _queries: pd.DataFrame) -> pd.DataFrame:
+    with engine_lock():
+        return per_query(_engine, Config.parse(config), _queries)
+
+
+def evaluated(source: DataSource, config: Config, queries: pd.DataFrame) -> pd.DataFrame:
+    """:func:`core.evaluation.per_query` of ``config`` on ``queries``, cached."""
+    engine, key = _key(source, queries)
+    return _per_query(key, str(config), engine, queries.reset_index(drop=True))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def comparison(current: pd.DataFrame, baseline: pd.DataFrame, queries: pd.DataFrame) -> Comparison:
+    """:func:`core.tuning.compare`, cached on its inputs."""
+    return compare(current, baseline, queries)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sweep(key: tuple, config: str, parameter: str, folds: int, _engine, _queries) -> pd.DataFrame:
+    cfg = Config.parse(config)
+    with engine_lock():
+        return sweep(_engine, cfg, _queries, parameter_of(cfg, parameter), folds=folds or None)
+
+
+def swept(source: DataSource, config: Config, queries: pd.DataFrame, parameter: str,
+          folds: int = 0) -> pd.DataFrame:
+    """:func:`core.tuning.sweep` of the parameter keyed ``parameter``, cached."""
+    engine, key = _key(source, queries)
+    return _sweep(key, str(config), parameter, folds, engine, queries.reset_index(drop=True))
+
+
+@dataclass(frozen=True)
+class Saved:
+    ok: bool
+    text: str
+
+    @property
+    def icon(self) -> str:
+        return ":material/check:" if self.ok else ":material/error:"
+
+
+def save(source: DataSource, config: Config, queries: pd.DataFrame) -> None:
+    """Save ``config``'s ranks on every query of ``queries`` into the source's results.db (a
+    button's callback: it runs once per click, before the page); what happened is kept for
+    :func:`saved_message`."""
+    try:
+        engine = get_engine(source)
+        pq = evaluated(source, config, queries)
+        with engine_lock():
+            experiment = save_experiment(source.results, config, pq, queries, engine)
+        said = Saved(True, f"Saved as experiment {experiment} in `{source.results}`: the Experiments "
+                           "page and Query lab's view across every configuration include it.")
+    except (OSError, ValueError) as e:
+        said = Saved(False, f"Not saved: {e}")
+    st.session_state[_SAVED] = (str(config), said)
+
+
+def saved_message(config: Config) -> Saved | None:
+    """What saving ``config`` gave, while it is still the configuration shown."""
+    name, said = st.session_state.get(_SAVED, (None, None))
+    return said if name == str(config) else None
+
+
+# ---------------------------------------------------------------- links and tables
+
+def link_params() -> dict[str, list[str]]:
+    """The current URL's parameters that other pages read (everything but ``t_…``)."""
+    return {k: st.query_params.get_all(k) for k in st.query_params if not k.startswith(PREFIX)}
+
+
+def query_lab_params(query_id, text, params: dict) -> dict:
+    """URL parameters opening Query lab on one query (its select box binds the query's label)
+    with the same configuration."""
+    return {**params, "query": query_label(int(query_id), text)}
+
+
+def query_lab_url(query_id, text, params: dict) -> str:
+    """A relative link opening Query lab on one query with the same configuration."""
+    return f"{QUERY_LAB}?" + urlencode(query_lab_params(query_id, text, params), doseq=True)
+
+
+def selected_queries(state, name: str = "query") -> list[int]:
+    """The query ids selected in a chart (``st.altair_chart(..., on_select="rerun")``): a
+    point selection is a list of the selected points' fields (empty: a dict)."""
+    chosen = (state.selection.get(name) if state else None) or []
+    points = chosen if isinstance(chosen, list) else [chosen]
+    return [int(p["query_id"]) for p in points if isinstance(p, dict) and "query_id" in p]
+
+
+def query_table(per: pd.DataFrame, docs: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Per query: a Query lab link, the text, the target's creator, both ranks, the gain."""
+    creators = docs.set_index("id")["creator_username"]
+    return pd.DataFrame({
+        "open": [query_lab_url(q, t, params) for q, t in zip(per["query_id"], per["query_text"])],
+        "query_id": per["query_id"].to_numpy(),
+        "query": per["query_text"].to_numpy(),
+        "target creator": per["target_id"].astype(str).map(creators).fillna("(not indexed)").to_numpy(),
+        "baseline rank": per["baseline_rank"].to_numpy(), "current rank": per["rank"].to_numpy(),
+        "gain (log2)": per["gain"].to_numpy(), "outcome": per["outcome"].to_numpy()})
+
+
+def query_columns() -> dict:
+    """``st.dataframe`` settings of :func:`query_table`'s columns."""
+    return {"open": st.column_config.LinkColumn("Query lab", display_text="Open",
+                                                help="Open this query in Query lab, same configuration"),
+            "query_id": st.column_config.NumberColumn("id", format="%d"),
+            "baseline rank": st.column_config.NumberColumn(format="%.3g"),
+            "current rank": st.column_config.NumberColumn(format="%.3g"),
+            "gain (log2)": st.column_config.NumberColumn(
+                format="%+.2f", help="log2(baseline rank / current rank): +1 = rank halved")}
