@@ -13,7 +13,7 @@ continuing ids, so results.db and the dashboard treat them like the study's expe
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from .index import TokenisedCorpus, build_index
 from .metrics import target_ranks
 from .search import matches, score
 from .weighting import SMART
+from .workers import worker_pool
 
 STUDY_TOKENS = ("word", "4gram", "5gram", "6gram", "7gram")
 
@@ -96,7 +97,7 @@ def _run_parallel(source, queries, configs, weightings, workers, progress):
         groups.setdefault(tokens, []).append(i)
     results = [None] * len(configs)
     texts = {f: source.normalised(f) for f in ALL_FIELDS}  # normalise once, not per worker
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         futures = {pool.submit(_run_configs_in_worker, source.corpus, source.mode, texts, queries,
                                [configs[i] for i in members], weightings): members
                    for members in groups.values()}

@@ -238,6 +238,8 @@ def load_corpus(path, usable_only: bool = True) -> Corpus:
         db.close()
     if docs.empty:
         docs = pd.DataFrame(columns=list(TIKTOK_COLUMNS) + ["comment_text"])
+    elif usable_only:   # an id goes into paths and URLs: a row without a valid one is never usable
+        docs = docs[docs["id"].astype(str).str.strip().str.fullmatch(_ID.pattern.strip("^$"))]
     mode = read_meta(path, "normalisation", "default")
     raw_map = read_meta(path, "unidecode_jl_map")
     return Corpus(docs.reset_index(drop=True), str(path), mode,

@@ -21,7 +21,7 @@ import logging
 import sqlite3
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +32,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from core.store import NotADatabase, check_database
+from core.workers import worker_pool
 
 log = logging.getLogger("pipeline")
 
@@ -110,7 +111,7 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
                     record(item, row)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with worker_pool(workers) as pool:
                 futures = {pool.submit(fn, item): item for item in items}
                 for fut in as_completed(futures):
                     try:

@@ -128,3 +128,12 @@ def test_results_in_the_studys_schema(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):   # one row per (experiment, query)
         write_results(path, indexes, experiments, queries, pd.concat([rankings, rankings]))
     assert len(read_table(path, "ranking_results")) == 2   # the failed write changed nothing
+
+
+def test_a_row_without_a_valid_id_is_never_usable(tmp_path):
+    """Issue 11, defect 4: a usable row whose id is not digits crashed the Viewer (ids go
+    into paths and URLs); the one reader of the corpus leaves such rows out."""
+    path = tmp_path / "tiktoks.db"
+    write_corpus(path, [doc("1"), doc("12ab"), doc("../x"), doc("2")], [])
+    assert load_corpus(path).ids == ["1", "2"]
+    assert len(load_corpus(path, usable_only=False)) == 4   # still there, for inspection

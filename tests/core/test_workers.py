@@ -1,0 +1,49 @@
+"""Worker processes die with their parent (issue 11, defect 6: after `kill -9` of
+`pipeline.experiments --workers 2` the workers lived on, 190-310 MB each)."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+PARENT = textwrap.dedent("""
+    import sys, time
+    from core.workers import worker_pool
+    pool = worker_pool(2)
+    futures = [pool.submit(time.sleep, 60) for _ in range(2)]
+    time.sleep(1.0)
+    print(" ".join(str(p) for p in pool._processes), flush=True)   # the workers' pids
+    time.sleep(60)
+""")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:   # a zombie waiting for its reaper is gone too
+        return f.read().split()[2] != "Z"
+
+
+def test_workers_die_when_the_parent_is_killed():
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True,
+                              cwd=os.getcwd())
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert len(workers) == 2 and all(alive(p) for p in workers)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = [p for p in workers if alive(p)]
+    for p in survivors:   # don't leave them behind when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not survivors
+
+
+def test_the_pool_runs_work():
+    from core.workers import worker_pool
+    with worker_pool(2) as pool:
+        assert list(pool.map(abs, [-1, -2, 3])) == [1, 2, 3]
