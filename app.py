@@ -1,8 +1,10 @@
 """TikTok Retrieval Lab: the experiment dashboard.
 
-    streamlit run app.py                                   # demo corpus (make demo)
-    streamlit run app.py -- --db data/study/tiktoks.db     # the imported 2022 study (make study)
-    streamlit run app.py -- --db X.db --results Y.db       # any corpus / results pair
+    streamlit run app.py --server.address 127.0.0.1                             # demo corpus
+    streamlit run app.py --server.address 127.0.0.1 -- --db data/study/tiktoks.db   # the 2022 study
+    streamlit run app.py --server.address 127.0.0.1 -- --db X.db --results Y.db     # any pair
+
+(without ``--server.address 127.0.0.1`` Streamlit listens on every interface)
 
 Pages are thin views over ``core``; shared helpers live in the ``ui`` package. The data
 source can also be set with ``TRL_DB`` / ``TRL_RESULTS`` (or ``TRL_DATA``) and changed in

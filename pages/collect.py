@@ -154,8 +154,9 @@ with exp_col:
                        file_name="queries.json", mime="application/json", key="cq_export",
                        icon=":material/download:", disabled=selected.empty, on_click="ignore")
     st.caption("The 2022 study's format, plus `created-at` and `collection` when known. "
-               "Export before rebuilding the corpus: a new import of `tiktoks.db` (`make study`, "
-               "`pipeline.import_study`) replaces it, collected queries and views included.")
+               "Rebuilding the corpus (`make study`, `pipeline.import_study`, `pipeline.etl`) "
+               "keeps collected queries and views, even ones added while it runs; an export is "
+               "a copy you can share or keep.")
 with imp_col:
     st.markdown("**Import**")
     upload = st.file_uploader("A queries.json file", type=["json"], key="cq_upload")

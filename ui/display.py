@@ -27,6 +27,9 @@ EMBED_KEY = "player"  # sidebar toggle bound to the URL: embed TikTok's player o
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&\"'])")
 _WHITESPACE = re.compile(r"\s+")
+# bidirectional controls (embeddings, overrides, isolates): a description could flip the text
+# shown after it, so displayed corpus text drops them
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _CHUNK = re.compile(r"(\s+)")
 
 
@@ -38,7 +41,7 @@ def escape_md(text) -> str:
     """
     if text is None:
         return ""
-    return _MD_SPECIAL.sub(r"\\\1", _WHITESPACE.sub(" ", str(text)).strip())
+    return _MD_SPECIAL.sub(r"\\\1", _WHITESPACE.sub(" ", _BIDI.sub("", str(text))).strip())
 
 
 def clip(text, limit: int = 280) -> str:

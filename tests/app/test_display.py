@@ -130,3 +130,9 @@ def test_a_result_card_and_the_documents_details():
     assert at.button(key="open_r1001").label == "Watch" and at.text[0].value == "none"
     at.button(key="open_r1001").click().run()
     assert at.text[0].value == "1001"
+
+
+def test_bidi_controls_are_dropped_from_displayed_text():
+    """Issue 11: a right-to-left override in a description flipped the text shown after it."""
+    assert escape_md("abc\u202edef\u2066x\u2069") == "abcdefx"
+    assert "\u202e" not in highlight("watch \u202etxet", None)
