@@ -149,11 +149,12 @@ def _researcher_data(path, replaced_collections: set) -> tuple[list[dict], list[
 
 
 def write_corpus(path, tiktoks: list[dict], comments: list[dict], queries: list[dict] = (),
-                 meta: dict | None = None) -> None:
+                 meta: dict | None = None, collections=()) -> None:
     """Write a complete corpus database atomically (a rerun replaces, never duplicates).
 
-    Queries of other collections and the viewer history of the database being replaced are
-    carried over (new query ids follow the written ones). ``meta.corpus_id`` is a fresh id per
+    Queries of other collections (than those of ``queries`` and ``collections``: an empty
+    queries file still replaces its collection) and the viewer history of the database being
+    replaced are carried over (new query ids follow the written ones). ``meta.corpus_id`` is a fresh id per
     write, so caches can tell a rebuilt corpus from one that only gained views or queries.
     """
     queries = list(queries)
@@ -161,7 +162,7 @@ def write_corpus(path, tiktoks: list[dict], comments: list[dict], queries: list[
 
     def carry_over(db) -> None:
         """Queries of other collections and views in the old file, read under the write lock."""
-        kept, views = _researcher_data(path, {q.get("collection") for q in queries})
+        kept, views = _researcher_data(path, {q.get("collection") for q in queries} | set(collections))
         next_id = max((q["query_id"] for q in queries), default=0) + 1
         kept = [{**q, "query_id": n} for n, q in enumerate(kept, start=next_id)]
         with db.atomic():

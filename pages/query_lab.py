@@ -2,6 +2,8 @@
 and the target's rank across every configuration in results.db."""
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -32,8 +34,12 @@ if queries.empty:
     st.info("No test query passes these filters; widen them to pick a query.")
     st.stop()
 texts = dict(zip(queries["query_id"].astype(str), queries["query_text"]))
-qid = st.selectbox("Test query", list(texts), key="query", bind="query-params",
+# the URL names the query by its id (?query=12; a label "#12 · …" from older links works too)
+asked = re.match(r"#?(\d+)", st.query_params.get("query", ""))
+first = asked.group(1) if asked and asked.group(1) in texts else next(iter(texts))
+qid = st.selectbox("Test query", list(texts), index=list(texts).index(first), key="query",
                    format_func=lambda i: query_label(i, texts[i]))
+st.query_params["query"] = qid
 row = queries[queries["query_id"].astype(str) == qid].iloc[0]
 docs = engine.corpus.docs
 pos = docs.index[docs["id"] == str(row["target_id"])]

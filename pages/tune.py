@@ -107,7 +107,7 @@ with tab_charts:
         texts = dict(zip(cmp.per_query["query_id"], cmp.per_query["query_text"]))
         for q in selected_queries(picked)[:5]:
             st.page_link("pages/query_lab.py", label=f"Open query {q} in Query lab", icon=":material/science:",
-                         query_params=query_lab_params(q, texts[q], params))
+                         query_params=query_lab_params(q, params))
         metric = st.segmented_control("Metric per tag", list(SWEEP_METRICS), format_func=SWEEP_METRICS.get,
                                       default="mrr", key="t_tagm", bind="query-params", required=True) or "mrr"
         bd = tag_breakdown({"current": current, "baseline": base}, metrics=tuple(SWEEP_METRICS))

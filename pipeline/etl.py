@@ -196,7 +196,8 @@ def main(argv=None) -> int:
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "unusable_reasons": reasons}
     try:
-        write_corpus(a.db, tiktoks, comments, queries, meta)
+        replaced = [a.collection or Path(a.queries).stem] if a.queries else []   # even when empty
+        write_corpus(a.db, tiktoks, comments, queries, meta, collections=replaced)
     except (Busy, NotADatabase) as exc:
         print(f"etl: {exc}", file=sys.stderr)
         return 3 if isinstance(exc, Busy) else 2

@@ -28,6 +28,9 @@ TEXT_KEYS = ("web-id", "permalink", "video-src", "coverphoto-src", "music-src", 
              "description")
 
 
+STUDY_COLLECTION = "study2022"   # the collection the study's queries.json is imported as
+
+
 class ImportError_(Exception):
     """A file that cannot be imported (named in the message)."""
 
@@ -131,7 +134,7 @@ def load_study(src: Path):
             records[str(rec["id"])] = rec  # a later scrape of the same id replaces the earlier
     tiktoks = [tiktok_row(r, ocr, sr) for r in records.values()]
     comments = [c for r in records.values() for c in comment_rows(r)]
-    queries = query_rows(read_json(src / "queries.json"), "queries.json", "study2022", problems)
+    queries = query_rows(read_json(src / "queries.json"), "queries.json", STUDY_COLLECTION, problems)
     meta = {"source": str(src.resolve()), "normalisation": "study2022"}
     map_path = src / "unidecode_jl_map.json"
     if map_path.exists():
@@ -153,7 +156,7 @@ def main(argv=None) -> int:
         print(f"import_study: {e}", file=sys.stderr)
         return 2
     try:
-        write_corpus(args.db, tiktoks, comments, queries, meta)
+        write_corpus(args.db, tiktoks, comments, queries, meta, collections=[STUDY_COLLECTION])
     except (Busy, NotADatabase) as e:
         print(f"import_study: {e}", file=sys.stderr)
         return 3 if isinstance(e, Busy) else 2

@@ -29,7 +29,6 @@ from core.tuning import Comparison, compare, parameter_of, sweep
 from ui.controls import dense_models
 from ui.data import DataSource, engine_lock, get_engine
 from ui.evaluation import queries_digest
-from ui.query_filters import query_label
 
 PREFIX = "t_"                       # the Tune page's own URL keys
 K_BASE, K_BASE_CFG = "t_base", "t_base_cfg"
@@ -158,15 +157,14 @@ def link_params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params if not k.startswith(PREFIX)}
 
 
-def query_lab_params(query_id, text, params: dict) -> dict:
-    """URL parameters opening Query lab on one query (its select box binds the query's label)
-    with the same configuration."""
-    return {**params, "query": query_label(int(query_id), text)}
+def query_lab_params(query_id, params: dict) -> dict:
+    """URL parameters opening Query lab on one query (by its id) with the same configuration."""
+    return {**params, "query": str(int(query_id))}
 
 
-def query_lab_url(query_id, text, params: dict) -> str:
+def query_lab_url(query_id, params: dict) -> str:
     """A relative link opening Query lab on one query with the same configuration."""
-    return f"{QUERY_LAB}?" + urlencode(query_lab_params(query_id, text, params), doseq=True)
+    return f"{QUERY_LAB}?" + urlencode(query_lab_params(query_id, params), doseq=True)
 
 
 def selected_queries(state, name: str = "query") -> list[int]:
@@ -181,7 +179,7 @@ def query_table(per: pd.DataFrame, docs: pd.DataFrame, params: dict) -> pd.DataF
     """Per query: a Query lab link, the text, the target's creator, both ranks, the gain."""
     creators = docs.set_index("id")["creator_username"]
     return pd.DataFrame({
-        "open": [query_lab_url(q, t, params) for q, t in zip(per["query_id"], per["query_text"])],
+        "open": [query_lab_url(q, params) for q in per["query_id"]],
         "query_id": per["query_id"].to_numpy(),
         "query": per["query_text"].to_numpy(),
         "target creator": per["target_id"].astype(str).map(creators).fillna("(not indexed)").to_numpy(),

@@ -129,3 +129,13 @@ def test_original_study_results_schema_is_read(app, tiny_results, tmp_path, monk
     monkeypatch.setenv("TRL_RESULTS", str(old))
     at = app("experiments")
     assert "384 experiments" in texts(at)
+
+
+def test_query_lab_opens_the_query_the_url_names_by_id(app):
+    """Issue 11: Query lab's ?query=ID was ignored (the select box bound its label)."""
+    at = app("query_lab", query="3")
+    assert at.selectbox(key="query").value == "3" and at.query_params["query"] in ("3", ["3"])
+    at = app("query_lab", query="#4 · an older link's label")
+    assert at.selectbox(key="query").value == "4"
+    at = app("query_lab", query="99999")   # unknown: the first query, not an error
+    assert not at.exception and at.selectbox(key="query").value == "1"

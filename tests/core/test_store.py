@@ -137,3 +137,12 @@ def test_a_row_without_a_valid_id_is_never_usable(tmp_path):
     write_corpus(path, [doc("1"), doc("12ab"), doc("../x"), doc("2")], [])
     assert load_corpus(path).ids == ["1", "2"]
     assert len(load_corpus(path, usable_only=False)) == 4   # still there, for inspection
+
+
+def test_an_empty_queries_file_replaces_its_collection(tmp_path):
+    """Issue 11: re-importing the study with an empty queries file said '0 queries' but kept
+    the previous ones of that collection."""
+    path = tmp_path / "tiktoks.db"
+    write_corpus(path, [doc("1")], [], [query(1, "old", "1", "study2022"), query(2, "mine", "1", "collected")])
+    write_corpus(path, [doc("1")], [], [], collections=["study2022"])
+    assert load_queries(path)["query_text"].tolist() == ["mine"]
