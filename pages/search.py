@@ -8,7 +8,7 @@ from core.store import load_queries, valid_id
 from ui.ab import (ab_toggle, b_config, first_hit, search_side, show_answer, sides, test_rows,
                    watching_title)
 from ui.data import current_source, page_engine
-from ui.display import TermMatcher, document_details, media_panel
+from ui.display import TermMatcher, document_details, escape_md, media_panel
 from ui.presenter import QUERY_BOX, RESULTS, presenter_toggle, search_config
 
 VIDEO_PARAM = "video"
@@ -46,7 +46,7 @@ queries = load_queries(source.db)
 examples = queries["query_text"].dropna().head(4).tolist()
 if examples:
     st.pills("Try a test query", examples, key="_example", selection_mode="single",
-             on_change=_use_example)
+             format_func=escape_md, on_change=_use_example)   # pill labels are Markdown
 config_b = b_config() if comparing else None
 
 top_k = st.sidebar.select_slider("Results shown", [5, 10, 20, 50], value=10, key="k",

@@ -30,6 +30,9 @@ _WHITESPACE = re.compile(r"\s+")
 # bidirectional controls (embeddings, overrides, isolates): a description could flip the text
 # shown after it, so displayed corpus text drops them
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# what Markdown turns into a link by itself (GFM autolinks): a zero-width space after the
+# scheme, the "www" or the "@" of an address keeps the text the same to read, but inert
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www|mailto)(?=:|\.)|(?<=[\w.+-])@(?=[\w-]+\.)")
 _CHUNK = re.compile(r"(\s+)")
 
 
@@ -37,11 +40,13 @@ def escape_md(text) -> str:
     """Text with every Markdown-special character escaped and whitespace collapsed.
 
     The result renders as the literal text in ``st.markdown`` (no links, HTML, emphasis,
-    LaTeX, emoji shortcodes or directives can be smuggled in by the corpus).
+    LaTeX, emoji shortcodes or directives can be smuggled in by the corpus; bare URLs and
+    addresses are not linked; bidi controls are dropped).
     """
     if text is None:
         return ""
-    return _MD_SPECIAL.sub(r"\\\1", _WHITESPACE.sub(" ", _BIDI.sub("", str(text))).strip())
+    text = _AUTOLINK.sub(lambda m: m.group(0) + "\u200b", _BIDI.sub("", str(text)))
+    return _MD_SPECIAL.sub(r"\\\1", _WHITESPACE.sub(" ", text).strip())
 
 
 def clip(text, limit: int = 280) -> str:
