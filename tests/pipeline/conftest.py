@@ -56,6 +56,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == "slow":
             time.sleep(float(path.rsplit("/", 1)[-1].split("-")[0]))
             self._send(200, media_body(path))
+        elif route in ("loop", "moved"):   # a redirect to itself forever, or once to /ok/…
+            self.send_response(302)
+            self.send_header("Location", path if route == "loop" else "/ok/" + path.split("/", 2)[2])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif route == "html":   # a 200 that is a web page, sent as HTML or as octets
             self._send(200, HTML, ctype="text/html" if "/astext/" in path else "application/octet-stream")
         elif route == "404":

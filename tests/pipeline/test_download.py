@@ -137,3 +137,11 @@ def test_a_web_page_is_not_a_video(http_server, make_pipeline_db, tmp_path, caps
     out = capsys.readouterr().out   # the two failures are retried, and 203's HTML "video" fetched anew
     assert "3 pending, 0 skipped" in out and "1 done, 2 failed" in out, out
     assert (media / "videos" / "203.mp4").read_bytes().startswith(b"\x00\x00\x00\x18ftyp")
+
+
+def test_a_redirect_loop_is_a_reason_and_a_redirect_is_followed(http_server, tmp_path):
+    b = http_server.base
+    reason = download.fetch(f"{b}/loop/v1", tmp_path / "v1.mp4", retries=0, kind="video")
+    assert reason.startswith("request error: TooManyRedirects") and not (tmp_path / "v1.mp4").exists()
+    assert download.fetch(f"{b}/moved/v2", tmp_path / "v2.mp4", retries=0, kind="video") is None
+    assert (tmp_path / "v2.mp4").read_bytes().startswith(b"\x00\x00\x00\x18ftyp")
