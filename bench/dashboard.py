@@ -10,13 +10,18 @@ Prints figures (nothing is asserted):
 2. app (streamlit.testing AppTest, server side): the Search page's first run (corpus load
    + index build + render) and a rerun after each control change;
 3. ``--browser``: a real ``streamlit run`` driven by headless Chromium: time from clicking
-   a control to the new results being on screen.
+   a control to the new results being on screen;
+4. ``--tune`` (headless Chromium): on the Tune page, with 4-gram BM25, time from moving the
+   sidebar's k1 slider one step (keyboard, alternating between two values) to the headline
+   MRR of the new configuration (computed by core beforehand) being on screen; and a
+   12-point sweep of BM25's b (Sweep tab) from the tab click to its chart being drawn.
 
 ``--screenshot PATH`` also saves a screenshot of the Search page (for the README).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import statistics
@@ -129,10 +134,9 @@ def start_server(db: Path, results: Path) -> tuple[subprocess.Popen, str]:
     raise TimeoutError("streamlit did not start")
 
 
-def bench_browser(db: Path, results: Path, query: str, screenshot: Path | None,
-                  measure: bool = True) -> None:
-    from urllib.parse import quote_plus
-
+@contextlib.contextmanager
+def browser_page(db: Path, results: Path, timeout_ms: int = 60_000):
+    """A headless Chromium page and the URL of a ``streamlit run`` on ``db``; both stopped after."""
     from playwright.sync_api import sync_playwright
 
     proc, url = start_server(db, results)
@@ -140,43 +144,129 @@ def bench_browser(db: Path, results: Path, query: str, screenshot: Path | None,
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(60_000)
-            t = time.perf_counter()
-            page.goto(f"{url}/search?q={quote_plus(query)}")
-            caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Top ")
-            caption.first.wait_for()
-            if measure:
-                print(f"browser cold: page load to first results:                   "
-                      f"{ms(time.perf_counter() - t)}")
-                steps = (("collection weight p → f", "f", ".bfx"), ("normalisation x → c", "c", ".bfc"),
-                         ("collection weight f → p", "p", ".bpc"), ("normalisation c → x", "x", ".bpx"))
-                took = {label: [] for label, _, _ in steps}
-                for _ in range(3):
-                    for label, option, expect_text in steps:
-                        target = page.get_by_test_id("stRadio").get_by_text(option, exact=True)
-                        target = target.nth(1 if option == "x" else 0)  # 2nd "x": normalisation
-                        target.scroll_into_view_if_needed()
-                        t = time.perf_counter()
-                        target.click()
-                        # poll every animation frame until the new configuration is drawn
-                        page.wait_for_function(REDRAWN, arg=expect_text, polling="raf")
-                        took[label].append(time.perf_counter() - t)
-                for label, times in took.items():
-                    print(f"browser {label:30s} click → redrawn: median {ms(statistics.median(times))}"
-                          f" (min {ms(min(times))}, n={len(times)})")
-            if screenshot:
-                # the default configuration, its index built: the figure shows a warm search
-                page.goto(f"{url}/search?q={quote_plus(query)}")
-                caption.first.wait_for()
-                page.get_by_test_id("stSidebar").get_by_text("Weighting").wait_for()
-                time.sleep(2)
-                screenshot.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=screenshot)
-                print(f"screenshot saved to {screenshot} ({screenshot.stat().st_size / 1024:.0f} KB)")
-            browser.close()
+            page.set_default_timeout(timeout_ms)
+            try:
+                yield page, url
+            finally:
+                browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def bench_browser(db: Path, results: Path, query: str, screenshot: Path | None,
+                  measure: bool = True) -> None:
+    from urllib.parse import quote_plus
+
+    with browser_page(db, results) as (page, url):
+        t = time.perf_counter()
+        page.goto(f"{url}/search?q={quote_plus(query)}")
+        caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Top ")
+        caption.first.wait_for()
+        if measure:
+            print(f"browser cold: page load to first results:                   "
+                  f"{ms(time.perf_counter() - t)}")
+            steps = (("collection weight p → f", "f", ".bfx"), ("normalisation x → c", "c", ".bfc"),
+                     ("collection weight f → p", "p", ".bpc"), ("normalisation c → x", "x", ".bpx"))
+            took = {label: [] for label, _, _ in steps}
+            for _ in range(3):
+                for label, option, expect_text in steps:
+                    target = page.get_by_test_id("stRadio").get_by_text(option, exact=True)
+                    target = target.nth(1 if option == "x" else 0)  # 2nd "x": normalisation
+                    target.scroll_into_view_if_needed()
+                    t = time.perf_counter()
+                    target.click()
+                    # poll every animation frame until the new configuration is drawn
+                    page.wait_for_function(REDRAWN, arg=expect_text, polling="raf")
+                    took[label].append(time.perf_counter() - t)
+            for label, times in took.items():
+                print(f"browser {label:30s} click → redrawn: median {ms(statistics.median(times))}"
+                      f" (min {ms(min(times))}, n={len(times)})")
+        if screenshot:
+            # the default configuration, its index built: the figure shows a warm search
+            page.goto(f"{url}/search?q={quote_plus(query)}")
+            caption.first.wait_for()
+            page.get_by_test_id("stSidebar").get_by_text("Weighting").wait_for()
+            time.sleep(2)
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=screenshot)
+            print(f"screenshot saved to {screenshot} ({screenshot.stat().st_size / 1024:.0f} KB)")
+
+
+TUNE_BASE = "BM25"        # the Tune page opened on 4-gram BM25 (k1=1.2, b=0.75)
+TUNE_SHOWN = """([cfg, mrr]) => {
+    const cap = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+        .some(e => e.innerText.includes(cfg + ' against'));
+    const card = [...document.querySelectorAll('[data-testid="stMetric"]')]
+        .find(e => e.innerText.startsWith('MRR'));
+    return cap && card && card.querySelector('[data-testid="stMetricValue"]').innerText.trim() === mrr;
+}"""
+
+
+def p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def bench_tune(db: Path, results: Path, changes: int) -> None:
+    """The Tune page in headless Chromium: k1 slider → headline MRR; a 12-point sweep."""
+    from core.config import Config
+    from core.evaluation import per_query, summarise
+    from core.store import load_queries
+
+    engine, queries = Engine.from_db(db), load_queries(db)
+    expected: dict[str, str] = {}
+
+    def mrr_of(k1: str) -> tuple[str, str]:
+        cfg = str(STUDY_BEST.with_weighting(f"bm25(k1={float(k1):g},b=0.75)"))
+        if cfg not in expected:
+            expected[cfg] = f"{summarise(per_query(engine, Config.parse(cfg), queries))['mrr']:.3f}"
+        return cfg, expected[cfg]
+
+    with browser_page(db, results, 300_000) as (page, url):
+        t = time.perf_counter()
+        page.goto(f"{url}/tune?w={TUNE_BASE}")
+        cfg0, mrr0 = mrr_of("1.2")
+        page.wait_for_function(TUNE_SHOWN, arg=[cfg0, mrr0], polling="raf")
+        print(f"tune  cold: page load to headline ({len(queries)} queries, both configurations "
+              f"scored): {ms(time.perf_counter() - t)}")
+        thumb = page.get_by_test_id("stSidebar").get_by_test_id("stSlider").filter(
+            has_text="k1").get_by_role("slider")
+        step = float(thumb.get_attribute("step"))
+        for k1 in (1.2, round(1.2 + step, 6), round(1.2 - step, 6)):   # core's figures, untimed
+            mrr_of(str(k1))
+        thumb.focus()
+        first, rest = [], []
+        keys = ("ArrowRight", "ArrowLeft")
+        for i in range(changes):
+            key = keys[i % 2]
+            t = time.perf_counter()
+            thumb.press(key)
+            value = thumb.input_value()
+            cfg, mrr = mrr_of(value)   # computed above: a dictionary look-up
+            page.wait_for_function(TUNE_SHOWN, arg=[cfg, mrr], polling="raf")
+            took = time.perf_counter() - t
+            if i == 0:
+                print(f"tune  k1 1.2 → {value}: MRR {mrr0} → {mrr} ({cfg})")
+            (first if i == 0 else rest).append(took)
+        print(f"tune  k1 slider → headline MRR on screen, first (uncached) change: {ms(first[0])}")
+        print(f"tune  k1 slider → headline MRR on screen, next {len(rest)} changes (cached, "
+              f"alternating): median {ms(statistics.median(rest))}, p95 {ms(p95(rest))}, "
+              f"max {ms(max(rest))}")
+        page.screenshot(path=str(ROOT / "tests/artifacts/bench_tune.png"))
+        # the sweep: b (12 values) of the current configuration, named in the URL so that
+        # opening the tab starts it (the first parameter, k1, has 11 values)
+        page.goto(f"{url}/tune?w={TUNE_BASE}&t_sweep=b+%C2%B7+BM25")   # "b · BM25"
+        page.wait_for_function(TUNE_SHOWN, arg=[cfg0, mrr0], polling="raf")
+        tab = page.get_by_role("tab", name="Sweep")
+        t = time.perf_counter()
+        tab.click()
+        page.locator('[role="tabpanel"]:visible [data-testid="stVegaLiteChart"]').filter(
+            has=page.locator("canvas, svg")).first.wait_for()
+        took = time.perf_counter() - t
+        page.get_by_text("12 values from 0 to 1").wait_for()   # the sweep drawn is b's
+        print(f"tune  12-point sweep of b (Sweep tab click → chart drawn): {ms(took)}")
+        page.screenshot(path=str(ROOT / "tests/artifacts/bench_tune_sweep.png"))
 
 
 def main(argv=None) -> int:
@@ -188,17 +278,23 @@ def main(argv=None) -> int:
     ap.add_argument("--browser", action="store_true", help="also measure in headless Chromium")
     ap.add_argument("--screenshot", type=Path, default=None,
                     help="save a screenshot of the Search page here (e.g. docs/screenshot.png)")
+    ap.add_argument("--tune", action="store_true", help="measure the Tune page in headless Chromium")
+    ap.add_argument("--changes", type=int, default=24, help="slider changes timed on the Tune page")
+    ap.add_argument("--no-core", action="store_true", help="skip the core measurements")
     ap.add_argument("--no-app", action="store_true", help="skip the AppTest measurements")
     a = ap.parse_args(argv)
     results = a.results or a.db.parent / "results.db"
     if not a.db.exists():
         print(f"no corpus at {a.db}: run `make study` (or pass --db)", file=sys.stderr)
         return 2
-    bench_core(a.db, a.query)
+    if not a.no_core:
+        bench_core(a.db, a.query)
     if not a.no_app:
         bench_app(a.db, results, a.query)
     if a.browser or a.screenshot:
         bench_browser(a.db, results, a.query, a.screenshot, measure=a.browser)
+    if a.tune:
+        bench_tune(a.db, results, a.changes)
     return 0
 
 
