@@ -4,8 +4,9 @@ On the tiny corpus with its harder queries (the six easy ones are ranked first b
 configuration, so no control would move a metric): the headline MRR shown equals a direct
 core evaluation; the sidebar's Weighting (SMART → BM25) and the k1 slider, moved with the
 keyboard, change it to what core gives for the new configuration; a movers row's "Open"
-link lands on Query lab with that query selected (?query=ID). Screenshots go to
-tests/artifacts/ (git-ignored).
+link lands on Query lab with that query selected (?query=ID); clicking a point of the rank
+scatter (an Altair point selection, found by hovering over the canvas until Vega's tooltip
+names a query) offers the same link. Screenshots go to tests/artifacts/ (git-ignored).
 """
 from __future__ import annotations
 
@@ -119,4 +120,43 @@ def test_controls_change_the_headline_and_movers_open_query_lab(server, chromium
     expect = pytest.importorskip("playwright.sync_api").expect
     expect(lab.get_by_role("combobox", name="Test query")).to_have_value(re.compile(rf"^#{gainer} · "))
     lab.screenshot(path=ARTIFACTS / "tune_query_lab.png")
+    assert not errors, errors
+
+
+FIND_POINT = """() => {
+    const t = document.querySelector('#vg-tooltip-element');
+    if (!t || !t.classList.contains('visible')) return null;
+    const m = t.innerText.match(/query\\s+(\\d+)/);
+    return m ? m[1] : null;
+}"""
+
+
+def test_scatter_point_click_offers_query_lab(server, chromium):
+    """The rank scatter's point selection: hover over the chart (a canvas) until Vega's
+    tooltip names a query, click there, follow the "Open query N in Query lab" link."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page, errors = new_page(chromium, 60_000)
+    page.goto(server + "/tune?w=BM25")
+    chart = page.locator(".st-key-t_scatter")
+    chart.locator("canvas.marks, svg.marks").first.wait_for()
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = chart.locator("canvas.marks, svg.marks").first.bounding_box()
+    found = None
+    for y in range(int(box["y"] + box["height"]) - 4, int(box["y"]), -5):
+        for x in range(int(box["x"]) + 4, int(box["x"] + box["width"]), 5):
+            page.mouse.move(x, y)
+            found = page.evaluate(FIND_POINT)
+            if found:
+                break
+        if found:
+            break
+    assert found, "no point of the scatter shows a tooltip"
+    page.mouse.click(x, y)
+    link = page.get_by_role("link", name=f"Open query {found} in Query lab")
+    link.wait_for()
+    page.screenshot(path=ARTIFACTS / "tune_scatter.png")
+    link.click()
+    page.wait_for_url(re.compile(rf"/query_lab\?.*query={found}\b"))
+    expect(page.get_by_role("combobox", name="Test query")).to_have_value(re.compile(rf"^#{found} · "))
     assert not errors, errors
