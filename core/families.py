@@ -190,11 +190,6 @@ def _families_windows() -> list[Family]:
     return out
 
 
-def family_models(family: Family) -> set[str]:
-    """The embedding models a family's candidates use (``minilm``, ``mpnet``)."""
-    return family.models
-
-
 def available_families(dense: bool | None = None) -> list[Family]:
     """Families usable here (dense ones only when their models' packages are installed;
     ``dense=False`` leaves every dense family out)."""
