@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from itertools import product
 from pathlib import Path
 
@@ -37,9 +38,14 @@ class Family:
             raise ValueError(f"family {self.name}: the default must be the first candidate")
 
     @property
-    def models(self) -> set[str]:
+    def models(self) -> frozenset[str]:
         """The embedding models its candidates use (``minilm``, ``mpnet``)."""
-        return set().union(*(Config.parse(c).models for c in self.candidates))
+        return _models(self.candidates)
+
+
+@cache
+def _models(candidates: tuple[str, ...]) -> frozenset[str]:
+    return frozenset().union(*(Config.parse(c).models for c in candidates))
 
 
 def _bm25(k1s, bs) -> list[Spec]:
@@ -89,6 +95,13 @@ def _dense_hybrid(name: str, components) -> Family:
 
 
 def families() -> list[Family]:
+    """Every family (built once: the dashboard asks on every rerun, and building them parses
+    some 3,000 configurations)."""
+    return list(_families())
+
+
+@cache
+def _families() -> tuple[Family, ...]:
     out = [Family("2022 study best (4-gram bpx)", STUDY_BEST, (STUDY_BEST,))]
     for tok, label in ((GRAM4, "BM25 4-gram"), (WORD, "BM25 words")):
         out.append(_family(label, _config([tok], BM25_DEFAULT), [_config([tok], w) for w in BM25_GRID]))
@@ -113,7 +126,7 @@ def families() -> list[Family]:
                        [_config(three, w, Spec.of("zall", dense=wd, word=ww))
                         for w in _bm25((0.5, 0.9), (0.5, 0.7)) for ww in (0.5, 0.75, 1.0)
                         for wd in (0.75, 1.0, 1.5)], dense=True))
-    return out + _families_2026() + _families_mpnet() + _families_lmdir() + _families_windows()
+    return tuple(out + _families_2026() + _families_mpnet() + _families_lmdir() + _families_windows())
 
 
 def _families_2026() -> list[Family]:

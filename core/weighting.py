@@ -115,6 +115,24 @@ def bm25_matrix(counts: sp.csr_matrix, k1: float = 1.2, b: float = 0.75,
     return sp.csr_matrix((w, counts.indices, counts.indptr), shape=counts.shape)
 
 
+def bm25_terms(postings: sp.csr_matrix, terms: np.ndarray, dl: np.ndarray, df: np.ndarray,
+               k1: float = 1.2, b: float = 0.75) -> sp.csr_matrix:
+    """Term × doc BM25 weights of the rows ``terms`` of ``postings`` (the term × doc count
+    matrix); ``dl`` and ``df`` are the whole corpus's document lengths and document
+    frequencies. The same numbers as :func:`bm25_matrix` for those terms, at the cost of
+    their postings alone: a query set touches a small part of a large index."""
+    if k1 < 0 or not 0 <= b <= 1:
+        raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={k1}, b={b}")
+    n = len(dl)
+    sub = postings[terms]
+    avgdl = dl.mean() if n and dl.mean() > 0 else 1.0
+    norm = k1 * (1 - b + b * dl / avgdl)
+    tf = sub.data.astype(np.float64)
+    w = tf * (k1 + 1) / (tf + norm[sub.indices])
+    w *= idf_bm25(df, n)[terms][_rows(sub)]
+    return sp.csr_matrix((w, sub.indices, sub.indptr), shape=sub.shape)
+
+
 def lmdir_parts(counts: sp.csr_matrix, mu: float = 1000.0) -> tuple[sp.csr_matrix, np.ndarray]:
     """(doc × term log(1 + tf / (mu · p(t|C))), per-doc log(mu / (|d| + mu))); see above."""
     if mu <= 0:

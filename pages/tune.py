@@ -3,21 +3,20 @@ pinned baseline: headline metrics, rank charts, the queries that moved, a sweep 
 parameter, and saving the configuration as an experiment."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from core.evaluation import METRICS, tag_breakdown
+from core.evaluation import METRICS
 from core.metrics import missing_rank
 from core.query_set import tagged_query_ids
 from core.store import load_queries
 from core.tuning import fold_choices, parameters
-from ui.charts import rank_distribution, rank_scatter, sweep_lines, tag_bars
+from ui.charts import sweep_lines
 from ui.controls import config_sidebar
 from ui.data import current_source, page_engine, tag_names
 from ui.evaluation import csv_button
 from ui.query_filters import query_filters
-from ui.tune import (baseline_picker, comparison, evaluated, link_params, query_columns, query_lab_params,
-                     query_table, save, saved_message, selected_queries, swept)
+from ui.tune import (K_SCATTER, baseline_picker, follow_selection, link_params, open_selected, query_columns,
+                     query_table, save, saved_message, swept, view)
 
 FOLDS = 5
 SWEEP_METRICS = {"mrr": "MRR", "success_at_1": "Success@1"}
@@ -27,6 +26,7 @@ TABS = [":material/bar_chart: Charts", ":material/swap_vert: Movers", ":material
 st.title(":material/tune: Tune")
 source = current_source()
 config = config_sidebar()
+follow_selection()     # a point clicked on the scatter opens Query lab
 engine = page_engine(source)
 all_queries = load_queries(source.db)
 if all_queries.empty:
@@ -50,14 +50,11 @@ if baseline is None:
 
 try:
     with st.spinner("Scoring every query…"):
-        current_all = evaluated(source, config, all_queries)
-        baseline_all = evaluated(source, baseline, all_queries)
+        shown_view = view(source, config, baseline, all_queries, ids, tags, SWEEP_METRICS)
 except Exception as e:  # an unknown scheme or parameter in a pasted configuration, dense missing…
     st.error(f"This configuration cannot be evaluated: {e}")
     st.stop()
-current = current_all[current_all["query_id"].isin(ids)].reset_index(drop=True)
-base = baseline_all[baseline_all["query_id"].isin(ids)].reset_index(drop=True)
-cmp = comparison(current, base, queries)
+cmp, charts = shown_view.comparison, shown_view.charts
 missing = missing_rank(engine.n_docs)
 
 # ---------------------------------------------------------------- headline
@@ -97,22 +94,13 @@ tab_charts, tab_movers, tab_table, tab_sweep = st.tabs(TABS, key="t_tab", bind="
 # ---------------------------------------------------------------- charts
 with tab_charts:
     if tab_charts.open:
-        long = pd.concat([current.assign(config="current"), base.assign(config="baseline")],
-                         ignore_index=True)
         a, b = st.columns(2)
-        a.altair_chart(rank_distribution(long, "ecdf", missing), width="stretch")
-        b.altair_chart(rank_distribution(long, "box", missing), width="stretch")
-        picked = st.altair_chart(rank_scatter(cmp.per_query, missing), width="stretch", key="t_scatter",
-                                 on_select="rerun", selection_mode="query")
-        texts = dict(zip(cmp.per_query["query_id"], cmp.per_query["query_text"]))
-        for q in selected_queries(picked)[:5]:
-            st.page_link("pages/query_lab.py", label=f"Open query {q} in Query lab", icon=":material/science:",
-                         query_params=query_lab_params(q, params))
+        a.vega_lite_chart(spec=charts["ecdf"], width="stretch")
+        b.vega_lite_chart(spec=charts["box"], width="stretch")
+        st.vega_lite_chart(spec=charts["scatter"], width="stretch", key=K_SCATTER, on_select=open_selected)
         metric = st.segmented_control("Metric per tag", list(SWEEP_METRICS), format_func=SWEEP_METRICS.get,
                                       default="mrr", key="t_tagm", bind="query-params", required=True) or "mrr"
-        bd = tag_breakdown({"current": current, "baseline": base}, metrics=tuple(SWEEP_METRICS))
-        bd["tag"] = bd["tag"].map(tags)
-        st.altair_chart(tag_bars(bd, metric, SWEEP_METRICS[metric]), width="stretch")
+        st.vega_lite_chart(spec=charts[f"tags:{metric}"], width="stretch")
 
 # ---------------------------------------------------------------- movers
 with tab_movers:

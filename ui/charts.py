@@ -1,9 +1,14 @@
-"""Altair chart builders shared by the pages (titles and units on every axis)."""
+"""Altair chart builders shared by the pages (titles and units on every axis), and
+:func:`vega_spec`, a chart's spec for pages that cache it."""
 from __future__ import annotations
+
+import hashlib
+import threading
 
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ui.data import FIELDS_ORDER, token_order
 
@@ -251,3 +256,33 @@ def sweep_lines(swept: pd.DataFrame, current: float | None, label: str,
     title = "Every query" + (" (thick), and each fold's training and held-out queries (thin)"
                              if len(folds) else "") + "; dotted rule: the current value"
     return alt.layer(*layers).properties(height=360, title=title)
+
+
+_ALTAIR = threading.Lock()      # Altair's theme and data transformer are global to every thread
+
+
+def _arrow(data, datasets: dict) -> dict:
+    """An Altair data transformer: the table as Arrow IPC bytes in ``datasets``, named by its
+    hash (what ``st.altair_chart`` sends, so Streamlit passes the bytes on untouched)."""
+    table = pa.Table.from_pandas(pd.DataFrame(data), preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    raw = sink.getvalue().to_pybytes()
+    name = hashlib.sha1(raw).hexdigest()
+    datasets[name] = raw
+    return {"name": name}
+
+
+alt.data_transformers.register("trl_arrow", _arrow)
+
+
+def vega_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec as ``st.altair_chart`` would send it (no default size, data
+    as Arrow), for ``st.vega_lite_chart(spec=...)``: a page that caches it skips building and
+    validating the chart (30–80 ms each) when its data has not changed."""
+    datasets: dict = {}
+    with _ALTAIR, alt.theme.enable("none"), alt.data_transformers.enable("trl_arrow", datasets=datasets):
+        spec = chart.to_dict()
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec

@@ -3,8 +3,8 @@
 The page follows the sidebar's configuration over the whole test set at once, so every
 computation is cached per (corpus build, normalisation mode, configuration, query set):
 :func:`evaluated` holds one configuration's per-query table on all the corpus's queries
-(filters only pick rows from it, never recompute), :func:`comparison` the comparison with
-the baseline of the rows picked, :func:`swept` one sweep. The Engine behind them is
+(filters only pick rows from it, never recompute), :func:`view` the comparison with the
+baseline on the rows picked and its charts' Vega-Lite specs, :func:`swept` one sweep. The Engine behind them is
 :func:`ui.data.get_engine`'s, used under :func:`ui.data.engine_lock`.
 
 The pinned baseline is a preset (the study's best, the tuned hybrid when its models are
@@ -15,6 +15,7 @@ source, the query filters) minus the Tune page's own (``t_…``), plus the query
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -24,8 +25,10 @@ from core.config import STUDY_BEST, Config
 from core.families import TUNED_ON_STUDY, available_families
 from core.results import save_experiment
 from core.store import corpus_version
-from core.evaluation import per_query
+from core.evaluation import per_query, tag_breakdown
+from core.metrics import missing_rank
 from core.tuning import Comparison, compare, parameter_of, sweep
+from ui.charts import rank_distribution, rank_scatter, tag_bars, vega_spec
 from ui.controls import dense_models
 from ui.data import DataSource, engine_lock, get_engine
 from ui.evaluation import queries_digest
@@ -35,19 +38,26 @@ K_BASE, K_BASE_CFG = "t_base", "t_base_cfg"
 CUSTOM = "Configuration string…"
 QUERY_LAB = "query_lab"             # the Query lab page's url_path (app.py)
 _SAVED = "_t_saved"                 # session state: (configuration, Saved) of the last save
+K_SCATTER = "t_scatter"             # the per-query scatter (a point selection)
+_OPEN = "_t_open"                   # session state: the query a click on the scatter opens
 
 
 def presets() -> dict[str, Config]:
     """Baselines to pick by name (the first is the default)."""
+    return dict(_presets(frozenset(dense_models())))
+
+
+@cache
+def _presets(models: frozenset[str]) -> tuple[tuple[str, Config], ...]:
     out = {"Study's best": STUDY_BEST}
     tuned = Config.parse(TUNED_ON_STUDY)
-    if tuned.models <= dense_models().keys():
+    if tuned.models <= models:
         out["Tuned hybrid"] = tuned
     for f in available_families():
         config = Config.parse(f.default)
         if config not in out.values():
             out[f"{f.name} (default)"] = config
-    return out
+    return tuple(out.items())
 
 
 def _pin(config: str) -> None:
@@ -98,10 +108,42 @@ def evaluated(source: DataSource, config: Config, queries: pd.DataFrame) -> pd.D
     return _per_query(key, str(config), engine, queries.reset_index(drop=True))
 
 
+@dataclass(frozen=True)
+class View:
+    """What the page shows of a configuration against its baseline on some queries: the
+    comparison, and the Vega-Lite specs of its charts (``ecdf``, ``box``, ``scatter``, and
+    ``tags:<metric>`` for each metric of the tag chart)."""
+
+    comparison: Comparison
+    charts: dict
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def comparison(current: pd.DataFrame, baseline: pd.DataFrame, queries: pd.DataFrame) -> Comparison:
-    """:func:`core.tuning.compare`, cached on its inputs."""
-    return compare(current, baseline, queries)
+def _view(key: tuple, config: str, baseline: str, ids: tuple, tags: tuple, metrics: tuple,
+          missing: float, _engine, _queries: pd.DataFrame) -> View:
+    current = _per_query(key, config, _engine, _queries)
+    base = _per_query(key, baseline, _engine, _queries)
+    current, base = (t[t["query_id"].isin(ids)].reset_index(drop=True) for t in (current, base))
+    cmp = compare(current, base, _queries[_queries["query_id"].astype(int).isin(ids)])
+    long = pd.concat([current.assign(config="current"), base.assign(config="baseline")], ignore_index=True)
+    charts = {"ecdf": rank_distribution(long, "ecdf", missing), "box": rank_distribution(long, "box", missing),
+              "scatter": rank_scatter(cmp.per_query, missing)}
+    bd = tag_breakdown({"current": current, "baseline": base}, metrics=tuple(m for m, _ in metrics))
+    bd["tag"] = bd["tag"].map(dict(tags))
+    charts |= {f"tags:{m}": tag_bars(bd, m, label) for m, label in metrics}
+    return View(cmp, {name: vega_spec(chart) for name, chart in charts.items()})
+
+
+def view(source: DataSource, config: Config, baseline: Config, queries: pd.DataFrame, ids,
+         tags: dict, metrics: dict) -> View:
+    """The :class:`View` of ``config`` against ``baseline`` on the queries numbered ``ids``
+    (``queries`` holds every query of the corpus), cached per (corpus, configurations,
+    queries): a slider moved back to an earlier value redraws from one look-up keyed by a few
+    strings, instead of hashing tables and rebuilding charts."""
+    engine, key = _key(source, queries)
+    return _view(key, str(config), str(baseline), tuple(sorted(int(i) for i in ids)), tuple(tags.items()),
+                 tuple(metrics.items()), float(missing_rank(engine.n_docs)), engine,
+                 queries.reset_index(drop=True))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -173,6 +215,24 @@ def selected_queries(state, name: str = "query") -> list[int]:
     chosen = (state.selection.get(name) if state else None) or []
     points = chosen if isinstance(chosen, list) else [chosen]
     return [int(p["query_id"]) for p in points if isinstance(p, dict) and "query_id" in p]
+
+
+def open_selected() -> None:
+    """The scatter's ``on_select`` callback: remember the clicked query for
+    :func:`follow_selection` (a callback runs once per click; the selection itself stays in
+    the session, and following it on every rerun would bounce a user coming back)."""
+    picked = selected_queries(st.session_state.get(K_SCATTER))
+    if picked:
+        st.session_state[_OPEN] = picked[0]
+
+
+def follow_selection() -> None:
+    """Open Query lab on the query clicked on the scatter, if one was just clicked. Only the
+    query goes in the URL: the sidebar's widgets, bound to the URL and present on both
+    pages, carry the configuration themselves (Streamlit refuses to set a bound parameter)."""
+    query = st.session_state.pop(_OPEN, None)
+    if query is not None:
+        st.switch_page(f"pages/{QUERY_LAB}.py", query_params={"query": str(int(query))})
 
 
 def query_table(per: pd.DataFrame, docs: pd.DataFrame, params: dict) -> pd.DataFrame:

@@ -2,8 +2,10 @@
 ``w(t, d) = idf(t) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · |d| / avgdl))``."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..scheme import Param
-from ..weighting import bm25_matrix
+from ..weighting import bm25_matrix, bm25_terms
 from . import ScoringScheme, cached
 
 K1 = Param("k1", 1.2, 0.0, float("inf"), "term-frequency saturation: 0 = binary; larger = raw "
@@ -22,8 +24,19 @@ class BM25(ScoringScheme):
                       lambda: bm25_matrix(index.counts, **spec.kwargs, df=index.document_frequency()))
 
     def score(self, index, spec, q):
-        wt = cached(index, ("weightsT", str(spec)), lambda: self.document_matrix(index, spec).T.tocsr())
-        return (q @ wt).toarray()
+        """Weights of the query set's terms only (:func:`~core.weighting.bm25_terms`), so a
+        new k1 or b costs the postings of those terms, not a new weight matrix; the last
+        term set's weights are kept per setting (a test set scored again is a product)."""
+        terms = np.unique(q.indices)
+        key = ("query_terms", str(spec))
+        kept = index.cache.get(key)
+        if kept is None or not np.array_equal(kept[0], terms):
+            postings = cached(index, ("postings",), lambda: index.counts.T.tocsr())
+            dl = cached(index, ("doc_length",),
+                        lambda: np.asarray(index.counts.sum(axis=1)).ravel().astype(np.float64))
+            kept = index.cache[key] = (terms, bm25_terms(postings, terms, dl, index.document_frequency(),
+                                                         **spec.kwargs))
+        return (q[:, terms] @ kept[1]).toarray()
 
 
 SCHEME = BM25()

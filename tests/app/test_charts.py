@@ -95,3 +95,18 @@ def test_ci_chart_colours_and_titles():
     assert enc["y"]["sort"] == ["B", "A"] and enc["x"]["title"] == "MRR (higher is better; bars: bootstrap 95% CI)"
     assert "lower is better" in ci_chart(df, "Mean rank", higher_better=False).to_dict()["layer"][0]["encoding"]["x"]["title"]
     assert spec["title"] == "MRR per method, untuned and cross-validated"
+
+
+def test_vega_spec_carries_the_data_as_arrow_and_no_default_size():
+    """What the Tune page caches: the spec ``st.altair_chart`` would send, its data as Arrow
+    IPC bytes that read back as the chart's rows, without Altair's default 300×300 view."""
+    import pyarrow as pa
+
+    from ui.charts import vega_spec
+    spec = vega_spec(rank_distribution(long_ranks(), "box", 1000.0))
+    tables = [pa.ipc.open_stream(raw).read_all().to_pandas() for raw in spec["datasets"].values()]
+    assert all(isinstance(raw, bytes) for raw in spec["datasets"].values())
+    data = next(t for t in tables if "config" in t)
+    assert sorted(data["config"]) == ["A"] * 3 + ["B"] * 3
+    assert "continuousWidth" not in str(spec.get("config", {}))
+    assert spec["data"]["name"] in spec["datasets"]

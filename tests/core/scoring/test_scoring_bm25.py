@@ -51,3 +51,18 @@ def test_a_score_is_the_sum_of_its_terms_contributions(engine):
     assert SCHEME.explains and set(parts["term"]) == {"apple", "tart"}
     assert dict(zip(parts["term"], parts["tf"])) == {"apple": 2, "tart": 1}
     assert parts["contribution"].sum() == pytest.approx(s[0, 1])
+
+
+def test_query_sets_are_scored_from_their_terms_postings_exactly(engine):
+    """Scores come from the query set's terms' postings alone, equal to the whole weight
+    matrix's product bit for bit, and a query set with other terms is not answered from the
+    weights kept for the last one."""
+    docs = ["apple pie", "apple apple tart", "cherry", "cherry tart tart pie", "durian"] * 3
+    e = engine(docs)
+    cfg = Config.parse("word.basic.noattr.bm25(k1=0.9,b=0.4)")
+    index = e.index(cfg.components[0].name, cfg.enrichment, cfg.attribution)
+    whole = SCHEME.document_matrix(index, cfg.weighting).T.tocsr()
+    for queries in (["apple tart", "cherry"], ["durian pie"], ["apple tart", "cherry"]):
+        got, _ = e.scores(cfg, queries)
+        assert np.array_equal(got, (index.query_matrix(queries) @ whole).toarray())
+        assert got.max() > 0
