@@ -55,16 +55,11 @@ def metric_label(metric: str, missing: float | None = None) -> str:
 def per_query_from_ranks(queries: pd.DataFrame, lo, hi,
                          missing: float = STUDY_MISSING_RANK) -> pd.DataFrame:
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
-    out = pd.DataFrame({"query_id": queries["query_id"].to_numpy() if "query_id" in queries
-                        else np.arange(1, len(lo) + 1)})
-    out["rank_lo"], out["rank_hi"] = lo, hi
-    out["rank"] = np.nan_to_num((lo + hi) / 2, nan=missing)
-    out["s1"], out["s5"], out["s10"] = (success_at(lo, hi, k) for k in (1, 5, 10))
-    out["rr"] = reciprocal_rank(lo, hi)
-    for t in TAGS:
-        if t in queries:
-            out[t] = queries[t].fillna(0).astype(int).to_numpy()
-    return out
+    columns = {"query_id": queries["query_id"].to_numpy() if "query_id" in queries else np.arange(1, len(lo) + 1),
+               "rank_lo": lo, "rank_hi": hi, "rank": np.nan_to_num((lo + hi) / 2, nan=missing),
+               **{f"s{k}": success_at(lo, hi, k) for k in (1, 5, 10)}, "rr": reciprocal_rank(lo, hi)}
+    columns |= {t: queries[t].fillna(0).astype(int).to_numpy() for t in TAGS if t in queries}
+    return pd.DataFrame(columns)
 
 
 def per_query(engine, config, queries: pd.DataFrame, missing: float | None = None) -> pd.DataFrame:

@@ -132,8 +132,13 @@ class Index:
         return self.cache["df"]
 
     def query_matrix(self, queries: list[str]) -> sp.csr_matrix:
-        """Binary query × column matrix (with attribution a query term matches every block)."""
-        return self.source.query_matrix(self.tokens, queries)[:, self.columns].tocsr()
+        """Binary query × column matrix (with attribution a query term matches every block);
+        the last query set's is kept, since tuning scores one test set many times."""
+        key = tuple(queries)
+        kept = self.cache.get("query_matrix")
+        if kept is None or kept[0] != key:
+            kept = self.cache["query_matrix"] = (key, self.source.query_matrix(self.tokens, queries)[:, self.columns].tocsr())
+        return kept[1]
 
     def term(self, column: int) -> str:
         """Display name of a column, with its attribution prefix if any."""

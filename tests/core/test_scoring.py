@@ -48,7 +48,7 @@ def test_weighted_matrices_are_cached_per_setting_and_dropped():
     cfg = Config.parse("word.basic.noattr.bm25(k1=0.9)")
     first, _ = e.scores(cfg, ["apple"])
     index = e.index("word", frozenset(), False)
-    assert ("weightsT", "bm25(k1=0.9)") in index.cache
+    assert ("query_terms", "bm25(k1=0.9)") in index.cache
     e.drop_weights(cfg)
     assert not [k for k in index.cache if "bm25(k1=0.9)" in k]
     np.testing.assert_array_equal(e.scores(cfg, ["apple"])[0], first)
