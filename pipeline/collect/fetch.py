@@ -97,7 +97,8 @@ def options(stage: Path | None, *, max_comments: int, timeout: float, rate: floa
     pause = 1 / rate if rate > 0 else 0
     opts = {"quiet": True, "no_warnings": True, "noprogress": True, "logger": _Log(),
             "socket_timeout": timeout, "retries": 0, "extractor_retries": 0,
-            "fragment_retries": 0, "sleep_interval_requests": pause, "noplaylist": True,
+            "fragment_retries": 0, "sleep_interval_requests": pause, "sleep_interval": pause,
+            "noplaylist": True,
             "getcomments": max_comments > 0, "format": VIDEO_FORMAT, "skip_download": stage is None}
     if stage is not None:
         opts.update({"outtmpl": {"default": str(stage / "media.%(ext)s")}, "writethumbnail": True,
