@@ -24,6 +24,7 @@ video failed, else 0.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -52,14 +53,15 @@ def _lists(text: str) -> tuple[str, ...]:
     chosen = tuple(s.strip() for s in text.split(",") if s.strip())
     unknown = [s for s in chosen if s not in LISTS]
     if unknown or not chosen:
-        raise ValueError(f"unknown list {', '.join(unknown) or text!r}; choose from "
+        raise argparse.ArgumentTypeError(f"unknown list {', '.join(unknown) or text!r}; choose from "
                          f"{', '.join(LISTS)}")
     return chosen
 
 
 def _template(text: str) -> str:
     if "{id}" not in text or not text.startswith(("http://", "https://")):
-        raise ValueError("an http(s) URL with {id} where the video id goes")
+        raise argparse.ArgumentTypeError("expected an http(s) URL with {id} where the video "
+                                         "id goes")
     return text
 
 
@@ -70,9 +72,8 @@ def build_parser():
     p.add_argument("--export", type=Path, action="append", default=[],
                    help="your TikTok data export: user_data_tiktok.json, a TXT list, the "
                         "unzipped folder or the zip (repeatable)")
-    p.add_argument("--lists", type=_lists, default=LISTS, metavar="LIST,...",
-                   help=f"which export lists to collect, of {', '.join(LISTS)} "
-                        "(default: all three)")
+    p.add_argument("--lists", type=_lists, default=",".join(LISTS), metavar="LIST,...",
+                   help="which export lists to collect")
     p.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
                    help="only export entries dated on or after this day (UTC)")
     p.add_argument("--download", action="store_true",
@@ -88,7 +89,7 @@ def build_parser():
     p.add_argument("--backoff", type=float, default=2.0,
                    help="first back-off in seconds; doubled after every failed attempt")
     p.add_argument("--batch", type=Path,
-                   help="batch JSON file written and ingested (default: collected.json beside "
+                   help="batch JSON file written and ingested (None: collected.json beside "
                         "the pipeline db)")
     p.add_argument("--url-template", type=_template, default=TIKTOK_URL,
                    help="the URL fetched for a video id (another site or a local server)")

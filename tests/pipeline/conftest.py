@@ -220,29 +220,21 @@ def silent_mp4(tmp_path_factory, cover_jpg):
 
 # ---- a site of video pages, for yt-dlp's generic extractor (pipeline.collect) -------------
 
-PAGE = """<!doctype html><html><head><title>{title}</title>
-<meta property="og:title" content="{title}"><meta property="og:description" content="{desc}">
-</head><body><video src="/media/{id}.mp4" poster="/media/{id}.jpg"></video></body></html>"""
-
-
 @pytest.fixture
 def video_site(tmp_path, silent_mp4, cover_jpg):
     """A MediaServer on 127.0.0.1 serving /video/{id}.html pages whose <video> is a real mp4
     with a real JPEG poster. ``add(id, desc, video=bytes|None, cover=bytes|None)`` adds a page
     (None: the real files); ``site.template`` is the URL template for pipeline.collect."""
-    from pipeline.demo.server import MediaServer
+    from pipeline.demo.server import PAGE_TEMPLATE, MediaServer, write_video_page
 
     root = tmp_path / "site"
     (root / "video").mkdir(parents=True)
-    (root / "media").mkdir()
 
     def add(vid, desc="a video", video=None, cover=None):
-        (root / "video" / f"{vid}.html").write_text(
-            PAGE.format(id=vid, title=desc[:30], desc=desc), encoding="utf-8")
-        (root / "media" / f"{vid}.mp4").write_bytes(video if video is not None else silent_mp4.read_bytes())
-        (root / "media" / f"{vid}.jpg").write_bytes(cover if cover is not None else cover_jpg.read_bytes())
+        write_video_page(root, vid, desc, silent_mp4 if video is None else video,
+                         cover_jpg if cover is None else cover)
 
     with MediaServer(root) as srv:
         srv.add, srv.root = add, root
-        srv.template = srv.url + "/video/{id}.html"
+        srv.template = srv.url + PAGE_TEMPLATE
         yield srv
