@@ -4,12 +4,18 @@ records going through ingest and the ETL into tiktoks.db with their watched_at."
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from pipeline import etl
 from pipeline.collect.__main__ import main
 from tests.pipeline.conftest import rows, sql
 
+REPO = Path(__file__).resolve().parents[2]
 OK1, OK2, CORRUPT, GONE, LINKED = "7301", "7302", "7303", "7304", "7305"
 EXPORT = {"Your Activity": {
     "Watch History": {"VideoList": [
@@ -130,3 +136,39 @@ def test_pacing_and_bad_input(video_site, tmp_path, capsys):
     bad.write_text('{"Activity": [', encoding="utf-8")
     assert main(["--pipeline-db", str(tmp_path / "p.db"), "--export", str(bad)]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_kill_9_mid_run_then_rerun_resumes(video_site, tmp_path):
+    """A collect killed mid-run leaves whole rows and whole files only; a rerun finishes it."""
+    ids = [str(7400 + n) for n in range(8)]
+    for vid in ids:
+        video_site.add(vid, f"video {vid}")
+    links = tmp_path / "links.txt"
+    links.write_text("\n".join(ids) + "\n")
+    db, media = tmp_path / "pipeline.db", tmp_path / "media"
+    cmd = [sys.executable, "-m", "pipeline.collect", "--links", str(links), "--download",
+           "--pipeline-db", str(db), "--media", str(media), "--rate", "3", "--no-progress",
+           "--url-template", video_site.template]
+    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline, done = time.monotonic() + 60, 0
+    while time.monotonic() < deadline and done < 2:
+        time.sleep(0.05)
+        try:
+            done = len(sql(db, "select id from collected"))
+        except Exception:  # noqa: BLE001 - the database or table is not there yet
+            pass
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = rows(db, "collected")
+    assert 2 <= len(partial) < len(ids), f"not killed mid-run ({len(partial)} rows)"
+    finals = {p.name for p in media.rglob("*") if p.is_file() and ".collect" not in p.parts}
+    assert finals == {f"{v}.{ext}" for v in partial for ext in ("mp4", "jpg")}   # whole or none
+
+    rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{len(ids) - len(partial)} pending, {len(partial)} skipped" in rerun.stdout
+    assert set(rows(db, "collected")) == set(ids)
+    assert {r for (r,) in sql(db, "select id from raw")} == set(ids)
+    assert not (media / ".collect").exists()
+    assert len(list((media / "videos").iterdir())) == len(ids)
