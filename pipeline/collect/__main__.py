@@ -148,12 +148,16 @@ def read_inputs(args) -> tuple[list, list[str]]:
 
 
 def sync_downloads(db, rows: list[dict]) -> int:
-    """`downloads` rows for videos collected with their media, so `download` skips them."""
+    """`downloads` rows for videos collected with their media, so `download` skips them
+    (also for a run killed before it got here: every collected row without one)."""
     db[download.TABLE].create(download.COLUMNS, pk="id", if_not_exists=True)
+    done = {r["id"] for r in db.query(
+        f"select id from {download.TABLE} where download_timestamp is not null")}
     n = 0
     with db.atomic():
         for r in rows:
-            if r.get("record") and r.get("video_path") and r.get("cover_path"):
+            if r.get("record") and r.get("video_path") and r.get("cover_path") \
+                    and r["id"] not in done:
                 db[download.TABLE].upsert({
                     "id": r["id"], "video_path": r["video_path"], "cover_path": r["cover_path"],
                     "download_timestamp": datetime.fromisoformat(r["collected_at"]).timestamp(),
@@ -212,13 +216,13 @@ def main(argv=None) -> int:
                               reason=lambda r: r.get("error"))
     print(runner.summary("collect", counts, skipped, 1))
     rows = {r["id"]: r for r in db.query(f"select * from {TABLE}")}
-    synced = sync_downloads(db, [rows[w["id"]] for w in work if w["id"] in rows]) \
+    synced = sync_downloads(db, [rows[v.id] for v in videos if v.id in rows]) \
         if args.download else 0
     batch = args.batch or Path(args.pipeline_db).parent / "collected.json"
     n = write_batch(batch, videos, rows)
     loaded = ingest.ingest_file(db, batch)
     print(f"collect: wrote {n} records to {batch}"
-          + (f" ({synced} with their video and cover in {args.media})" if args.download else "")
+          + (f" ({synced} new videos and covers in {args.media})" if args.download else "")
           + f"; ingest: {loaded['loaded']} new, {loaded['replaced']} updated, "
             f"{loaded['rejected']} rejected")
     db.close()

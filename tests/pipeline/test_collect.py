@@ -91,6 +91,13 @@ def test_export_to_corpus_with_failures_and_resume(video_site, tmp_path, capsys)
     assert run(video_site, tmp_path, "--export", str(export), "--links", str(links),
                "--download", "--retry-failed") == 1
     assert "2 pending, 3 skipped" in capsys.readouterr().out
+    # a collected video whose file has gone is fetched again (with --download only)
+    (media / "videos" / f"{OK1}.mp4").unlink()
+    run(video_site, tmp_path, "--export", str(export), "--links", str(links))
+    assert "1 pending, 4 skipped" in capsys.readouterr().out       # only CORRUPT
+    run(video_site, tmp_path, "--export", str(export), "--links", str(links), "--download")
+    assert "2 pending, 3 skipped" in capsys.readouterr().out       # CORRUPT and OK1
+    assert (media / "videos" / f"{OK1}.mp4").is_file()
 
     # the ETL carries watched_at into the corpus (the records are not usable yet: no OCR)
     tiktoks, _, _ = etl.build_rows(tmp_path / "pipeline.db")
@@ -172,3 +179,4 @@ def test_kill_9_mid_run_then_rerun_resumes(video_site, tmp_path):
     assert {r for (r,) in sql(db, "select id from raw")} == set(ids)
     assert not (media / ".collect").exists()
     assert len(list((media / "videos").iterdir())) == len(ids)
+    assert set(rows(db, "downloads")) == set(ids)     # also those the killed run collected
