@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 APT_PKGS := tesseract-ocr espeak-ng ffmpeg chromium fonts-noto-color-emoji
 STUDY   ?= ../shared/study2022
 
-.PHONY: demo test setup apt venv study bench
+.PHONY: demo test setup apt venv study bench collect
 
 apt:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -31,6 +31,20 @@ study: setup
 	$(PY) -m pipeline.import_study $(STUDY) --db data/study/tiktoks.db
 	$(PY) -m pipeline.experiments --db data/study/tiktoks.db --results data/study/results.db --mode study2022
 	$(PY) -m pipeline.reproduce --original $(STUDY)/results.db --results data/study/results.db
+
+# Your own TikTok history (or a list of links) as a searchable corpus in $(MINE):
+#   make collect EXPORT=~/Downloads/TikTok_Data.zip   or   make collect LINKS=links.txt
+# COLLECT_ARGS adds options, e.g. COLLECT_ARGS="--lists history --since 2024-05-01".
+MINE    ?= data/mine
+STATE   := --pipeline-db $(MINE)/pipeline.db --media $(MINE)/media
+collect: setup
+	@test -n "$(EXPORT)$(LINKS)" || { echo "usage: make collect EXPORT=export.zip|user_data_tiktok.json or LINKS=links.txt"; exit 2; }
+	$(PY) -m pipeline.collect $(if $(EXPORT),--export "$(EXPORT)") $(if $(LINKS),--links "$(LINKS)") --download $(STATE) $(COLLECT_ARGS); test $$? -le 1
+	-$(PY) -m pipeline.ocr $(STATE)
+	-$(PY) -m pipeline.audio $(STATE)
+	-$(PY) -m pipeline.transcribe $(STATE)
+	$(PY) -m pipeline.etl --pipeline-db $(MINE)/pipeline.db --db $(MINE)/tiktoks.db --source "your TikTok history"
+	@echo "search it: .venv/bin/streamlit run app.py -- --db $(MINE)/tiktoks.db"
 
 bench: setup
 	$(PY) bench/grid.py

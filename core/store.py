@@ -29,6 +29,9 @@ TIKTOK_COLUMNS = {
     "creator_username": str, "creator_nickname": str, "description": str, "time_posted": str,
     "scrape_timestamp": float, "download_timestamp": float, "video_path": str, "cover_path": str,
     "usable": int,
+    # from a user's own TikTok data export (pipeline.collect): when they watched it (UTC ISO
+    # 8601) and the lists it came from ("history,likes"); NULL for scraped corpora
+    "watched_at": str, "collected_from": str,
 }
 COMMENT_COLUMNS = {
     "video_id": str, "position": int, "like_count": str, "like_count_n": int,

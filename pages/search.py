@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from core.store import load_queries, valid_id
+from core.watched import LABELS, has_dates, within
 from ui.ab import (ab_toggle, b_config, first_hit, search_side, show_answer, sides, test_rows,
                    watching_title)
 from ui.data import current_source, page_engine
 from ui.display import TermMatcher, document_details, escape_md, media_panel
 from ui.presenter import QUERY_BOX, RESULTS, presenter_toggle, search_config
+from ui.watched import window_control
 
 VIDEO_PARAM = "video"
 
@@ -51,6 +53,9 @@ config_b = b_config() if comparing else None
 
 top_k = st.sidebar.select_slider("Results shown", [5, 10, 20, 50], value=10, key="k",
                                  bind="query-params")
+# a corpus from the user's own TikTok data export: "watched in the last week / month"
+window = window_control(st.sidebar) if has_dates(docs) else "any"
+allowed = None if window == "any" else set(docs.loc[within(docs, window), "id"])
 
 if not query or not query.strip():
     st.info(f"Search {len(docs):,} TikToks by what you remember: words from the description, "
@@ -59,7 +64,11 @@ if not query or not query.strip():
     st.stop()
 
 tests = test_rows(queries, query)
-answers = [search_side(engine, side, query, top_k, tests) for side in sides(config, config_b)]
+answers = [search_side(engine, side, query, top_k, tests, allowed)
+           for side in sides(config, config_b)]
+if allowed is not None:
+    st.caption(f":material/history: Only videos you watched in the {LABELS[window]}: "
+               f"{len(allowed)} (change it in the sidebar).")
 chosen = st.query_params.get(VIDEO_PARAM)
 try:
     chosen = valid_id(chosen) if chosen else None

@@ -17,6 +17,7 @@ from core.store import valid_id
 from ui.controls import config_sidebar
 from ui.data import current_source, engine_lock, get_engine, show_missing_data
 from ui.display import TermMatcher, clip, creator_line, escape_md, media_panel, result_card
+from ui.watched import watched_panel
 
 NAME, POS, VIDEO = "participant", "pos", "video"  # URL query parameters
 
@@ -114,6 +115,7 @@ history_tab, search_tab = st.tabs([":material/history: History", ":material/sear
 with history_tab:
     st.page_link("pages/collect.py", label="Done watching and had your break? Write your queries",
                  icon=":material/edit_note:", query_params={NAME: name})
+    watched_panel(source.db, _open)
     seen = history(source.db, name)
     if seen.empty:
         st.caption("Videos you open appear here, newest first.")

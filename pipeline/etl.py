@@ -116,6 +116,7 @@ def build_rows(pipeline_db) -> tuple[list, list, dict]:
             "download_timestamp": dl.get("download_timestamp"),
             "video_path": dl.get("video_path"), "cover_path": dl.get("cover_path"),
             "usable": 0 if reason else 1,
+            "watched_at": rec.get("watched_at"), "collected_from": rec.get("source"),
         })
         for pos, c in enumerate(rec.get("comments") or []):
             comments.append({

@@ -29,7 +29,8 @@ from core.store import valid_id
 from pipeline.config import stage_parser
 from pipeline.items import open_db
 
-# field -> (accepted types, required). Every key of the study's batches is listed.
+# field -> (accepted types, required). Every key of the study's batches is listed, then the
+# two that `pipeline.collect` adds: when the user watched it (UTC ISO 8601) and from which lists.
 FIELDS = {
     "id": ((str, int), True),
     "video-src": ((str,), True),
@@ -46,6 +47,8 @@ FIELDS = {
     "description": ((str,), True),
     "comments": ((list,), True),
     "scrape-timestamp": ((int, float), False),
+    "watched_at": ((str,), False),
+    "source": ((str,), False),
 }
 COMMENT_FIELDS = ("commenter-username", "comment-text", "time-posted", "like-count",
                   "replies-count")

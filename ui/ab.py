@@ -26,6 +26,7 @@ from core.config import STUDY_BEST, Config
 from core.engine import Engine, QueryError
 from core.families import BM25_DEFAULT, TUNED_ON_STUDY
 from core.fields import fields_for
+from core.watched import restrict
 from ui.controls import dense_models
 from ui.data import engine_lock
 from ui.display import TermMatcher, escape_md, plain_error, result_card
@@ -143,13 +144,19 @@ class Answer:
         return [] if self.hits is None else self.hits["id"].tolist()
 
 
-def search_side(engine: Engine, side: Side, query: str, k: int, tests: pd.DataFrame) -> Answer:
+def search_side(engine: Engine, side: Side, query: str, k: int, tests: pd.DataFrame,
+                within=None) -> Answer:
     """:meth:`core.engine.Engine.search` of one side and, for a test query, its target's
-    tie-aware rank (:meth:`core.engine.Engine.rank_queries`); failures are kept to be shown."""
+    tie-aware rank (:meth:`core.engine.Engine.rank_queries`); failures are kept to be shown.
+    ``within``: only these ids (e.g. watched last week, :func:`core.watched.restrict`)."""
     t0 = time.perf_counter()
     try:
         with engine_lock(), st.spinner("Building the index for this configuration…"):
-            hits = engine.search(side.config, query, k=k)
+            if within is None:
+                hits = engine.search(side.config, query, k=k)
+            else:
+                hits = restrict(engine.search(side.config, query, k=len(engine.corpus.docs)),
+                                within, k)
             elapsed = (time.perf_counter() - t0) * 1000
             ranked = None if tests.empty else engine.rank_queries(side.config, tests)
     except Exception as e:  # QueryError, or an unknown scheme/parameter in a pasted config

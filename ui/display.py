@@ -19,6 +19,7 @@ from core.config import Config
 from core.fields import COLUMN_FIELD
 from core.store import valid_id
 from core.text import squash, tokeniser
+from core.watched import watched_date
 
 EMBED_URL = "https://www.tiktok.com/player/v1/{id}"
 VIDEO_SUFFIXES = {".mp4", ".webm", ".mov", ".m4v"}
@@ -139,7 +140,7 @@ def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = 
                 matcher: TermMatcher | None = None, fields=(), on_open: Callable | None = None,
                 selected: bool = False, key: str = "", badge: str = "", narrow: bool = False) -> None:
     """One search result as a bordered card: rank, creator, highlighted description, music,
-    fields that matched, score, and a "Watch" button (calls ``on_open(id)``). ``badge``: our
+    fields that matched, when the user watched it (a corpus from their data export), score, and a "Watch" button (calls ``on_open(id)``). ``badge``: our
     own Markdown after the creator (e.g. a "target" badge), never corpus text; ``narrow``
     (a card in one of several columns): the button goes under the text."""
     vid = str(doc.get("id"))
@@ -160,6 +161,9 @@ def result_card(doc: Mapping, *, rank: int | None = None, score: float | None = 
             found = matched_fields(doc, matcher, fields)
             if found:
                 bits.append("matches in " + ", ".join(found))
+        watched = watched_date(doc.get("watched_at"))
+        if watched:   # from the user's TikTok data export (core.watched)
+            bits.append(f":material/history: watched {escape_md(watched)}")
         if bits:
             st.caption("  ·  ".join(bits))
         if on_open is not None:

@@ -10,11 +10,34 @@ from __future__ import annotations
 import argparse
 import errno
 import functools
+import html
+import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 DEFAULT_PORT = 8765
+PAGE = """<!doctype html><html><head><title>{title}</title>
+<meta property="og:title" content="{title}"><meta property="og:description" content="{desc}">
+</head><body><video src="/media/{id}.mp4" poster="/media/{id}.jpg"></video></body></html>"""
+PAGE_TEMPLATE = "/video/{id}.html"   # appended to MediaServer.url: pipeline.collect's --url-template
+
+
+def write_video_page(root, vid: str, description: str, video, cover) -> None:
+    """A video's page under ``root`` as yt-dlp's generic extractor reads one: a ``<video>``
+    (``video``, bytes or a file) with a poster (``cover``) and the description in its meta
+    tags. Served by a MediaServer, it stands in for a TikTok in pipeline.collect's tests."""
+    root = Path(root)
+    (root / "video").mkdir(parents=True, exist_ok=True)
+    (root / "media").mkdir(parents=True, exist_ok=True)
+    text = html.escape(description, quote=True)
+    (root / "video" / f"{vid}.html").write_text(
+        PAGE.format(id=vid, title=text[:60], desc=text), encoding="utf-8")
+    for src, dest in ((video, root / "media" / f"{vid}.mp4"), (cover, root / "media" / f"{vid}.jpg")):
+        if isinstance(src, bytes):
+            dest.write_bytes(src)
+        elif src is not None:
+            shutil.copyfile(src, dest)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

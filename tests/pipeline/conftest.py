@@ -216,3 +216,25 @@ def speech_mp4(tmp_path_factory, cover_jpg, speech_wav):
 @pytest.fixture(scope="session")
 def silent_mp4(tmp_path_factory, cover_jpg):
     return make_mp4(tmp_path_factory.mktemp("vid") / "silent.mp4", cover_jpg, None, 1.0)
+
+
+# ---- a site of video pages, for yt-dlp's generic extractor (pipeline.collect) -------------
+
+@pytest.fixture
+def video_site(tmp_path, silent_mp4, cover_jpg):
+    """A MediaServer on 127.0.0.1 serving /video/{id}.html pages whose <video> is a real mp4
+    with a real JPEG poster. ``add(id, desc, video=bytes|None, cover=bytes|None)`` adds a page
+    (None: the real files); ``site.template`` is the URL template for pipeline.collect."""
+    from pipeline.demo.server import PAGE_TEMPLATE, MediaServer, write_video_page
+
+    root = tmp_path / "site"
+    (root / "video").mkdir(parents=True)
+
+    def add(vid, desc="a video", video=None, cover=None):
+        write_video_page(root, vid, desc, silent_mp4 if video is None else video,
+                         cover_jpg if cover is None else cover)
+
+    with MediaServer(root) as srv:
+        srv.add, srv.root = add, root
+        srv.template = srv.url + PAGE_TEMPLATE
+        yield srv

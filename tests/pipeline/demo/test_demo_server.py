@@ -6,7 +6,7 @@ import socket
 import pytest
 import requests
 
-from pipeline.demo.server import MediaServer
+from pipeline.demo.server import PAGE_TEMPLATE, MediaServer, write_video_page
 
 
 def test_media_server_serves_files_and_falls_back_to_a_free_port(tmp_path):
@@ -46,3 +46,14 @@ def test_only_the_directory_is_served_and_stop_closes_the_port(tmp_path):
     srv.stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{srv.url}/a.txt", timeout=5)
+
+
+def test_a_video_page_for_yt_dlp(tmp_path):
+    write_video_page(tmp_path, "42", 'cat <script>alert(1)</script> & "dog" 🐱', b"\x00video",
+                     b"\xff\xd8cover")
+    with MediaServer(tmp_path) as srv:
+        page = requests.get(srv.url + PAGE_TEMPLATE.format(id="42"), timeout=5).text
+        assert '<video src="/media/42.mp4" poster="/media/42.jpg">' in page
+        assert "&lt;script&gt;" in page and "<script>" not in page and "&quot;dog&quot;" in page
+        assert requests.get(srv.url + "/media/42.mp4", timeout=5).content == b"\x00video"
+        assert requests.get(srv.url + "/media/42.jpg", timeout=5).content == b"\xff\xd8cover"
