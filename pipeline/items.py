@@ -221,6 +221,9 @@ def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
     db = open_db(args.pipeline_db)
     try:
         db[table].create(columns, pk="id", if_not_exists=True)
+        for col, kind in columns.items():   # a column added since the table was made
+            if col not in db[table].columns_dict:
+                db[table].add_column(col, kind)
         if source_table not in db.table_names():
             print(f"{name}: no `{source_table}` table in {args.pipeline_db}: "
                   f"run `{source_cmd}` first")

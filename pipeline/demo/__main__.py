@@ -172,7 +172,7 @@ def main(argv=None) -> int:
         run_stage("ingest", "pipeline.ingest", ["--pipeline-db", p["pipeline_db"], *batches],
                   timings, required=True)
         for stage in MEDIA_STAGES:
-            extra = ["--engine", "sphinx"] if stage == "transcribe" else []
+            extra = ["--engine", "whisper"] if stage == "transcribe" else []
             run_stage(stage, f"pipeline.{stage}", [*stage_io, *w, *extra], timings, required=False)
     run_stage("etl", "pipeline.etl", ["--pipeline-db", p["pipeline_db"], "--db", p["db"],
                                       "--queries", p["queries"], "--collection", "demo",
