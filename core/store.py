@@ -28,7 +28,7 @@ TIKTOK_COLUMNS = {
     "like_count": str, "comment_count": str, "like_count_n": int, "comment_count_n": int,
     "creator_username": str, "creator_nickname": str, "description": str, "time_posted": str,
     "scrape_timestamp": float, "download_timestamp": float, "video_path": str, "cover_path": str,
-    "usable": int,
+    "usable": int, "onscreen_text": str,
 }
 COMMENT_COLUMNS = {
     "video_id": str, "position": int, "like_count": str, "like_count_n": int,
