@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
 from pipeline import frames
-from tests.pipeline.conftest import render_caption, rows
+from tests.pipeline.conftest import render_caption, rows, wait_for_rows
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTIONS = ["WAIT FOR THE END", "STEP ONE: BOIL IT", "IT WORKED"]
@@ -108,15 +106,7 @@ def test_kill_9_mid_run_then_rerun_finishes(caption_video, tmp_path):
            str(media), "--workers", "1", "--no-progress", "--interval", "0.5"]
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline, done = time.monotonic() + 120, 0
-    while time.monotonic() < deadline and done < 2:
-        time.sleep(0.05)
-        try:
-            con = sqlite3.connect(db, timeout=1)
-            done = con.execute("select count(*) from frames").fetchone()[0]
-            con.close()
-        except sqlite3.OperationalError:   # table not created yet
-            pass
+    wait_for_rows(db, "frames", 2, timeout=120)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = rows(db, "frames")

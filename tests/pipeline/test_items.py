@@ -8,16 +8,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from pipeline import items
-from tests.pipeline.conftest import rows
+from tests.pipeline.conftest import rows, wait_for_rows
 
 REPO = Path(__file__).resolve().parents[2]
-STAGES = ["pipeline.download", "pipeline.ocr", "pipeline.audio", "pipeline.transcribe"]
+STAGES = ["pipeline.download", "pipeline.ocr", "pipeline.frames", "pipeline.audio",
+          "pipeline.transcribe"]
 
 
 def square(item):  # top level, so it pickles for the process pool
@@ -100,16 +100,7 @@ def test_kill_9_mid_run_then_rerun_equals_uninterrupted(http_server, tmp_path,
 
     proc = subprocess.Popen(_download_cmd(db, media), cwd=REPO, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    done = 0
-    while time.monotonic() < deadline and done < 3:
-        time.sleep(0.05)
-        try:
-            con = sqlite3.connect(db, timeout=1)
-            done = con.execute("select count(*) from downloads").fetchone()[0]
-            con.close()
-        except sqlite3.OperationalError:  # table not created yet
-            pass
+    wait_for_rows(db, "downloads", 3)
     os.killpg(proc.pid, signal.SIGKILL)  # the stage and its worker processes, like kill -9
     proc.wait()
     partial = rows(db, "downloads")
