@@ -136,3 +136,26 @@ def test_cli_help_runs(module):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "usage:" in out.stdout and "--workers" in out.stdout
+
+
+WRITER = """
+import sys
+from pipeline.items import open_db, upsert_row, write_transaction
+db = open_db(sys.argv[1])
+with write_transaction(db):
+    db[sys.argv[2]].create({"id": str, "n": int}, pk="id", if_not_exists=True)
+for i in range(150):
+    list(db.query("select count(*) from sqlite_master"))   # read, then write: the deadlock
+    upsert_row(db, sys.argv[2], {"id": str(i), "n": i})
+"""
+
+
+def test_stages_writing_one_db_at_once_wait_for_each_other(tmp_path):
+    """The demo runs ocr -> frames beside audio -> transcribe on one pipeline db: a read then
+    a write in one transaction used to fail at once with "database is locked"."""
+    db = tmp_path / "pipeline.db"
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), t], cwd=REPO,
+                              stderr=subprocess.PIPE, text=True) for t in ("a", "b", "c")]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    assert all(len(rows(db, t)) == 150 for t in ("a", "b", "c"))
