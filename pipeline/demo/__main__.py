@@ -6,7 +6,8 @@ demo corpus, then the dashboard.
 2. serve DATA/demo/media on 127.0.0.1 (port 8765, or a free one) and write the scraped batch
    files with media URLs pointing at that server,
 3. run each stage as a subprocess: ingest -> download, then two lanes at once (ocr -> frames
-   and audio -> transcribe, each on half the workers), then etl (with the demo queries) ->
+   on half the workers, beside audio -> transcribe on all of them: Whisper is the longest
+   stage, so it takes the core the other lane leaves free), then etl (with the demo queries) ->
    embed -> experiments. The demo's stage state lives in
    DATA/demo/pipeline.db and DATA/demo/downloads/, the corpus in DATA/tiktoks.db and the
    results in DATA/results.db. Every stage is resumable, so a second run only redoes failures,
@@ -182,12 +183,13 @@ def main(argv=None) -> int:
         run_stage("ingest", "pipeline.ingest", ["--pipeline-db", p["pipeline_db"], *batches],
                   timings, required=True)
         run_stage("download", "pipeline.download", [*stage_io, *w], timings, required=False)
-        half = ["--workers", max(1, a.workers // len(LANES)), "--no-progress"]
+        lane_workers = {"ocr": max(1, a.workers // 2), "frames": max(1, a.workers // 2)}
 
         def lane(stages):
             for stage in stages:
                 run_stage(stage, f"pipeline.{stage}",
-                          [*stage_io, *half, *STAGE_OPTIONS.get(stage, [])], timings,
+                          [*stage_io, "--workers", lane_workers.get(stage, a.workers),
+                           "--no-progress", *STAGE_OPTIONS.get(stage, [])], timings,
                           required=False)
         t0 = time.monotonic()
         with ThreadPoolExecutor(len(LANES)) as pool:
