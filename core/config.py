@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from . import fusion as fusion_registry
 from .dense.models import DEFAULT_MODEL, MODELS
-from .fields import ENRICHMENT_ORDER, enrichment_name
+from .fields import ENRICHMENT_ORDER, STUDY_ENRICHMENT, enrichment_name
 from .scheme import Param, Spec
 from .scoring import REGISTRY as SCORING
 from .scoring import scheme_of
@@ -47,7 +47,7 @@ _CONFIG = re.compile(r"^(?P<tok>[^.]+)\.(?P<fields>[^.]+)(?:\.(?P<attr>attr|noat
                      r"\.(?P<w>[a-z0-9_]+(?:\([^)]*\))?)(?:\.(?P<fusion>[a-z0-9_]+(?:\([^)]*\))?))?$")
 DENSE = "dense"
 QUERY_OPTIONS = ("fuzzy", "rm3", "split")
-PASSAGE_OPTIONS = ("basic", "c", "ocr", "only", "sr")
+PASSAGE_OPTIONS = ("basic", "c", "ocr", "only", "screen", "sr")
 WINDOW = re.compile(r"^w([1-9][0-9]*)$")   # dense window option: w64 = 64-word windows
 WINDOW_RANGE = (8, 512)
 # the numeric parts of components, declared like a scheme's parameters so that the sidebar's
@@ -121,7 +121,7 @@ class Dense:
                 raise ValueError(f"unknown passage field(s) {sorted(self.fields - set(ENRICHMENT_ORDER))}")
         if self.only and not self.fields:
             raise ValueError(f"{self.name!r}: 'only' drops the basic fields, so name at least one "
-                             "of c, ocr, sr and not basic (e.g. dense~c~only)")
+                             "of c, ocr, screen, sr and not basic (e.g. dense~c~only)")
         if self.window is not None and not WINDOW_RANGE[0] <= self.window <= WINDOW_RANGE[1]:
             raise ValueError(f"window w{self.window}: choose {WINDOW_RANGE[0]}–{WINDOW_RANGE[1]} words")
 
@@ -141,7 +141,7 @@ class Dense:
         named = [o for o in opts if o in PASSAGE_OPTIONS and o != "only"]
         if "only" in opts and ("basic" in named or not named):
             raise ValueError(f"{token!r}: 'only' drops the basic fields, so name at least one of "
-                             "c, ocr, sr and not basic (e.g. dense~c~only)")
+                             "c, ocr, screen, sr and not basic (e.g. dense~c~only)")
         fields = frozenset(o for o in named if o != "basic") if named else None
         return cls(models[0] if models else DEFAULT_MODEL, fields, "only" in opts,
                    windows[0] if windows else None)
@@ -197,7 +197,7 @@ class Config:
     """A retrieval configuration: components, fields, attribution, weighting and fusion."""
 
     components: tuple = (Lexical("4gram"),)
-    enrichment: frozenset = field(default_factory=lambda: frozenset(ENRICHMENT_ORDER))
+    enrichment: frozenset = field(default_factory=lambda: frozenset(STUDY_ENRICHMENT))
     attribution: bool = False
     weighting: Spec = Spec("bpx")
     fusion: Spec | None = None
@@ -219,7 +219,8 @@ class Config:
             raise ValueError(f"{w.name} weights each field itself: use it with noattr")
         unknown = set(self.enrichment) - set(ENRICHMENT_ORDER)
         if unknown:
-            raise ValueError(f"unknown enrichment field(s) {sorted(unknown)}; use sr, ocr, c")
+            raise ValueError(f"unknown enrichment field(s) {sorted(unknown)}; use "
+                             f"{', '.join(ENRICHMENT_ORDER)}")
         f = self.fusion
         if f is not None:
             f = f if isinstance(f, Spec) else Spec.parse(f)
@@ -250,7 +251,8 @@ class Config:
             raise ValueError(f"bad configuration {text!r}: expected "
                              "'<tokens>.<fields>.<attr|noattr>.<weighting>', e.g. 4gram.sr+ocr+c.noattr.bpx")
         tok, fields, attr, weighting, fusion = m.group("tok", "fields", "attr", "w", "fusion")
-        enrichment = {"all": frozenset(ENRICHMENT_ORDER), "basic": frozenset()}.get(fields)
+        # "all" is the study's sr+ocr+c, so the 2022 names keep their meaning
+        enrichment = {"all": frozenset(STUDY_ENRICHMENT), "basic": frozenset()}.get(fields)
         if enrichment is None:
             enrichment = frozenset(fields.split("+"))
         return cls(tuple(tok.split("+")), enrichment, attr == "attr", Spec.parse(weighting),

@@ -28,7 +28,7 @@ TIKTOK_COLUMNS = {
     "like_count": str, "comment_count": str, "like_count_n": int, "comment_count_n": int,
     "creator_username": str, "creator_nickname": str, "description": str, "time_posted": str,
     "scrape_timestamp": float, "download_timestamp": float, "video_path": str, "cover_path": str,
-    "usable": int,
+    "usable": int, "onscreen_text": str,
     # from a user's own TikTok data export (pipeline.collect): when they watched it (UTC ISO
     # 8601) and the lists it came from ("history,likes"); NULL for scraped corpora
     "watched_at": str, "collected_from": str,

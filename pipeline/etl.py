@@ -3,10 +3,11 @@
     python -m pipeline.etl [--pipeline-db data/pipeline.db] [--db data/tiktoks.db]
                            [--queries queries.json] [--collection NAME]
 
-Reads `raw` (ingest) and the per-item stage tables `downloads`, `ocr`, `audio`, `transcripts`
-(a stage that has not run yet counts as "not run") and writes, with `core.store.write_corpus`,
-the study's schema: one `tiktoks` row per raw record (counts also as numbers, media paths,
-`coverphoto_ocr`, `speech_to_text`), its `comments` (0-based `position` in the scraped list),
+Reads `raw` (ingest) and the per-item stage tables `downloads`, `ocr`, `audio`, `transcripts`,
+`frames` (a stage that has not run yet counts as "not run") and writes, with
+`core.store.write_corpus`, the study's schema: one `tiktoks` row per raw record (counts also
+as numbers, media paths, `coverphoto_ocr`, `speech_to_text`, and `onscreen_text` from the
+frames stage, NULL where it has not run or failed: it is optional), its `comments` (0-based `position` in the scraped list),
 the optional test queries and `meta`. As in the study, a TikTok is *usable* when it was
 downloaded (non-null `download_timestamp`) AND its cover OCR text is non-null AND its
 transcript is non-null; an empty string counts as a result. The database is written to a
@@ -33,7 +34,7 @@ from core.locks import Busy
 from core.store import TAGS, NotADatabase, check_database, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
 
-STAGE_TABLES = ("downloads", "ocr", "audio", "transcripts")
+STAGE_TABLES = ("downloads", "ocr", "audio", "transcripts", "frames")
 MAX_LISTED = 25  # unusable records listed one per line in the summary
 
 
@@ -105,6 +106,7 @@ def build_rows(pipeline_db) -> tuple[list, list, dict]:
             "music_src": rec.get("music-src"),
             "speech_to_text": (stages["transcripts"].get(rid) or {}).get("text"),
             "coverphoto_ocr": (stages["ocr"].get(rid) or {}).get("text"),
+            "onscreen_text": (stages["frames"].get(rid) or {}).get("text"),
             "music_title": rec.get("music-title"),
             "like_count": _str(rec.get("like-count")), "comment_count": _str(rec.get("comment-count")),
             "like_count_n": parse_count(rec.get("like-count")),

@@ -21,6 +21,7 @@ import logging
 import sqlite3
 import time
 from collections import Counter
+from contextlib import contextmanager
 from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -66,6 +67,28 @@ class Counts:
     seconds: float = 0.0
 
 
+@contextmanager
+def write_transaction(db: sqlite_utils.Database):
+    """A transaction that takes the write lock first (BEGIN IMMEDIATE, waiting out the busy
+    timeout). One that read first and then wanted to write could meet another stage writing
+    the same db (the demo runs two lanes at once), and SQLite answers that deadlock with
+    "database is locked" at once instead of waiting."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        with db.atomic():   # inside a transaction: a savepoint
+            yield db
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def upsert_row(db: sqlite_utils.Database, table: str, row: dict) -> None:
+    """Upsert one row and commit it."""
+    with write_transaction(db):
+        db[table].upsert(row, pk="id")
+
+
 def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Callable,
               *, workers: int = 1, reason: Callable[[dict], str | None] = default_reason,
               category: Callable[[dict], str] | None = None,
@@ -89,8 +112,7 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
                 log.error("%s: %s not recorded: %s: %s", table, item.get("id"), type(exc).__name__, exc)
                 return
             row = on_exception(item, exc)
-        with db.atomic():
-            db[table].upsert(row, pk="id")
+        upsert_row(db, table, row)
         why = reason(row)
         if why:
             counts.failed += 1
@@ -220,7 +242,11 @@ def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
     setup_logging(args.verbose)
     db = open_db(args.pipeline_db)
     try:
-        db[table].create(columns, pk="id", if_not_exists=True)
+        with write_transaction(db):
+            db[table].create(columns, pk="id", if_not_exists=True)
+            for col, kind in columns.items():   # a column added since the table was made
+                if col not in db[table].columns_dict:
+                    db[table].add_column(col, kind)
         if source_table not in db.table_names():
             print(f"{name}: no `{source_table}` table in {args.pipeline_db}: "
                   f"run `{source_cmd}` first")

@@ -2,10 +2,14 @@
 
 Both compare a reference with a hypothesis after light normalisation (lower-case, punctuation
 removed, whitespace collapsed), with jiwer's Levenshtein alignment (rapidfuzz underneath):
-error rate = (substitutions + deletions + insertions) / reference length.
+error rate = (substitutions + deletions + insertions) / reference length. The word error rate
+first applies Whisper's English normaliser (package whisper-normalizer, as in the Whisper
+paper), so "ten thousand" and "10,000" or "I'm" and "I am" are the same words whichever
+engine wrote them.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import jiwer
@@ -24,11 +28,17 @@ def edit_distance(a, b) -> int:
     return Levenshtein.distance(a, b)
 
 
+@functools.lru_cache(maxsize=1)
+def _english():
+    from whisper_normalizer.english import EnglishTextNormalizer
+    return EnglishTextNormalizer()
+
+
 def wer(ref, hyp) -> float:
     """Word error rate: word edits / reference words (0 is perfect; can exceed 1).
 
     An empty reference gives 0.0 for an empty hypothesis and 1.0 otherwise."""
-    r, h = normalise(ref), normalise(hyp)
+    r, h = (normalise(_english()(str(t or ""))) for t in (ref, hyp))
     if not r:
         return 0.0 if not h else 1.0
     return float(jiwer.wer(r, h))

@@ -4,7 +4,7 @@
 
 * the main lexical component: tokenisation (words or character n-grams with an n slider) and
   its query options (``fuzzy``, ``split``, ``rm3``; :mod:`core.query_expansion`);
-* enrichment toggles (speech, OCR, comments) and field attribution;
+* enrichment toggles (speech, OCR, comments, on-screen text) and field attribution;
 * a scoring scheme with its own widgets (:mod:`ui.weighting_widgets`, ranges from the
   parameters :mod:`core.scoring` declares);
 * "Fusion" (an expander): a second lexical component, dense passages (sentence embeddings,
@@ -57,13 +57,14 @@ class LexicalKeys:
 MAIN = LexicalKeys("tok", "n", "qo", "cw")
 SECOND = LexicalKeys("tok2", "n2", "qo2", "cw2")
 K_ATTR, K_FAMILY = "attr", "w"
-K_FIELDS = {"sr": "sr", "ocr": "ocr", "c": "c"}
+K_FIELDS = {"sr": "sr", "ocr": "ocr", "c": "c", "screen": "scr"}
 K_DENSE, K_FUSION, K_RRF_K, K_ZTOP_K = "dense", "fu", "rk", "zk"
 K_FUSION_K = {"rrf": K_RRF_K, "ztop": K_ZTOP_K}   # the k slider of each fusion that takes one
 K_CFG = "cfg"  # the paste box, bound too: it holds a configuration the widgets cannot show
 
 TOKENISATIONS = {"word": "Words", "ngram": "Character n-grams"}
-FIELD_LABELS = {"sr": "Speech-to-text (SR)", "ocr": "Cover-photo OCR", "c": "Comments (C)"}
+FIELD_LABELS = {"sr": "Speech-to-text (SR)", "ocr": "Cover-photo OCR", "c": "Comments (C)",
+                "screen": "On-screen text (video frames)"}
 # dense passages the widgets offer: (passage fields, only) -> label; None is plain ``dense``
 PASSAGES = {"all": "Config's fields", "ocr~sr": "Basic + OCR + speech",
             "c~only": "Comments alone", "basic": "Basic fields alone"}

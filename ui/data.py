@@ -282,7 +282,7 @@ def corpus_overview(path: str, mtime: int) -> dict:
 
     rows = [("Creator", filled("creator_username")), ("Description", filled("description")),
             ("Music title", filled("music_title")), ("Speech-to-text (SR)", filled("speech_to_text")),
-            ("Cover OCR", filled("coverphoto_ocr")),
+            ("Cover OCR", filled("coverphoto_ocr")), ("On-screen text", filled("onscreen_text")),
             ("Comments (C)", int(usable["id"].isin(has_comments).sum())),
             ("Downloaded video", filled("video_path")), ("Cover photo", filled("cover_path"))]
     n = max(len(usable), 1)

@@ -243,7 +243,7 @@ def document_details(doc: Mapping, matcher: TermMatcher | None = None) -> None:
     with st.expander("Indexed text of this video"):
         for col, label in (("description", "Description"), ("music_title", "Music"),
                            ("speech_to_text", "Speech-to-text"), ("coverphoto_ocr", "Cover OCR"),
-                           ("comment_text", "Comments")):
+                           ("onscreen_text", "On-screen text"), ("comment_text", "Comments")):
             text = doc.get(col)
             if isinstance(text, str) and text.strip():
                 st.markdown(f"**{label}:** {highlight(text, matcher, 600)}")

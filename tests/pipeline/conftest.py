@@ -135,6 +135,20 @@ def sql(db_path, query: str, params=()) -> list[tuple]:
         con.close()
 
 
+def wait_for_rows(db_path, table, at_least: int, timeout: float = 30) -> int:
+    """Poll a stage's table (written by another process) until it has `at_least` rows."""
+    deadline, done = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline and done < at_least:
+        time.sleep(0.05)
+        try:
+            con = sqlite3.connect(db_path, timeout=1)
+            done = con.execute(f"select count(*) from [{table}]").fetchone()[0]
+            con.close()
+        except sqlite3.OperationalError:  # table not created yet
+            pass
+    return done
+
+
 def rows(db_path, table) -> dict:
     db = sqlite_utils.Database(db_path)
     try:

@@ -8,16 +8,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from pipeline import items
-from tests.pipeline.conftest import rows
+from tests.pipeline.conftest import rows, wait_for_rows
 
 REPO = Path(__file__).resolve().parents[2]
-STAGES = ["pipeline.download", "pipeline.ocr", "pipeline.audio", "pipeline.transcribe"]
+STAGES = ["pipeline.download", "pipeline.ocr", "pipeline.frames", "pipeline.audio",
+          "pipeline.transcribe"]
 
 
 def square(item):  # top level, so it pickles for the process pool
@@ -100,16 +100,7 @@ def test_kill_9_mid_run_then_rerun_equals_uninterrupted(http_server, tmp_path,
 
     proc = subprocess.Popen(_download_cmd(db, media), cwd=REPO, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    done = 0
-    while time.monotonic() < deadline and done < 3:
-        time.sleep(0.05)
-        try:
-            con = sqlite3.connect(db, timeout=1)
-            done = con.execute("select count(*) from downloads").fetchone()[0]
-            con.close()
-        except sqlite3.OperationalError:  # table not created yet
-            pass
+    wait_for_rows(db, "downloads", 3)
     os.killpg(proc.pid, signal.SIGKILL)  # the stage and its worker processes, like kill -9
     proc.wait()
     partial = rows(db, "downloads")
@@ -145,3 +136,26 @@ def test_cli_help_runs(module):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "usage:" in out.stdout and "--workers" in out.stdout
+
+
+WRITER = """
+import sys
+from pipeline.items import open_db, upsert_row, write_transaction
+db = open_db(sys.argv[1])
+with write_transaction(db):
+    db[sys.argv[2]].create({"id": str, "n": int}, pk="id", if_not_exists=True)
+for i in range(150):
+    list(db.query("select count(*) from sqlite_master"))   # read, then write: the deadlock
+    upsert_row(db, sys.argv[2], {"id": str(i), "n": i})
+"""
+
+
+def test_stages_writing_one_db_at_once_wait_for_each_other(tmp_path):
+    """The demo runs ocr -> frames beside audio -> transcribe on one pipeline db: a read then
+    a write in one transaction used to fail at once with "database is locked"."""
+    db = tmp_path / "pipeline.db"
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), t], cwd=REPO,
+                              stderr=subprocess.PIPE, text=True) for t in ("a", "b", "c")]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    assert all(len(rows(db, t)) == 150 for t in ("a", "b", "c"))

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.demo.content import AUTHORS, COMMENTERS, FIRST, HEROES, SONGS, SUFFIX, TOPICS
 
-KEYS = {"tags", "emoji", "subjects", "captions", "scripts", "descs", "comments"}
+KEYS = {"tags", "emoji", "subjects", "captions", "screens", "scripts", "descs", "comments"}
 PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
 
