@@ -17,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.data import data_source_sidebar, warm_dense_models
+from ui.data import data_source_sidebar
 from ui.display import EMBED_KEY
 
 HERE = Path(__file__).resolve().parent
@@ -44,7 +44,6 @@ for name, title, icon in (("viewer", "Viewer", ":material/video_library:"),
     if (PAGES / f"{name}.py").exists():
         pages.append(st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name))
 
-warm_dense_models()
 nav = st.navigation(pages)
 st.sidebar.markdown("### :material/manage_search: TikTok Retrieval Lab")
 data_source_sidebar()

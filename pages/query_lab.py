@@ -12,7 +12,7 @@ import streamlit as st
 from core.store import load_queries
 from ui.controls import config_sidebar
 from ui.query_filters import query_filters, query_label
-from ui.data import (current_source, engine_lock, page_engine, page_results, tag_names,
+from ui.data import (current_source, engine_lock, prepare_dense, page_engine, page_results, tag_names,
                      token_order)
 from ui.display import TermMatcher, document_details, escape_md, media_panel
 
@@ -53,6 +53,8 @@ if pos.empty:
 target = int(pos[0])
 
 try:
+    with engine_lock():
+        prepare_dense(engine, config)   # a progress bar the first time
     with engine_lock(), st.spinner("Building the index for this configuration…"):
         ranked = engine.rank_queries(config, pd.DataFrame([row]))
         s, m = engine.scores(config, [row["query_text"]])

@@ -42,3 +42,15 @@ def stage_parser(description: str, *, db=True, results=False, pipeline_db=False,
         p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                        help="parallel worker processes for per-item work")
     return p
+
+
+def add_embed_cache(p: argparse.ArgumentParser) -> None:
+    """``--embed-cache``: where the shared embedding cache is (core/dense/cache.py)."""
+    p.add_argument("--embed-cache", type=Path, default=None,
+                   help="embedding cache file (default: $TRL_EMBED_CACHE, else $TRL_DATA/embeddings.sqlite, "
+                        "else data/embeddings.sqlite in the checkout)")
+
+
+def use_embed_cache(args) -> None:
+    if getattr(args, "embed_cache", None):
+        os.environ["TRL_EMBED_CACHE"] = str(args.embed_cache)

@@ -1,13 +1,14 @@
 """Embed a corpus ahead of time, so the dashboard's dense configurations answer at once.
 
-    python -m pipeline.embed [--db data/tiktoks.db] [--config NAME ...]
+    python -m pipeline.embed [--db data/tiktoks.db] [--config NAME ...] [--embed-cache FILE]
 
 For each configuration (default: the dashboard's Tuned hybrid preset, core.families
-TUNED_ON_STUDY) this answers one query, which builds and caches everything its components
-need: every dense passage's (or window's) embeddings in ``<db>.dense-<model>.npz`` and each
-model's ONNX query encoder. A configuration whose caches are up to date is skipped without
-loading a model; the dashboard then only loads them. A model whose packages are missing is
-reported and skipped (exit code 0): dense retrieval is optional.
+TUNED_ON_STUDY) this embeds every dense passage (or window) its components need that the
+shared embedding cache (core/dense/cache.py) lacks, with a progress bar (texts/s, time left),
+exports each model's ONNX query encoder, and answers one query. A configuration whose
+embeddings are all cached is skipped without loading a model; the dashboard then only loads
+them. A model whose packages are missing is reported and skipped (exit code 0): dense
+retrieval is optional.
 """
 from __future__ import annotations
 
@@ -15,29 +16,52 @@ import importlib.util
 import sys
 import time
 
+from tqdm import tqdm
+
 from core.config import Config
 from core.dense import DenseUnavailable, installed, onnx_path
+from core.dense.budget import cost, needs, prepare
 from core.engine import Engine
 from core.families import TUNED_ON_STUDY
-from pipeline.config import stage_parser
+from pipeline.config import add_embed_cache, stage_parser, use_embed_cache
 
 
 def prepared(engine: Engine, config: Config) -> bool:
-    """Is every dense component's cache up to date and its query encoder exported? Checked
-    without loading a model, so a rerun (every ``make demo``) costs milliseconds."""
+    """Is every dense component's set cached and its query encoder exported? Checked without
+    loading a model, so a rerun (every ``make demo``) costs milliseconds."""
     onnx = importlib.util.find_spec("onnxruntime") is not None
-    for comp in config.dense:
-        if onnx and not onnx_path(comp.model).is_file() \
-                or not engine.dense_index(comp.model).is_cached(comp.passage(config.enrichment), comp.window):
-            return False
-    return True
+    if onnx and any(not onnx_path(m).is_file() for m in config.models):
+        return False
+    return cost(engine, needs([config]))[0] == 0
+
+
+def progress_bars():
+    """A ``progress(need, done, total)`` drawing one tqdm bar (texts/s, time left) per set."""
+    bars: dict = {}
+
+    def progress(need, done: int, total: int) -> None:
+        if need not in bars:
+            bars[need] = tqdm(total=total, desc=f"embedding {need}", unit="text", file=sys.stderr,
+                              dynamic_ncols=True, smoothing=0.1)
+        bar = bars[need]
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+    return progress
+
+
+def embed(engine: Engine, configs: list[Config]) -> None:
+    """Embed what the configurations need, one progress bar per set (for other stages too)."""
+    prepare(engine, needs(configs), progress_bars())
 
 
 def main(argv=None) -> int:
     p = stage_parser(__doc__.splitlines()[0])
     p.add_argument("--config", action="append", default=None,
                    help="configuration to prepare (repeatable; default: the Tuned hybrid preset)")
+    add_embed_cache(p)
     args = p.parse_args(argv)
+    use_embed_cache(args)
     try:
         configs = [Config.parse(c) for c in (args.config or [TUNED_ON_STUDY])]
         engine = Engine.from_db(args.db)
@@ -50,11 +74,14 @@ def main(argv=None) -> int:
             print(f"embed: skipped {config}: model(s) {', '.join(missing)} not installed "
                   "(pip install -r requirements-dense.txt)")
             continue
-        if prepared(engine, config):
-            print(f"embed: {config} already prepared")
-            continue
-        t = time.monotonic()
         try:
+            if prepared(engine, config):
+                print(f"embed: {config} already prepared")
+                continue
+            texts, secs = cost(engine, needs([config]))
+            print(f"embed: {config}: {texts} texts to embed (about {secs / 60:.1f} min)", flush=True)
+            t = time.monotonic()
+            embed(engine, [config])
             engine.scores(config, ["warm up"])
         except DenseUnavailable as e:
             print(f"embed: skipped {config}: {e}")

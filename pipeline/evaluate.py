@@ -1,7 +1,7 @@
 """Score a query file against a corpus with one configuration (or the tuned best).
 
     python -m pipeline.evaluate --db data/study/tiktoks.db --queries ../shared/study2022/queries.json \
-        [--config NAME|best] [--mode default|study2022] [--per-query]
+        [--config NAME|best] [--families TEXT ...] [--embed-cache FILE] [--mode default|study2022] [--per-query]
 
 ``--queries`` is a JSON list in the 2022 study's queries.json format (``text``, ``target``,
 optional ``author`` and the five tag booleans). ``--config`` is any configuration string
@@ -9,6 +9,9 @@ optional ``author`` and the five tag booleans). ``--config`` is any configuratio
 candidates (core/families.py), by MRR on the database's *own* queries (cached in
 ``<db>.best.json``). Scoring the database's own queries with ``best`` is therefore in-sample;
 the honest figure for them is the cross-validated one of bench/quality.py.
+Before tuning, ``best`` prints each family it evaluates with what it will cost to embed (texts
+not in the embedding cache, minutes at this machine's measured rate), then embeds them under
+progress bars; ``--families`` limits the search to families whose names contain a given text.
 
 Prints a short human summary, then as its last line one JSON object with config, queries,
 success_at_1, success_at_10, mrr, mean_rank (missing ranks counted as the middle of the
@@ -28,7 +31,7 @@ from core.engine import Engine
 from core.evaluation import per_query, summarise
 from core.store import load_queries
 from core.text import MODES
-from pipeline.config import stage_parser
+from pipeline.config import add_embed_cache, stage_parser, use_embed_cache
 from pipeline.import_study import ImportError_, query_rows, read_json
 
 
@@ -38,6 +41,30 @@ def read_queries(path: Path) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(rows), problems
 
 
+def budgeted_families(engine: Engine, wanted: list[str] | None):
+    """The families ``best`` evaluates (those named by ``wanted``), each printed with its embed
+    cost, and everything they need embedded (progress bars); ValueError when none match."""
+    from core.dense.budget import cost, needs, prepare
+    from core.families import available_families
+    from pipeline.embed import progress_bars
+    fams = [f for f in available_families()
+            if not wanted or any(w.lower() in f.name.lower() for w in wanted)]
+    if not fams:
+        raise ValueError(f"no method family matches {wanted}; names: "
+                         + "; ".join(f.name for f in available_families()))
+    print(f"evaluate: choosing 'best' among {len(fams)} families:", file=sys.stderr)
+    for f in fams:
+        texts, secs = cost(engine, needs(map(Config.parse, f.candidates))) if f.dense else (0, 0.0)
+        print(f"  {f.name}: {len(f.candidates)} candidates"
+              + (f", {texts} texts to embed (about {secs / 60:.1f} min)" if texts else ""), file=sys.stderr)
+    wanted_sets = needs(Config.parse(c) for f in fams if f.dense for c in f.candidates)
+    texts, secs = cost(engine, wanted_sets)
+    if texts:
+        print(f"evaluate: embedding {texts} texts in all (about {secs / 60:.1f} min)", file=sys.stderr)
+    prepare(engine, wanted_sets, progress_bars())
+    return fams
+
+
 def main(argv=None) -> int:
     p = stage_parser(__doc__.splitlines()[0])
     p.add_argument("--queries", type=Path, required=True, help="query file in the study's queries.json format")
@@ -45,7 +72,12 @@ def main(argv=None) -> int:
     p.add_argument("--mode", choices=MODES, default=None,
                    help="normalisation mode (default: the one the corpus database records)")
     p.add_argument("--per-query", action="store_true", help="also print each query's target rank")
+    p.add_argument("--families", nargs="+", default=None, metavar="TEXT",
+                   help="with --config best: only the families whose names contain one of these texts "
+                        "(case-insensitive), e.g. 'BM25 4-gram' 'MiniLM'")
+    add_embed_cache(p)
     args = p.parse_args(argv)
+    use_embed_cache(args)
     try:
         engine = Engine.from_db(args.db, args.mode)
         queries, problems = read_queries(args.queries)
@@ -61,7 +93,7 @@ def main(argv=None) -> int:
                       "pass --config NAME", file=sys.stderr)
                 return 2
             from core.families import best_config
-            config = Config.parse(best_config(engine, own))
+            config = Config.parse(best_config(engine, own, families_=budgeted_families(engine, args.families)))
         else:
             config = Config.parse(args.config)
         pq = per_query(engine, config, queries, missing=engine.n_docs / 2)

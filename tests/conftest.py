@@ -117,3 +117,17 @@ def study_dir() -> Path:
         pytest.skip("2022 study data not found (looked in "
                     f"{', '.join(map(str, STUDY_CANDIDATES))}; set TRL_STUDY to a clone of the study)")
     return STUDY_DIR
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache(tmp_path_factory) -> Path:
+    """Every test (and every process a test starts) shares one embedding cache of its own,
+    never the checkout's data/embeddings.sqlite."""
+    path = tmp_path_factory.mktemp("embeddings") / "embeddings.sqlite"
+    before = os.environ.get("TRL_EMBED_CACHE")
+    os.environ["TRL_EMBED_CACHE"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("TRL_EMBED_CACHE", None)
+    else:
+        os.environ["TRL_EMBED_CACHE"] = before

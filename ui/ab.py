@@ -28,7 +28,7 @@ from core.families import BM25_DEFAULT, TUNED_ON_STUDY
 from core.fields import fields_for
 from core.watched import restrict
 from ui.controls import dense_models
-from ui.data import engine_lock
+from ui.data import engine_lock, prepare_dense
 from ui.display import TermMatcher, escape_md, plain_error, result_card
 
 K_AB, K_B, K_B_CFG = "ab", "ab_b", "ab_cfg"   # URL keys: the toggle, B's preset, B's string
@@ -149,8 +149,10 @@ def search_side(engine: Engine, side: Side, query: str, k: int, tests: pd.DataFr
     """:meth:`core.engine.Engine.search` of one side and, for a test query, its target's
     tie-aware rank (:meth:`core.engine.Engine.rank_queries`); failures are kept to be shown.
     ``within``: only these ids (e.g. watched last week, :func:`core.watched.restrict`)."""
-    t0 = time.perf_counter()
     try:
+        with engine_lock():
+            prepare_dense(engine, side.config)   # a progress bar the first time
+        t0 = time.perf_counter()
         with engine_lock(), st.spinner("Building the index for this configuration…"):
             if within is None:
                 hits = engine.search(side.config, query, k=k)

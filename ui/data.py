@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,31 +178,25 @@ def get_engine(db: Path | DataSource | None = None, mode: str | None = None) -> 
     return _load_engine(str(path), corpus_version(path), mode)
 
 
-WARMING: list[threading.Thread] = []   # every warm-up thread started in this process
+def prepare_dense(engine, config) -> None:
+    """Embed what ``config``'s dense components need and the cache lacks, under a progress
+    bar (texts/s, time left) instead of a spinner; nothing shows when all is cached. Models
+    load here, on first dense use: never at start-up, where they would slow lexical searches."""
+    from core.dense.budget import needs, prepare
+    wanted = needs([config]) if config.dense else []
+    if not wanted:
+        return
+    bar = st.empty()
+    start: dict = {}
 
-
-@st.cache_resource(show_spinner=False)
-def warm_dense_models() -> threading.Thread | None:
-    """Load the installed embedding models and their query encoders in a background thread,
-    once per server: otherwise the first dense query (the Tuned hybrid preset) waits about
-    8 s for them. A query meanwhile waits for the same load, never a second one."""
-    import core.dense as dense
-    models = [m for m in dense.MODELS if dense.installed(m)]
-    if not models:
-        return None
-
-    def warm():
-        for m in models:
-            try:
-                dense.load_model(m)
-                dense.query_session(m)
-            except Exception:   # noqa: BLE001 - the first dense query reports it to the user
-                return
-
-    thread = threading.Thread(target=warm, name="warm-dense-models", daemon=True)
-    thread.start()
-    WARMING.append(thread)
-    return thread
+    def progress(need, done: int, total: int) -> None:
+        t0 = start.setdefault(need, time.monotonic())
+        rate = done / max(time.monotonic() - t0, 1e-9)
+        left = f" · about {(total - done) / rate / 60:.1f} min left" if done and rate else ""
+        bar.progress(done / max(total, 1), text=f"Embedding {total} texts ({need}) for this configuration, "
+                                               f"once: {done}/{total} · {rate:.1f} texts/s{left}")
+    prepare(engine, wanted, progress)
+    bar.empty()
 
 
 def engine_lock() -> threading.RLock:

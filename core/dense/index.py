@@ -1,6 +1,6 @@
 """The cached passage embeddings of one corpus and the scores they give a query.
 
-Kept apart because it is the only stateful part: what is on disk, what is in memory, and
+Kept apart because it is the only stateful part: what is cached, what is in memory, and
 how a query's cosines become document scores (whole passages, or MaxP over windows).
 
 A document's score is the cosine similarity between query and passage; every document with
@@ -8,21 +8,31 @@ text is matched. With windows a document's score is its best window's (*MaxP*, D
 2019): nothing past the model's input limit is lost, and a short passage that matches the
 query is not diluted by the rest of a long transcript.
 
-Passage embeddings are cached on disk beside the corpus database as
-``<db>.dense-<model name>.npz``, one array per enrichment set, each stored with a hash of the model
-name and every passage text, so a changed corpus is re-embedded and an unchanged one is
-loaded in milliseconds.
+Embeddings come from the shared content-addressed cache (:mod:`.cache`): only texts it lacks
+are encoded (:func:`.onnx.encode_documents`), in chunks each stored as it finishes, so an
+interrupted run resumes. A cache the previous version wrote beside the database
+(``<db>.dense-<model name>.npz``) is read once when the shared cache lacks its texts and
+migrated into it.
 """
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
 
-from .models import DEFAULT_MODEL, MODELS, load_model
-from .onnx import encode
+from .cache import EmbeddingCache, text_sha
+from .models import DEFAULT_MODEL, MODELS, load_model, model_dir
+from .onnx import document_session, encode, encode_documents
 from .passages import content_hash, enrichment_key, passages, windows
+
+CHUNK = 256   # texts encoded between two writes to the cache (what a killed run can lose)
+
+
+def _dimension(model: str) -> int:
+    st = load_model(model)
+    return (getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()
 
 
 class DenseIndex:
@@ -33,8 +43,8 @@ class DenseIndex:
             raise ValueError(f"unknown dense model {model!r}; choose from {', '.join(MODELS)}")
         self.corpus = corpus
         self.model = model
-        self.path = Path(cache_path) if cache_path else (
-            Path(f"{corpus.path}.dense-{MODELS[model]}.npz") if corpus.path else None)
+        self.cache = EmbeddingCache(cache_path)
+        self.legacy = Path(f"{corpus.path}.dense-{MODELS[model]}.npz") if getattr(corpus, "path", None) else None
         self._emb: dict[str, np.ndarray] = {}
         self._present: dict[str, np.ndarray] = {}
         self._queries: dict[str, np.ndarray] = {}   # query text -> embedding (bounded)
@@ -52,34 +62,60 @@ class DenseIndex:
     def build(cls, corpus, cache_path=None, model: str = DEFAULT_MODEL) -> "DenseIndex":
         return cls(corpus, cache_path, model)
 
-    def _load_cache(self) -> dict:
-        if self.path and self.path.exists():
-            try:
-                with np.load(self.path, allow_pickle=False) as z:
-                    return {k: z[k] for k in z.files}
-            except (OSError, ValueError):
-                pass  # unreadable cache: rebuilt
-        return {}
+    @property
+    def model_key(self) -> str:
+        """The model's name and file checksum: the cache's key (mpnet is unpacked if need be)."""
+        return self.cache.model_key(MODELS[self.model], model_dir(self.model))
 
-    def _encoded(self, name: str, texts: list[str]) -> np.ndarray:
-        """Embeddings of ``texts`` (zero rows for empty ones), from the disk cache when its
-        hash of the model and every text matches, else encoded and written back atomically."""
-        digest = content_hash(texts, self.model)
-        cache = self._load_cache()
-        if cache.get(f"hash:{name}") is not None and str(cache[f"hash:{name}"]) == digest:
-            return cache[f"emb:{name}"]
+    def _migrate(self, name: str, texts: list[str], key: str) -> None:
+        """Copy the old per-database cache's rows for ``name`` into the shared cache when its
+        hash says they are of exactly these texts by this model."""
+        if not (self.legacy and self.legacy.is_file()):
+            return
+        try:
+            with np.load(self.legacy, allow_pickle=False) as z:
+                if f"hash:{name}" not in z.files or str(z[f"hash:{name}"]) != content_hash(texts, self.model):
+                    return
+                emb = z[f"emb:{name}"]
+        except (OSError, ValueError, KeyError):
+            return   # unreadable: the texts are embedded again
         present = [i for i, t in enumerate(texts) if t]
-        st = load_model(self.model)
-        dim = (getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()
+        if len(emb) == len(texts):
+            self.cache.put(key, [text_sha(texts[i]) for i in present], emb[present])
+
+    def _encoded(self, name: str, texts: list[str], progress=None) -> np.ndarray:
+        """Embeddings of ``texts`` (zero rows for empty ones): cached ones read, the rest
+        encoded and stored. ``progress(done, total)`` follows the texts being encoded."""
+        key = self.model_key
+        shas = [text_sha(t) if t else b"" for t in texts]
+        todo = self.cache.missing(key, [s for s in shas if s])
+        if todo:
+            self._migrate(name, texts, key)
+            todo = self.cache.missing(key, todo)
+        if todo:
+            self._encode_missing(key, todo, dict(zip(shas, texts)), progress)
+        got = self.cache.get(key, list(dict.fromkeys(s for s in shas if s)))
+        dim = len(next(iter(got.values()))) if got else _dimension(self.model)
         emb = np.zeros((len(texts), dim), dtype=np.float32)
-        if present:
-            emb[present] = encode([texts[i] for i in present], model=self.model)
-        if self.path:
-            cache[f"emb:{name}"], cache[f"hash:{name}"] = emb, np.array(digest)
-            tmp = self.path.with_name(self.path.name + ".tmp.npz")
-            np.savez(tmp, **cache)
-            os.replace(tmp, self.path)
+        for i, s in enumerate(shas):
+            if s:
+                emb[i] = got[s]
         return emb
+
+    def _encode_missing(self, key: str, todo: list[bytes], by_sha: dict, progress) -> None:
+        document_session(self.model)   # load before timing: the rate is of encoding alone
+        done, start = [0], time.monotonic()
+
+        def advance(n: int) -> None:
+            done[0] += n
+            if progress:
+                progress(done[0], len(todo))
+        advance(0)
+        for i in range(0, len(todo), CHUNK):
+            part = todo[i:i + CHUNK]
+            self.cache.put(key, part, encode_documents([by_sha[s] for s in part], self.model, progress=advance))
+        if len(todo) >= 32:
+            self.cache.set_rate(key, len(todo) / max(time.monotonic() - start, 1e-9))
 
     def _texts(self, enrichment, size: int | None) -> tuple[str, list[str], list[list[str]] | None]:
         """(cache key, texts to embed, windows per document or None) of a passage choice."""
@@ -89,30 +125,41 @@ class DenseIndex:
         per_doc = [windows(t, size) for t in texts]
         return f"{enrichment_key(enrichment)}|w{size}", [w for ws in per_doc for w in ws], per_doc
 
-    def is_cached(self, enrichment, size: int | None = None) -> bool:
-        """Are these passages' (or windows') embeddings on disk and up to date? Loads no model."""
-        key, texts, _ = self._texts(enrichment, size)
-        cached = self._load_cache().get(f"hash:{key}")
-        return cached is not None and str(cached) == content_hash(texts, self.model)
+    def missing(self, enrichment, size: int | None = None) -> list[str]:
+        """The distinct passage (or window) texts of this choice the cache lacks. Loads no model."""
+        _, texts, _ = self._texts(enrichment, size)
+        by_sha = {text_sha(t): t for t in texts if t}
+        return [by_sha[s] for s in self.cache.missing(self.model_key, list(by_sha))]
 
-    def embeddings(self, enrichment) -> tuple[np.ndarray, np.ndarray]:
+    def is_cached(self, enrichment, size: int | None = None) -> bool:
+        """Are these passages' (or windows') embeddings all cached? Loads no model."""
+        return not self.missing(enrichment, size)
+
+    def embeddings(self, enrichment, progress=None) -> tuple[np.ndarray, np.ndarray]:
         """(docs × dim unit vectors, has-text mask) for an enrichment set."""
         key, texts, _ = self._texts(enrichment, None)
         if key not in self._emb:
-            self._emb[key] = self._encoded(key, texts)
+            self._emb[key] = self._encoded(key, texts, progress)
             self._present[key] = np.array([bool(t) for t in texts])
         return self._emb[key], self._present[key]
 
-    def window_embeddings(self, enrichment, size: int) -> tuple[np.ndarray, np.ndarray]:
+    def window_embeddings(self, enrichment, size: int, progress=None) -> tuple[np.ndarray, np.ndarray]:
         """(windows × dim unit vectors, first-window position of each document with text; -1
         for none): a document's windows are consecutive rows."""
         key = f"{enrichment_key(enrichment)}|w{size}"
         if key not in self._emb:
             key, texts, per_doc = self._texts(enrichment, size)
             counts = np.array([len(w) for w in per_doc])
-            self._emb[key] = self._encoded(key, texts)
+            self._emb[key] = self._encoded(key, texts, progress)
             self._present[key] = np.where(counts > 0, np.cumsum(counts) - counts, -1)
         return self._emb[key], self._present[key]
+
+    def prepare(self, enrichment, window: int | None = None, progress=None) -> None:
+        """Embed (or load) what scoring this passage choice needs, reporting ``progress(done, total)``."""
+        if window is None:
+            self.embeddings(enrichment, progress)
+        else:
+            self.window_embeddings(enrichment, window, progress)
 
     def scores(self, queries: list[str], enrichment, window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, matched) queries × docs: cosine between query and document passage (with

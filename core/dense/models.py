@@ -104,6 +104,11 @@ def sha256_of(path: Path) -> str:
 _PATHS = {"minilm": _minilm_path, "mpnet": mpnet_path}
 
 
+def model_dir(model: str = DEFAULT_MODEL) -> Path:
+    """The directory a model is loaded from (mpnet unpacked first if need be); nothing is loaded."""
+    return _PATHS[model]()
+
+
 def load_model(model: str = DEFAULT_MODEL):
     """A sentence-transformers model (cached per process), loaded offline from its package."""
     with _LOADING:

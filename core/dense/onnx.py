@@ -18,43 +18,82 @@ import numpy as np
 
 from .models import _LOADING, DEFAULT_MODEL, MODELS, load_model, models_dir
 
-def encode(texts: list[str], batch_size: int = 32, model: str = DEFAULT_MODEL) -> np.ndarray:
-    """Unit-length embeddings. Many texts (passages) go through ``SentenceTransformer.encode``.
-    A few (queries) are encoded on one thread in one forward pass: by ONNX Runtime when it is
-    installed (:func:`query_session`; mpnet 29 ms instead of 54), else by torch. On a small
-    shared machine intra-op threads contend and make a 12 ms query take hundreds of ms.
-    Every path gives the same vectors (to 1e-5)."""
+def encode(texts: list[str], batch_size: int = 32, model: str = DEFAULT_MODEL, progress=None) -> np.ndarray:
+    """Unit-length embeddings. Many texts (documents, windows) go to :func:`encode_documents`
+    (ONNX Runtime on all cores, else torch). A few (queries) are encoded on one thread in one
+    forward pass: by ONNX Runtime when it is installed (:func:`query_session`; mpnet 29 ms
+    instead of 54), else by torch. On a small shared machine intra-op threads contend and
+    make a 12 ms query take hundreds of ms. Every path gives the same vectors (to 1e-5)."""
     if len(texts) > 8:
-        st = load_model(model)
-        return np.asarray(st.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
+        return encode_documents(list(texts), model, batch_size, progress)
     session = query_session(model)
     if session is not None:
         return _onnx_encode(load_model(model), session, list(texts))
     return _torch_encode(load_model(model), list(texts))
 
 
-def _torch_encode(st, texts: list[str]) -> np.ndarray:
+def encode_documents(texts: list[str], model: str = DEFAULT_MODEL, batch_size: int = 32,
+                     progress=None) -> np.ndarray:
+    """Unit-length embeddings of many texts, in batches of similar length (little padding),
+    by ONNX Runtime on every core (:func:`document_session`), else by torch.
+    ``progress(n)`` is called with the number of texts each finished batch held."""
+    st = load_model(model)
+    dim = (getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)()
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    if not texts:
+        return out
+    session = document_session(model)
+    ids = st.tokenizer(texts, truncation=True, max_length=st.max_seq_length)["input_ids"]
+    order = np.argsort([-len(i) for i in ids], kind="stable")   # longest first: memory peaks early
+    for start in range(0, len(texts), batch_size):
+        rows = order[start:start + batch_size]
+        if session is not None:
+            out[rows] = _onnx_batch(session, [ids[r] for r in rows], st.tokenizer.pad_token_id or 0)
+        else:
+            out[rows] = _torch_encode(st, [texts[r] for r in rows], threads=None)
+        if progress is not None:
+            progress(len(rows))
+    return out
+
+
+def _onnx_batch(session, ids: list[list[int]], pad: int) -> np.ndarray:
+    """Token ids of a batch, right-padded under a zero mask, through the session."""
+    width = max(map(len, ids))
+    input_ids = np.full((len(ids), width), pad, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for i, row in enumerate(ids):
+        input_ids[i, :len(row)] = row
+        mask[i, :len(row)] = 1
+    return _pool(session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0], mask)
+
+
+def _pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    """Mean of the token vectors over the attention mask, unit length (both models' pooling)."""
+    mask = attention_mask[..., None].astype(np.float32)
+    v = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
+    return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _torch_encode(st, texts: list[str], threads: int | None = 1) -> np.ndarray:
+    """One forward pass of torch (on ``threads`` intra-op threads; None: torch's default)."""
     import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or before)
     try:
         with torch.inference_mode():
             features = (getattr(st, "preprocess", None) or st.tokenize)(texts)
             out = st.forward(features)["sentence_embedding"]
             return torch.nn.functional.normalize(out, dim=1).numpy().astype(np.float32)
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
 
 
 def _onnx_encode(st, session, texts: list[str]) -> np.ndarray:
-    """Mean of the token vectors over the attention mask, unit length (both models' pooling)."""
+    """One forward pass of the session over ``texts`` padded to the longest."""
     f = st.tokenizer(texts, padding=True, truncation=True, max_length=st.max_seq_length, return_tensors="np")
     hidden = session.run(None, {"input_ids": f["input_ids"].astype(np.int64),
                                 "attention_mask": f["attention_mask"].astype(np.int64)})[0]
-    mask = f["attention_mask"][..., None].astype(np.float32)
-    v = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
-    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    return _pool(hidden, f["attention_mask"])
 
 
 _SESSIONS: dict = {}
@@ -71,13 +110,20 @@ def query_session(model: str = DEFAULT_MODEL):
     torch encodes). Exported once from the loaded weights into ``models_dir()``; every load
     checks a probe sentence against torch, so a stale or wrong file is never used."""
     with _LOADING:
-        return _query_session(model)
+        return _session(model, 1)
 
 
-def _query_session(model: str):
-    if model in _SESSIONS:
-        return _SESSIONS[model]
-    _SESSIONS[model] = None
+def document_session(model: str = DEFAULT_MODEL):
+    """Like :func:`query_session`, on every core (intra-op threads): for embedding a corpus,
+    where batches are large enough for the threads to pay."""
+    with _LOADING:
+        return _session(model, os.cpu_count() or 1)
+
+
+def _session(model: str, threads: int):
+    if (model, threads) in _SESSIONS:
+        return _SESSIONS[model, threads]
+    _SESSIONS[model, threads] = None
     try:
         import onnxruntime as ort
     except ImportError:
@@ -90,14 +136,15 @@ def _query_session(model: str):
         if not path.is_file():
             _export_onnx(st, path)
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+        opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
         session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         if np.abs(_onnx_encode(st, session, ONNX_PROBE) - _torch_encode(st, ONNX_PROBE)).max() > 1e-4:
             raise ValueError("its embedding of a probe sentence differs from torch's")
     except Exception as e:   # any failure here only costs speed: torch encodes instead
-        warnings.warn(f"{MODELS[model]}: queries are encoded by torch, not ONNX Runtime ({e})")
+        what = "queries" if threads == 1 else "documents"
+        warnings.warn(f"{MODELS[model]}: {what} are encoded by torch, not ONNX Runtime ({e})")
         return None
-    _SESSIONS[model] = session
+    _SESSIONS[model, threads] = session
     return session
 
 

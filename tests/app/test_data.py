@@ -104,17 +104,17 @@ def test_sort_orders_and_labels():
 
 
 @pytest.mark.skipif(bool(MISSING), reason=f"optional dense packages not installed: {MISSING}")
-def test_app_start_warms_every_installed_model(app):
+def test_models_load_on_first_dense_use_not_at_start(app, tiny_db, tmp_path, monkeypatch):
+    """A lexical search never waits for (or competes with) model loading; a dense one embeds
+    what the cache lacks (under a progress bar) and then answers."""
     import core.dense as dense
-    from ui import data
-    data.warm_dense_models.clear()
-    started = len(data.WARMING)
-    at = app()
+    from core.engine import Engine
+    monkeypatch.setattr(dense.models, "_MODELS", {})
+    monkeypatch.setenv("TRL_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
+    at = app("search", q="garlic pasta")
     no_exception(at)
-    assert len(data.WARMING) == started + 1        # starting the app started the warm-up
-    thread = data.warm_dense_models()              # cached: the same thread, not a new one
-    assert thread is data.WARMING[-1] and len(data.WARMING) == started + 1
-    thread.join(timeout=120)
-    assert not thread.is_alive()
-    for model in (m for m in dense.MODELS if dense.installed(m)):
-        assert model in dense.models._MODELS and dense.query_session(model) is not None
+    assert dense.models._MODELS == {}               # start-up and a lexical search load no model
+    at = app("search", q="garlic pasta", cfg="4gram+dense~ocr~sr.all.noattr.bpx.zsum")
+    no_exception(at)
+    assert "minilm" in dense.models._MODELS
+    assert Engine.from_db(tiny_db).dense_index().is_cached(frozenset({"ocr", "sr"}))

