@@ -36,7 +36,7 @@ def test_every_declared_scheme_parameter_is_offered():
     for scheme in SCORING.all():
         if not scheme.lexical or not scheme.params:
             continue
-        config = Config.parse(f"4gram.all.noattr.{scheme.name}")
+        config = Config.parse(f"4gram.sr+ocr+c+screen.noattr.{scheme.name}")   # every field
         offered = {p.target for p in parameters(config) if p.kind == "weighting"}
         assert offered == {p.name for p in scheme.params}, scheme.name
     for scheme in fusion.REGISTRY.all():
