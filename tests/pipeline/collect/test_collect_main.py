@@ -15,7 +15,7 @@ from pipeline import etl
 from pipeline.collect.__main__ import main
 from tests.pipeline.conftest import rows, sql
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 OK1, OK2, CORRUPT, GONE, LINKED = "7301", "7302", "7303", "7304", "7305"
 EXPORT = {"Your Activity": {
     "Watch History": {"VideoList": [
