@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Component, Config, component
+from .config import STUDY_BEST, Component, Config, component
 from .dense import DenseIndex
 from .grid import target_positions
 from .index import Index, TokenisedCorpus, build_index
+from .index_cache import IndexCache
 from .metrics import target_ranks
 from .scoring import scheme_of
 from .search import explain, matches, score
@@ -40,15 +41,17 @@ def check_query(text) -> str:
 class Engine:
     """Indexes of one corpus, built on demand and cached by (tokens, enrichment, attribution)."""
 
-    def __init__(self, corpus: Corpus, mode: str | None = None):
-        self.source = TokenisedCorpus(corpus, mode)
+    def __init__(self, corpus: Corpus, mode: str | None = None, index_cache: IndexCache | None = None):
+        self.source = TokenisedCorpus(corpus, mode, index_cache)
         self.corpus = corpus
         self._indexes: dict[tuple, Index] = {}
         self._dense: dict = {}
 
     @classmethod
-    def from_db(cls, path, mode: str | None = None) -> "Engine":
-        return cls(load_corpus(path), mode)
+    def from_db(cls, path, mode: str | None = None, index_cache: bool = True) -> "Engine":
+        """An engine over a corpus database; its tokenisations are read from (and saved to)
+        the disk cache of :mod:`core.index_cache` unless ``index_cache`` is False."""
+        return cls(load_corpus(path), mode, IndexCache() if index_cache else None)
 
     @property
     def mode(self) -> str:
@@ -143,3 +146,16 @@ class Engine:
                              "SMART or bm25 component")
         index = self.index(config.lexical[0].tokeniser, config.enrichment, config.attribution)
         return explain(index, config.weighting, query, doc)
+
+
+def warm_index_cache(path, configs=(STUDY_BEST,)) -> float:
+    """Tokenise what ``configs`` need into the disk cache (:mod:`core.index_cache`), so the
+    first search of a freshly started dashboard or CLI reads it instead; returns seconds."""
+    import time
+    t0 = time.perf_counter()
+    engine = Engine.from_db(path)
+    for config in configs:
+        for comp in config.lexical:
+            engine.index(comp.tokeniser, config.enrichment, config.attribution)
+    return time.perf_counter() - t0
+

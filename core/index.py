@@ -22,27 +22,56 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .config import Config, index_name
-from .fields import BASIC, ENRICHMENT, ENRICHMENT_ORDER, PREFIX
+from .fields import ALL_FIELDS, BASIC, ENRICHMENT, ENRICHMENT_ORDER, PREFIX
+from .index_cache import IndexCache, content_key
 from .store import Corpus
 from .text import Normaliser, tokeniser
 
 
 class TokenisedCorpus:
-    """Normalised and tokenised fields of one corpus, computed lazily and cached."""
+    """Normalised and tokenised fields of one corpus, computed lazily and cached.
 
-    def __init__(self, corpus: Corpus, mode: str | None = None):
+    With a :class:`~core.index_cache.IndexCache`, a tokeniser's first use reads every field's
+    counts from disk, or tokenises every field (in the fixed order of ``ALL_FIELDS``, so the
+    columns are the same whichever configuration came first) and saves them.
+    """
+
+    def __init__(self, corpus: Corpus, mode: str | None = None, cache: IndexCache | None = None):
         self.corpus = corpus
         self.mode = mode or corpus.mode
         self.normalise = Normaliser(self.mode, corpus.jl_map)
         self.n_docs = len(corpus)
+        self.cache = cache
         self._text: dict[str, list[str]] = {}
         self._vocab: dict[str, dict[str, int]] = {}
         self._counts: dict[tuple[str, str], sp.csr_matrix] = {}
+        self._key: str | None = None
+
+    def _raw(self, field_name: str) -> list:
+        docs = self.corpus.docs
+        return list(docs[field_name]) if field_name in docs else [None] * self.n_docs
+
+    def _from_cache(self, tokens: str) -> None:
+        """Fill every field of ``tokens`` from the disk cache, or tokenise them all and save."""
+        if self._vocab.get(tokens):
+            return   # some fields were tokenised already: their columns must stay
+        if self._key is None:
+            self._key = content_key(self.mode, self.corpus.jl_map, {f: self._raw(f) for f in ALL_FIELDS})
+        hit = self.cache.load(self._key, tokens, self.n_docs)
+        if hit:
+            terms, counts = hit
+            self._vocab[tokens] = dict(zip(terms, range(len(terms))))
+            self._counts.update({(tokens, f): m for f, m in counts.items()})
+            return
+        for f in ALL_FIELDS:
+            self._tokenise(tokens, f)
+        self.cache.save(self._key, tokens, list(self._vocab[tokens]),
+                        {f: self._counts[(tokens, f)] for f in ALL_FIELDS})
 
     def normalised(self, field_name: str) -> list[str]:
         if field_name not in self._text:
-            col = self.corpus.docs[field_name] if field_name in self.corpus.docs else [None] * self.n_docs
-            self._text[field_name] = [self.normalise(t if isinstance(t, str) else None) for t in col]
+            self._text[field_name] = [self.normalise(t if isinstance(t, str) else None)
+                                      for t in self._raw(field_name)]
         return self._text[field_name]
 
     def preload(self, texts: dict[str, list[str]]) -> None:
@@ -55,6 +84,18 @@ class TokenisedCorpus:
 
     def field_counts(self, tokens: str, field_name: str) -> sp.csr_matrix:
         """Doc × term counts of one field, shaped to the tokeniser's current vocabulary."""
+        key = (tokens, field_name)
+        if key not in self._counts and self.cache is not None:
+            self._from_cache(tokens)
+        if key not in self._counts:
+            self._tokenise(tokens, field_name)
+        m = self._counts[key]
+        width = len(self.vocabulary(tokens))
+        if m.shape[1] != width:
+            m = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(self.n_docs, width))
+        return m
+
+    def _tokenise(self, tokens: str, field_name: str) -> None:
         key = (tokens, field_name)
         if key not in self._counts:
             tok = tokeniser(tokens)
@@ -72,11 +113,6 @@ class TokenisedCorpus:
                               shape=(self.n_docs, len(vocab)))
             m.sum_duplicates()
             self._counts[key] = m
-        m = self._counts[key]
-        width = len(self.vocabulary(tokens))
-        if m.shape[1] != width:
-            m = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(self.n_docs, width))
-        return m
 
     def query_matrix(self, tokens: str, queries: list[str]) -> sp.csr_matrix:
         """Binary query × global-term matrix; terms not in the corpus are ignored."""

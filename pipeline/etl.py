@@ -30,6 +30,7 @@ from pathlib import Path
 import sqlite_utils
 
 from core.json_text import parse_json
+from core.engine import warm_index_cache
 from core.locks import Busy
 from core.store import TAGS, NotADatabase, check_database, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
@@ -204,6 +205,7 @@ def main(argv=None) -> int:
     except (Busy, NotADatabase) as exc:
         print(f"etl: {exc}", file=sys.stderr)
         return 3 if isinstance(exc, Busy) else 2
+    warm_index_cache(a.db)   # the first search after a start reads it
     print(summary(tiktoks, reasons, queries, a.db))
     listed = sorted(reasons.items())
     for rid, reason in listed[:MAX_LISTED]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.query_set import QuerySetError, parse_queries
 from core.json_text import BadJSON, parse_json
+from core.engine import warm_index_cache
 from core.locks import Busy
 from core.store import NotADatabase, parse_count, valid_id, write_corpus
 from pipeline.config import stage_parser
@@ -160,6 +161,7 @@ def main(argv=None) -> int:
     except (Busy, NotADatabase) as e:
         print(f"import_study: {e}", file=sys.stderr)
         return 3 if isinstance(e, Busy) else 2
+    warm_index_cache(args.db)   # the first search after a start reads it
     usable = sum(t["usable"] for t in tiktoks)
     ids = {t["id"] for t in tiktoks if t["usable"]}
     targets_ok = sum(q["target_id"] in ids for q in queries)

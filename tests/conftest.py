@@ -1,6 +1,7 @@
 """Shared fixtures: small corpora built by code (never copied from the study data)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -119,15 +120,25 @@ def study_dir() -> Path:
     return STUDY_DIR
 
 
+def _environ(name: str, value) -> Iterator:
+    """Set an environment variable for the session (processes tests start inherit it)."""
+    before = os.environ.get(name)
+    os.environ[name] = str(value)
+    yield value
+    if before is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = before
+
+
 @pytest.fixture(scope="session", autouse=True)
-def embedding_cache(tmp_path_factory) -> Path:
+def embedding_cache(tmp_path_factory) -> Iterator[Path]:
     """Every test (and every process a test starts) shares one embedding cache of its own,
     never the checkout's data/embeddings.sqlite."""
-    path = tmp_path_factory.mktemp("embeddings") / "embeddings.sqlite"
-    before = os.environ.get("TRL_EMBED_CACHE")
-    os.environ["TRL_EMBED_CACHE"] = str(path)
-    yield path
-    if before is None:
-        os.environ.pop("TRL_EMBED_CACHE", None)
-    else:
-        os.environ["TRL_EMBED_CACHE"] = before
+    yield from _environ("TRL_EMBED_CACHE", tmp_path_factory.mktemp("embeddings") / "embeddings.sqlite")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def index_cache(tmp_path_factory) -> Iterator[Path]:
+    """The same for the tokenised-corpus cache (never the checkout's data/index-cache)."""
+    yield from _environ("TRL_INDEX_CACHE", tmp_path_factory.mktemp("index-cache"))
