@@ -1,7 +1,7 @@
 """Score a query file against a corpus with one configuration (or the tuned best).
 
     python -m pipeline.evaluate --db data/study/tiktoks.db --queries ../shared/study2022/queries.json \
-        [--config NAME|best] [--families TEXT ...] [--embed-cache FILE] [--mode default|study2022] [--per-query]
+        [--config NAME|best] [--families TEXT ...] [--budget MIN] [--embed-cache FILE] [--mode default|study2022] [--per-query]
 
 ``--queries`` is a JSON list in the 2022 study's queries.json format (``text``, ``target``,
 optional ``author`` and the five tag booleans). ``--config`` is any configuration string
@@ -11,7 +11,9 @@ candidates (core/families.py), by MRR on the database's *own* queries (cached in
 the honest figure for them is the cross-validated one of bench/quality.py.
 Before tuning, ``best`` prints each family it evaluates with what it will cost to embed (texts
 not in the embedding cache, minutes at this machine's measured rate), then embeds them under
-progress bars; ``--families`` limits the search to families whose names contain a given text.
+progress bars; ``--families`` limits the search to families whose names contain a given text,
+and ``--budget`` (minutes, default 10) leaves out the families whose embedding would take the
+estimated total past it (the choice then rests on the others; it says which it left out).
 
 Prints a short human summary, then as its last line one JSON object with config, queries,
 success_at_1, success_at_10, mrr, mean_rank (missing ranks counted as the middle of the
@@ -41,9 +43,13 @@ def read_queries(path: Path) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(rows), problems
 
 
-def budgeted_families(engine: Engine, wanted: list[str] | None):
-    """The families ``best`` evaluates (those named by ``wanted``), each printed with its embed
-    cost, and everything they need embedded (progress bars); ValueError when none match."""
+def budgeted_families(engine: Engine, wanted: list[str] | None, budget_min: float = 10.0):
+    """The families ``best`` evaluates, each printed with its embed cost, and everything they
+    need embedded (progress bars); ValueError when none match.
+
+    The budget rule: families are taken in order, and one whose embeddings (beyond what is
+    cached or already planned) would take the estimated total past ``budget_min`` minutes is
+    left out and said so — unless ``wanted`` names it, which always includes it."""
     from core.dense.budget import cost, needs, prepare
     from core.families import available_families
     from pipeline.embed import progress_bars
@@ -52,17 +58,27 @@ def budgeted_families(engine: Engine, wanted: list[str] | None):
     if not fams:
         raise ValueError(f"no method family matches {wanted}; names: "
                          + "; ".join(f.name for f in available_families()))
-    print(f"evaluate: choosing 'best' among {len(fams)} families:", file=sys.stderr)
+    print(f"evaluate: choosing 'best' among {len(fams)} families (embedding budget "
+          f"{budget_min:g} min):", file=sys.stderr)
+    kept, planned, total = [], [], 0.0
     for f in fams:
-        texts, secs = cost(engine, needs(map(Config.parse, f.candidates))) if f.dense else (0, 0.0)
+        sets = needs(map(Config.parse, f.candidates)) if f.dense else []
+        texts, secs = cost(engine, [n for n in sets if n not in planned]) if sets else (0, 0.0)
+        if secs and total + secs > budget_min * 60 and not wanted:
+            print(f"  skipped {f.name}: {texts} texts to embed (about {secs / 60:.1f} min) would pass "
+                  f"the budget; --budget {int((total + secs) / 60) + 1} or --families to include it",
+                  file=sys.stderr)
+            continue
+        kept.append(f)
+        planned += [n for n in sets if n not in planned]
+        total += secs
         print(f"  {f.name}: {len(f.candidates)} candidates"
-              + (f", {texts} texts to embed (about {secs / 60:.1f} min)" if texts else ""), file=sys.stderr)
-    wanted_sets = needs(Config.parse(c) for f in fams if f.dense for c in f.candidates)
-    texts, secs = cost(engine, wanted_sets)
+              + (f", {texts} more texts to embed (about {secs / 60:.1f} min)" if texts else ""), file=sys.stderr)
+    texts, secs = cost(engine, planned) if planned else (0, 0.0)
     if texts:
         print(f"evaluate: embedding {texts} texts in all (about {secs / 60:.1f} min)", file=sys.stderr)
-    prepare(engine, wanted_sets, progress_bars())
-    return fams
+    prepare(engine, planned, progress_bars())
+    return kept
 
 
 def main(argv=None) -> int:
@@ -75,6 +91,10 @@ def main(argv=None) -> int:
     p.add_argument("--families", nargs="+", default=None, metavar="TEXT",
                    help="with --config best: only the families whose names contain one of these texts "
                         "(case-insensitive), e.g. 'BM25 4-gram' 'MiniLM'")
+    p.add_argument("--budget", type=float, default=10.0, metavar="MINUTES",
+                   help="with --config best: leave out families whose embedding (not cached yet) would "
+                        "take the estimated total past this many minutes, unless --families names them "
+                        "(default: 10)")
     add_embed_cache(p)
     args = p.parse_args(argv)
     use_embed_cache(args)
@@ -93,7 +113,7 @@ def main(argv=None) -> int:
                       "pass --config NAME", file=sys.stderr)
                 return 2
             from core.families import best_config
-            config = Config.parse(best_config(engine, own, families_=budgeted_families(engine, args.families)))
+            config = Config.parse(best_config(engine, own, families_=budgeted_families(engine, args.families, args.budget)))
         else:
             config = Config.parse(args.config)
         pq = per_query(engine, config, queries, missing=engine.n_docs / 2)

