@@ -133,6 +133,19 @@ def bm25_terms(postings: sp.csr_matrix, terms: np.ndarray, dl: np.ndarray, df: n
     return sp.csr_matrix((w, sub.indices, sub.indptr), shape=sub.shape)
 
 
+def lmdir_terms(postings: sp.csr_matrix, terms: np.ndarray, cf: np.ndarray, dl: np.ndarray,
+                mu: float = 1000.0) -> tuple[sp.csr_matrix, np.ndarray]:
+    """(term × doc ``log(1 + tf / (mu · p(t|C)))`` of the rows ``terms`` of ``postings``, per-doc
+    ``log(mu / (|d| + mu))``): :func:`lmdir_parts` for a query set's terms alone, from the
+    whole corpus's collection frequencies ``cf`` and document lengths ``dl``."""
+    if mu <= 0:
+        raise ValueError(f"lmdir needs mu > 0, got mu={mu}")
+    p = cf / max(cf.sum(), 1.0)
+    sub = postings[terms]
+    w = np.log1p(sub.data / (mu * p[terms][_rows(sub)]))
+    return sp.csr_matrix((w, sub.indices, sub.indptr), shape=sub.shape), np.log(mu / (dl + mu))
+
+
 def lmdir_parts(counts: sp.csr_matrix, mu: float = 1000.0) -> tuple[sp.csr_matrix, np.ndarray]:
     """(doc × term log(1 + tf / (mu · p(t|C))), per-doc log(mu / (|d| + mu))); see above."""
     if mu <= 0:

@@ -52,3 +52,21 @@ def cached(index, key, build):
     if key not in index.cache:
         index.cache[key] = build()
     return index.cache[key]
+
+
+def doc_lengths(index) -> np.ndarray:
+    return cached(index, ("doc_length",), lambda: np.asarray(index.counts.sum(axis=1)).ravel().astype(np.float64))
+
+
+def query_term_weights(index, spec, q, build):
+    """``(terms, build(postings, terms))`` for the query set's distinct terms, where
+    ``postings`` is the term × doc count matrix: a scheme weighs those terms' postings only,
+    so a new parameter setting costs them, not a whole weight matrix. The last term set's
+    result is kept per setting (tuning scores one test set many times)."""
+    terms = np.unique(q.indices)
+    key = ("query_terms", str(spec))
+    kept = index.cache.get(key)
+    if kept is None or not np.array_equal(kept[0], terms):
+        postings = cached(index, ("postings",), lambda: index.counts.T.tocsr())
+        kept = index.cache[key] = (terms, build(postings, terms))
+    return kept

@@ -2,11 +2,9 @@
 ``w(t, d) = idf(t) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · |d| / avgdl))``."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..scheme import Param
 from ..weighting import bm25_matrix, bm25_terms
-from . import ScoringScheme, cached
+from . import ScoringScheme, cached, doc_lengths, query_term_weights
 
 K1 = Param("k1", 1.2, 0.0, float("inf"), "term-frequency saturation: 0 = binary; larger = raw "
            "counts matter longer", step=0.1, range=(0.0, 3.0))
@@ -27,16 +25,9 @@ class BM25(ScoringScheme):
         """Weights of the query set's terms only (:func:`~core.weighting.bm25_terms`), so a
         new k1 or b costs the postings of those terms, not a new weight matrix; the last
         term set's weights are kept per setting (a test set scored again is a product)."""
-        terms = np.unique(q.indices)
-        key = ("query_terms", str(spec))
-        kept = index.cache.get(key)
-        if kept is None or not np.array_equal(kept[0], terms):
-            postings = cached(index, ("postings",), lambda: index.counts.T.tocsr())
-            dl = cached(index, ("doc_length",),
-                        lambda: np.asarray(index.counts.sum(axis=1)).ravel().astype(np.float64))
-            kept = index.cache[key] = (terms, bm25_terms(postings, terms, dl, index.document_frequency(),
-                                                         **spec.kwargs))
-        return (q[:, terms] @ kept[1]).toarray()
+        terms, weights = query_term_weights(index, spec, q, lambda postings, terms: bm25_terms(
+            postings, terms, doc_lengths(index), index.document_frequency(), **spec.kwargs))
+        return (q[:, terms] @ weights).toarray()
 
 
 SCHEME = BM25()

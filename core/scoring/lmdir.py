@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..scheme import Param
-from ..weighting import lmdir_parts
-from . import ScoringScheme, cached
+from ..weighting import lmdir_terms
+from . import ScoringScheme, cached, doc_lengths, query_term_weights
 
 MU = Param("mu", 1000.0, 0.0, float("inf"), "Dirichlet smoothing: how many collection-model "
            "tokens each document is padded with (small μ trusts a document's own counts)",
@@ -23,12 +23,14 @@ class LMDirichlet(ScoringScheme):
             raise ValueError(f"{spec}: lmdir takes one parameter, mu > 0 (e.g. lmdir(mu=1000))")
 
     def score(self, index, spec, q):
-        def build():
-            m, length = lmdir_parts(index.counts, **spec.kwargs)
-            return m.T.tocsr(), length
-        mt, length = cached(index, ("lmdir", str(spec)), build)
+        """From the query set's terms' postings alone (as BM25 does), so a new μ costs those
+        postings, not a new weight matrix; the last term set's weights are kept per μ."""
+        cf = cached(index, ("collection_frequency",),
+                    lambda: np.asarray(index.counts.sum(axis=0)).ravel().astype(np.float64))
+        terms, (weights, length) = query_term_weights(index, spec, q, lambda postings, terms: lmdir_terms(
+            postings, terms, cf, doc_lengths(index), **spec.kwargs))
         q_len = np.asarray(q.sum(axis=1)).ravel()   # the number of query terms (binary queries)
-        return (q @ mt).toarray() + q_len[:, None] * length[None, :]
+        return (q[:, terms] @ weights).toarray() + q_len[:, None] * length[None, :]
 
 
 SCHEME = LMDirichlet()

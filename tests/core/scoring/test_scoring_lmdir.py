@@ -35,3 +35,20 @@ def test_lmdir_by_hand_with_mu_1(scores):
 def test_scores_are_not_explained_term_by_term(engine):
     with pytest.raises(ValueError, match="term contributions are only available"):
         engine(["apple pie"]).explain(Config.parse("word.basic.noattr.lmdir"), "apple", 0)
+
+
+def test_query_sets_are_scored_from_their_terms_postings_exactly(engine):
+    """The same numbers as the whole matrix of :func:`core.weighting.lmdir_parts`, bit for
+    bit, for each query set in turn (the weights kept for the last set are not reused)."""
+    from core.weighting import lmdir_parts
+    docs = ["apple pie", "apple apple tart", "cherry", "cherry tart tart pie", "durian"] * 3
+    e = engine(docs)
+    cfg = Config.parse("word.basic.noattr.lmdir(mu=50)")
+    index = e.index(cfg.components[0].name, cfg.enrichment, cfg.attribution)
+    whole, length = lmdir_parts(index.counts, mu=50)
+    for queries in (["apple tart", "cherry"], ["durian pie"], ["apple tart", "cherry"]):
+        got, _ = e.scores(cfg, queries)
+        q = index.query_matrix(queries)
+        expected = (q @ whole.T.tocsr()).toarray() + np.asarray(q.sum(axis=1)) * length[None, :]
+        assert np.array_equal(got, expected)
+        assert got.max() > got.min()
