@@ -8,12 +8,13 @@ demo corpus, then the dashboard.
 3. run each stage as a subprocess: ingest -> download, then two lanes at once (ocr -> frames
    on half the workers, beside audio -> transcribe on all of them: Whisper is the longest
    stage, so it takes the core the other lane leaves free), then etl (with the demo queries) ->
-   embed -> experiments. The demo's stage state lives in
+   embed -> experiments, the dashboard starting as soon as etl has written the corpus (so
+   it is up while embeddings and the grid finish). The demo's stage state lives in
    DATA/demo/pipeline.db and DATA/demo/downloads/, the corpus in DATA/tiktoks.db and the
    results in DATA/results.db. Every stage is resumable, so a second run only redoes failures,
 4. print the OCR character accuracy of covers and of on-screen text and the speech-to-text
    WER against the known captions and scripts, and every stage's time,
-5. start `streamlit run app.py` (headless) and print its URL; Ctrl-C stops it.
+5. keep `streamlit run app.py` (headless, started after etl) running; Ctrl-C stops it.
 
 DATA is `data/` unless the TRL_DATA environment variable says otherwise.
 """
@@ -120,34 +121,47 @@ def free_port(preferred: int) -> int:
             return s.getsockname()[1]
 
 
-def start_dashboard(port: int, p: dict) -> int:
+def start_dashboard(port: int, p: dict) -> subprocess.Popen | None:
+    """Start `streamlit run app.py` (headless) on 127.0.0.1 and print its URL; None when the
+    checkout has no app."""
     app = REPO / "app.py"
     if not app.exists():
         print("\n== dashboard: app.py is not in this checkout yet; nothing to start")
-        return 0
+        return None
     port = free_port(port)
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false"]
     env = dict(os.environ, TRL_DATA=str(p["data"]))
     proc = subprocess.Popen(cmd, cwd=REPO, env=env)
+    signal.signal(signal.SIGTERM, _interrupt)  # a `kill` of the demo also stops the dashboard
     print(f"\n== dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)", flush=True)
+    return proc
 
-    def _stop(signum, frame):
-        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _stop)  # a `kill` of the demo also stops the dashboard
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def serve(proc: subprocess.Popen | None) -> int:
+    """Wait on the dashboard until Ctrl-C (or a `kill` of the demo), then stop it."""
+    if proc is None:
+        return 0
     try:
         return proc.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def main(argv=None) -> int:
@@ -198,11 +212,22 @@ def main(argv=None) -> int:
     run_stage("etl", "pipeline.etl", ["--pipeline-db", p["pipeline_db"], "--db", p["db"],
                                       "--queries", p["queries"], "--collection", "demo",
                                       "--source", "demo"], timings, required=True)
-    run_stage("embed", "pipeline.embed", ["--db", p["db"]], timings, required=False)
-    if not a.skip_experiments:
-        run_stage("experiments", "pipeline.experiments",
-                  ["--db", p["db"], "--results", p["results"], "--mode", "default"], timings,
-                  required=False)
+    # the corpus is searchable now: open the dashboard while embeddings and the grid finish
+    # (its dense presets and Experiments page pick them up when they land)
+    dashboard = None
+    try:
+        if not a.no_dashboard:
+            dashboard = start_dashboard(a.port, p)
+            print(f"   (started {time.monotonic() - t_start:.0f} s into the demo; embeddings and the "
+                  "experiment grid are still running)", flush=True)
+        run_stage("embed", "pipeline.embed", ["--db", p["db"]], timings, required=False)
+        if not a.skip_experiments:
+            run_stage("experiments", "pipeline.experiments",
+                      ["--db", p["db"], "--results", p["results"], "--mode", "default"], timings,
+                      required=False)
+    except BaseException:
+        stop(dashboard)
+        raise
     quality = measure_quality(p["db"], p["truth"])
     (p["demo"] / "quality.json").write_text(json.dumps(quality, indent=1) + "\n")
     print_report(p["db"], quality)
@@ -210,9 +235,9 @@ def main(argv=None) -> int:
           f"(the two media lanes ran side by side):", flush=True)
     for k, v in timings.items():
         print(f"   {k:<20} {v:7.1f} s")
-    if a.no_dashboard:
-        return 0
-    return start_dashboard(a.port, p)
+    if dashboard is not None:
+        print("\n== dashboard: still at the URL above (Ctrl-C to stop)", flush=True)
+    return serve(dashboard)
 
 
 if __name__ == "__main__":
