@@ -44,7 +44,7 @@ collect: setup
 	-$(PY) -m pipeline.audio $(STATE)
 	-$(PY) -m pipeline.transcribe $(STATE)
 	$(PY) -m pipeline.etl --pipeline-db $(MINE)/pipeline.db --db $(MINE)/tiktoks.db --source "your TikTok history"
-	@echo "search it: .venv/bin/streamlit run app.py -- --db $(MINE)/tiktoks.db"
+	@echo "search it: .venv/bin/streamlit run serve.py -- --db $(MINE)/tiktoks.db"
 
 bench: setup
 	$(PY) bench/grid.py

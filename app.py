@@ -4,7 +4,9 @@
     streamlit run app.py --server.address 127.0.0.1 -- --db data/study/tiktoks.db   # the 2022 study
     streamlit run app.py --server.address 127.0.0.1 -- --db X.db --results Y.db     # any pair
 
-(without ``--server.address 127.0.0.1`` Streamlit listens on every interface)
+(without ``--server.address 127.0.0.1`` Streamlit listens on every interface). ``streamlit
+run serve.py`` with the same options serves this app with the first search's work (imports,
+corpus, default index) done while the server starts: what ``make demo`` runs.
 
 Pages are thin views over ``core``; shared helpers live in the ``ui`` package. The data
 source can also be set with ``TRL_DB`` / ``TRL_RESULTS`` (or ``TRL_DATA``) and changed in

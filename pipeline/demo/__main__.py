@@ -14,7 +14,7 @@ demo corpus, then the dashboard.
    results in DATA/results.db. Every stage is resumable, so a second run only redoes failures,
 4. print the OCR character accuracy of covers and of on-screen text and the speech-to-text
    WER against the known captions and scripts, and every stage's time,
-5. keep `streamlit run app.py` (headless, started after etl) running; Ctrl-C stops it.
+5. keep `streamlit run serve.py` (app.py, headless, started after etl) running; Ctrl-C stops it.
 
 DATA is `data/` unless the TRL_DATA environment variable says otherwise.
 """
@@ -124,9 +124,9 @@ def free_port(preferred: int) -> int:
 def start_dashboard(port: int, p: dict) -> subprocess.Popen | None:
     """Start `streamlit run app.py` (headless) on 127.0.0.1 and print its URL; None when the
     checkout has no app."""
-    app = REPO / "app.py"
+    app = REPO / "serve.py"   # app.py, with the first search's work done at start (ui/warm.py)
     if not app.exists():
-        print("\n== dashboard: app.py is not in this checkout yet; nothing to start")
+        print("\n== dashboard: serve.py is not in this checkout; nothing to start")
         return None
     port = free_port(port)
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",

@@ -26,10 +26,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_app(log_dir: Path, app_args=(), env=None, timeout: float = 60):
-    """Run the dashboard headless on 127.0.0.1; yield its URL; stop it afterwards."""
+def streamlit_app(log_dir: Path, app_args=(), env=None, timeout: float = 60, script: str = "app.py"):
+    """Run the dashboard headless on 127.0.0.1 (``script``: app.py, or the serve.py launcher);
+    yield its URL; stop it afterwards."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / script),
            "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
