@@ -5,13 +5,15 @@ configurations (default first, so ties keep it), each a :class:`core.config.Conf
 from typed parts and kept as its canonical string. :func:`core.crossval.cross_validate_grid`
 tunes within a family on training folds; :func:`best_config` chooses a family by
 cross-validation on a database's own queries and tunes it on all of them (what
-``pipeline.evaluate --config best`` deploys), caching the choice in ``<db>.best.json``, keyed
-by a hash of the corpus, the queries and the families' candidate lists.
+``pipeline.evaluate --config best`` deploys), caching the choice as ``best-<key>.json`` in the
+disk cache directory of :mod:`core.index_cache`, where the key is a hash of the corpus, the
+queries and the families' candidate lists: a copy of the database elsewhere finds it.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from itertools import product
@@ -228,15 +230,15 @@ def _digest(engine, queries, candidates) -> str:
 def best_config(engine, queries, cache_path=None, families_=None, objective: str = "mrr") -> str:
     """The configuration to deploy: the family whose grid search does best under k-fold
     cross-validation on ``queries``, tuned on all of them (:func:`core.crossval.family_tuner`);
-    cached as JSON."""
+    cached as JSON by content (any copy of the corpus with the same queries finds it)."""
     from .crossval import ScoreTable, family_tuner
+    from .index_cache import default_dir
 
     fams = families_ or available_families()
     grids = {f.name: list(f.candidates) for f in fams}
     digest = _digest(engine, queries, [f"{n}\x01{c}" for n, cs in grids.items() for c in cs])
-    path = Path(cache_path) if cache_path else (Path(f"{engine.corpus.path}.best.json")
-                                                if engine.corpus.path else None)
-    if path and path.exists():
+    path = Path(cache_path) if cache_path else default_dir() / f"best-{digest}.json"
+    if path.exists():
         try:
             saved = json.loads(path.read_text())
             if saved.get("key") == digest:
@@ -245,9 +247,14 @@ def best_config(engine, queries, cache_path=None, families_=None, objective: str
             pass
     family: list[str] = []
     best = family_tuner(ScoreTable(engine, queries), grids, objective, chosen_families=family)(queries)
-    if path:
-        path.write_text(json.dumps({"config": best, "family": family[0], "key": digest,
-                                    "objective": objective, "families": len(grids),
-                                    "candidates": sum(map(len, grids.values())), "queries": len(queries)},
-                                   indent=1))
+    saved = json.dumps({"config": best, "family": family[0], "key": digest, "objective": objective,
+                        "families": len(grids), "candidates": sum(map(len, grids.values())),
+                        "queries": len(queries), "corpus": str(engine.corpus.path or "")}, indent=1)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(saved)
+        os.replace(tmp, path)
+    except OSError:
+        pass   # an unwritable cache: the choice is simply made again next time
     return best

@@ -7,7 +7,7 @@
 optional ``author`` and the five tag booleans). ``--config`` is any configuration string
 (core/config.py) or ``best``: the configuration chosen, among every method family's
 candidates (core/families.py), by MRR on the database's *own* queries (cached in
-``<db>.best.json``). Scoring the database's own queries with ``best`` is therefore in-sample;
+``data/index-cache/best-<key>.json``, keyed by the corpus's and the queries' content). Scoring the database's own queries with ``best`` is therefore in-sample;
 the honest figure for them is the cross-validated one of bench/quality.py.
 Before tuning, ``best`` prints each family it evaluates with what it will cost to embed (texts
 not in the embedding cache, minutes at this machine's measured rate), then embeds them under

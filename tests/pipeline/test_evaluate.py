@@ -36,16 +36,29 @@ def test_evaluate_named_config(tiny_db, query_file, capsys):
     assert out["mean_rank"] == pytest.approx((1 + 1 + 1 + 5) / 4)  # missing = N / 2, as the study
 
 
-def test_evaluate_best_is_tuned_on_the_db_queries_and_cached(tiny_db, query_file, capsys, monkeypatch):
+def test_evaluate_best_is_tuned_on_the_db_queries_and_cached_by_content(tiny_db, query_file, capsys,
+                                                                       monkeypatch, tmp_path):
+    import shutil
+
     import core.families as fam
 
+    monkeypatch.setenv("TRL_INDEX_CACHE", str(tmp_path / "cache"))
     small = [f for f in fam.families() if not f.dense][:3]
     monkeypatch.setattr(fam, "available_families", lambda dense=None: small)
     assert evaluate.main(["--db", str(tiny_db), "--queries", str(query_file), "--config", "best"]) == 0
     out = last_json(capsys)
-    cached = json.loads((tiny_db.parent / "tiktoks.db.best.json").read_text())
+    (saved,) = (tmp_path / "cache").glob("best-*.json")
+    cached = json.loads(saved.read_text())
     assert cached["config"] == out["config"] and cached["queries"] == 6
     assert out["config"] in {c for f in small for c in f.candidates}
+    # a copy of the database elsewhere reads the same choice (marked here to tell it from a re-tune)
+    other = [c for f in small for c in f.candidates if c != out["config"]][0]
+    saved.write_text(json.dumps({**cached, "config": other}))
+    copy = tmp_path / "copy" / "tiktoks.db"
+    copy.parent.mkdir()
+    shutil.copy(tiny_db, copy)
+    assert evaluate.main(["--db", str(copy), "--queries", str(query_file), "--config", "best"]) == 0
+    assert last_json(capsys)["config"] == other
 
 
 def test_evaluate_errors(tiny_db, tmp_path, capsys):
