@@ -147,7 +147,8 @@ def serve(proc: subprocess.Popen | None) -> int:
     """Wait on the dashboard until Ctrl-C (or a `kill` of the demo), then stop it."""
     if proc is None:
         return 0
-    try:
+    try:   # a signal from here on is a request to stop: said inside the try, so never missed
+        print("\n== dashboard: still at the URL above (Ctrl-C to stop)", flush=True)
         return proc.wait()
     except KeyboardInterrupt:
         return 0
@@ -235,8 +236,6 @@ def main(argv=None) -> int:
           f"(the two media lanes ran side by side):", flush=True)
     for k, v in timings.items():
         print(f"   {k:<20} {v:7.1f} s")
-    if dashboard is not None:
-        print("\n== dashboard: still at the URL above (Ctrl-C to stop)", flush=True)
     return serve(dashboard)
 
 
