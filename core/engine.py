@@ -18,6 +18,7 @@ from .scoring import scheme_of
 from .search import explain, matches, score
 from .store import Corpus, load_corpus
 from .text import tokeniser
+from .topk import top_k
 
 MAX_QUERY_CHARS = 500
 
@@ -131,10 +132,9 @@ class Engine:
                              "(try words, not only symbols).")
         s, m = self.scores(config, [query])
         s, m = s[0], m[0]
-        docs = np.flatnonzero(m)
-        order = docs[np.lexsort((docs, -s[docs]))][:k]
+        order = top_k(s, np.flatnonzero(m), k)
         return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "doc": order,
-                             "id": [self.corpus.ids[d] for d in order], "score": s[order]})
+                             "id": self.corpus.docs["id"].to_numpy()[order], "score": s[order]})
 
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
         """Each matching term's contribution to one document's score (they sum to the score)."""
