@@ -89,7 +89,7 @@ class Engine:
         terms = tuple(o for o in opts if o != "rm3")
         if terms:
             from .query_expansion import query_matrix
-            q = query_matrix(self.source, index.tokens, terms, queries)[:, index.columns].tocsr()
+            q = index.to_columns(query_matrix(self.source, index.tokens, terms, queries))
         else:
             q = index.query_matrix(queries)
         if "rm3" in opts:
@@ -134,7 +134,8 @@ class Engine:
         s, m = s[0], m[0]
         order = top_k(s, np.flatnonzero(m), k)
         return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "doc": order,
-                             "id": self.corpus.docs["id"].to_numpy()[order], "score": s[order]})
+                             "id": self.corpus.docs["id"].to_numpy()[order], "score": s[order]},
+                            copy=False)
 
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
         """Each matching term's contribution to one document's score (they sum to the score)."""

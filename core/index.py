@@ -22,6 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .config import Config, index_name
+from .postings import gather
 from .fields import BASIC, ENRICHMENT, ENRICHMENT_ORDER, PREFIX
 from .store import Corpus
 from .text import Normaliser, tokeniser
@@ -137,8 +138,36 @@ class Index:
         key = tuple(queries)
         kept = self.cache.get("query_matrix")
         if kept is None or kept[0] != key:
-            kept = self.cache["query_matrix"] = (key, self.source.query_matrix(self.tokens, queries)[:, self.columns].tocsr())
+            kept = self.cache["query_matrix"] = (key, self.to_columns(self.source.query_matrix(self.tokens, queries)))
         return kept[1]
+
+    def to_columns(self, q: sp.csr_matrix) -> sp.csr_matrix:
+        """A query × global-term matrix as query × column (``q[:, columns]``, at the cost of
+        the queries' terms instead of a pass over every column: the map global term → its
+        columns, one per block, is kept)."""
+        if "column_of" not in self.cache:
+            glob = np.asarray(self.columns)
+            order = np.argsort(glob, kind="stable")
+            width = max(q.shape[1], int(glob.max()) + 1 if len(glob) else 0)
+            self.cache["column_of"] = sp.csr_matrix(
+                (np.ones(len(glob)), order, np.searchsorted(glob[order], np.arange(width + 1))),
+                shape=(width, len(glob)))
+        m = self.cache["column_of"]
+        q = q.tocsr()
+        if q.shape[1] > m.shape[0]:   # terms added to the vocabulary since: in no column
+            q = q[:, :m.shape[0]]
+        pos, n = gather(m.indptr, q.indices)
+        rows = np.repeat(np.repeat(np.arange(q.shape[0]), np.diff(q.indptr)), n)
+        cols, data = m.indices[pos], np.repeat(q.data, n)
+        order = np.lexsort((cols, rows))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=q.shape[0]))])
+        return sp.csr_matrix((data[order], cols[order], indptr), shape=(q.shape[0], len(self.columns)))
+
+    def postings(self) -> sp.csr_matrix:
+        """The term × doc counts (the columns of ``counts``), kept: a query reads its terms' rows."""
+        if "postings" not in self.cache:
+            self.cache["postings"] = self.counts.T.tocsr()
+        return self.cache["postings"]
 
     def term(self, column: int) -> str:
         """Display name of a column, with its attribution prefix if any."""
