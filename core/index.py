@@ -28,6 +28,11 @@ from .store import Corpus
 from .text import Normaliser, tokeniser
 
 
+# documents tokenised at a time: a field's tokens live as Python strings only for one chunk
+# (a million documents' comments as 4-grams at once would be tens of GB of str objects)
+TOKENISE_CHUNK = 20_000
+
+
 class TokenisedCorpus:
     """Normalised and tokenised fields of one corpus, computed lazily and cached."""
 
@@ -58,25 +63,34 @@ class TokenisedCorpus:
         """Doc × term counts of one field, shaped to the tokeniser's current vocabulary."""
         key = (tokens, field_name)
         if key not in self._counts:
-            tok = tokeniser(tokens)
-            vocab = self.vocabulary(tokens)
-            per_doc = [tok(text) for text in self.normalised(field_name)]
-            flat = [t for doc in per_doc for t in doc]
-            # factorise all tokens at once; only the distinct ones touch the Python dict
-            codes, uniques = pd.factorize(pd.Series(flat, dtype=object), sort=False)
-            add = vocab.setdefault
-            to_global = np.fromiter((add(u, len(vocab)) for u in uniques), dtype=np.int64,
-                                    count=len(uniques))
-            cols = to_global[codes] if len(flat) else np.zeros(0, dtype=np.int64)
-            rows = np.repeat(np.arange(self.n_docs), [len(d) for d in per_doc])
-            m = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)),
-                              shape=(self.n_docs, len(vocab)))
-            m.sum_duplicates()
-            self._counts[key] = m
+            texts = self.normalised(field_name)
+            blocks = [self._chunk_counts(tokens, texts[s:s + TOKENISE_CHUNK])
+                      for s in range(0, self.n_docs, TOKENISE_CHUNK)]
+            width = len(self.vocabulary(tokens))
+            blocks = [sp.csr_matrix((b.data, b.indices, b.indptr), shape=(b.shape[0], width))
+                      for b in blocks] or [sp.csr_matrix((0, width))]
+            self._counts[key] = sp.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
         m = self._counts[key]
         width = len(self.vocabulary(tokens))
         if m.shape[1] != width:
             m = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(self.n_docs, width))
+        return m
+
+    def _chunk_counts(self, tokens: str, texts: list[str]) -> sp.csr_matrix:
+        """Doc × term counts of some documents' texts; new terms join the vocabulary in order
+        of first occurrence (so chunking changes no column number)."""
+        tok = tokeniser(tokens)
+        vocab = self.vocabulary(tokens)
+        per_doc = [tok(text) for text in texts]
+        flat = [t for doc in per_doc for t in doc]
+        # factorise all tokens at once; only the distinct ones touch the Python dict
+        codes, uniques = pd.factorize(pd.Series(flat, dtype=object), sort=False)
+        add = vocab.setdefault
+        to_global = np.fromiter((add(u, len(vocab)) for u in uniques), dtype=np.int64, count=len(uniques))
+        cols = to_global[codes] if len(flat) else np.zeros(0, dtype=np.int64)
+        rows = np.repeat(np.arange(len(texts)), [len(d) for d in per_doc])
+        m = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)), shape=(len(texts), len(vocab)))
+        m.sum_duplicates()
         return m
 
     def query_matrix(self, tokens: str, queries: list[str]) -> sp.csr_matrix:
