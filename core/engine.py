@@ -46,6 +46,7 @@ class Engine:
         self.corpus = corpus
         self._indexes: dict[tuple, Index] = {}
         self._dense: dict = {}
+        self._ids: np.ndarray | None = None
 
     @classmethod
     def from_db(cls, path, mode: str | None = None) -> "Engine":
@@ -58,6 +59,13 @@ class Engine:
     @property
     def n_docs(self) -> int:
         return len(self.corpus)
+
+    def ids(self) -> np.ndarray:
+        """Document ids by document number, as one array made once (``Corpus.ids`` and the
+        column's ``to_numpy`` build a new list of every id on each call)."""
+        if self._ids is None:
+            self._ids = self.corpus.docs["id"].to_numpy(dtype=object)
+        return self._ids
 
     def index(self, tokens: str, enrichment, attribution: bool) -> Index:
         key = (tokens, frozenset(enrichment), bool(attribution))
@@ -134,7 +142,7 @@ class Engine:
         s, m = s[0], m[0]
         order = top_k(s, np.flatnonzero(m), k)
         return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "doc": order,
-                             "id": self.corpus.docs["id"].to_numpy()[order], "score": s[order]},
+                             "id": self.ids()[order].tolist(), "score": s[order]},
                             copy=False)
 
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
