@@ -163,12 +163,14 @@ def main(argv=None) -> int:
     p.add_argument("--dir", type=Path, default=Path("/tmp/scale"), help="where the corpora are generated")
     p.add_argument("--max-docs", type=int, default=SIZES[-1], help="stop after this size")
     p.add_argument("--million", action="store_true", help="also 1,000,000 documents")
+    p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                   help="these sizes instead, comma-separated (e.g. 100000)")
     p.add_argument("--regenerate", action="store_true", help="generate corpora again (times generation)")
     p.add_argument("--no-bm25s", dest="bm25s", action="store_false", help="skip the bm25s comparison")
     p.add_argument("--runs", type=int, default=3, help="timed passes of the bm25s comparison")
     p.add_argument("--json", type=Path, help="append each size's figures as a JSON line")
     args = p.parse_args(argv)
-    sizes = [n for n in SIZES + ((MILLION,) if args.million else ()) if n <= args.max_docs]
+    sizes = args.sizes or [n for n in SIZES + ((MILLION,) if args.million else ()) if n <= args.max_docs]
     if args.bm25s:
         try:
             import bm25s  # noqa: F401
