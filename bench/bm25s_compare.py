@@ -86,9 +86,10 @@ def same_ranking(ours, theirs, scale: float) -> str:
     return "different"
 
 
-def compare(engine: Engine, texts: list[str], ks=KS, runs: int = 3) -> dict:
-    """Queries/s of ours and bm25s at each k, their ratio, ranking agreement, build seconds."""
-    cfg = Config.parse(CONFIG)
+def compare(engine: Engine, texts: list[str], ks=KS, runs: int = 3, comments: bool = True) -> dict:
+    """Queries/s of ours and bm25s at each k, their ratio, ranking agreement, build seconds
+    (``comments=False``: basic+sr+ocr instead of all fields)."""
+    cfg = Config.parse(CONFIG if comments else CONFIG.replace(".sr+ocr+c.", ".sr+ocr."))
     index = engine.index("word", cfg.enrichment, cfg.attribution)
     retriever, bm25s_build = bm25s_index(index)
     texts = [t for t in texts if query_terms(engine, index, t)]   # bm25s needs one known term
@@ -96,7 +97,7 @@ def compare(engine: Engine, texts: list[str], ks=KS, runs: int = 3) -> dict:
     for k in ks:
         k = min(k, engine.n_docs)
 
-        def ours(text, k=k):
+        def ours(text, k=k, cfg=cfg):
             r = engine.search(cfg, text, k)
             return r["doc"].to_numpy(), r["score"].to_numpy()
 

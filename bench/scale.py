@@ -107,28 +107,29 @@ def quality(engine: Engine, cfg: Config, queries) -> tuple[float, float]:
     return float(np.mean(ranks == 1)), float(rr.mean())
 
 
-def measure(n: int, root: Path, regenerate: bool, bm25s: bool, runs: int) -> dict:
+def measure(n: int, root: Path, regenerate: bool, bm25s: bool, runs: int, comments: bool = True) -> dict:
     db, gen_seconds = corpus_for(n, root, regenerate)
     t = time.perf_counter()
     corpus = load_corpus(db)
     out = {"docs": n, "generate_seconds": gen_seconds, "load_seconds": time.perf_counter() - t,
            "corpus_rss_gb": rss_gb(), "builds": {}, "queries": {}}
-    for tokens, fields in BUILDS[:2]:
-        out["builds"][f"{tokens} {fields}"] = build(corpus, tokens, fields)
-        gc.collect()
+    if comments:
+        for tokens, fields in BUILDS[:2]:
+            out["builds"][f"{tokens} {fields}"] = build(corpus, tokens, fields)
+            gc.collect()
     engine = Engine(corpus)
-    for tokens, fields in BUILDS[2:]:
+    for tokens, fields in BUILDS[2:] if comments else BUILDS[:2]:
         out["builds"][f"{tokens} {fields}"] = build(corpus, tokens, fields, engine)
     queries = load_queries(db)
     texts = queries["query_text"].tolist()
     for label, name in QUERY_CONFIGS.items():
-        cfg = Config.parse(name)
+        cfg = Config.parse(name if comments else name.replace(".sr+ocr+c.", ".sr+ocr."))
         p50, p95 = latency(engine, cfg, texts)
         s1, mrr = quality(engine, cfg, queries)
-        out["queries"][label] = {"config": name, "p50_ms": p50, "p95_ms": p95, "success_at_1": s1, "mrr": mrr}
+        out["queries"][label] = {"config": str(cfg), "p50_ms": p50, "p95_ms": p95, "success_at_1": s1, "mrr": mrr}
     if bm25s:
         from bm25s_compare import compare
-        out["bm25s"] = {str(k): v for k, v in compare(engine, texts, runs=runs).items()}
+        out["bm25s"] = {str(k): v for k, v in compare(engine, texts, runs=runs, comments=comments).items()}
     out["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     return out
 
@@ -168,8 +169,14 @@ def main(argv=None) -> int:
     p.add_argument("--regenerate", action="store_true", help="generate corpora again (times generation)")
     p.add_argument("--no-bm25s", dest="bm25s", action="store_false", help="skip the bm25s comparison")
     p.add_argument("--runs", type=int, default=3, help="timed passes of the bm25s comparison")
+    p.add_argument("--without-comments", dest="comments", action="store_false",
+                   help="index and query basic+sr+ocr only (what fits a million documents in memory)")
     p.add_argument("--json", type=Path, help="append each size's figures as a JSON line")
+    p.add_argument("--report", type=Path, help="only print the tables of figures saved by --json")
     args = p.parse_args(argv)
+    if args.report:
+        print(tables([json.loads(line) for line in args.report.read_text().splitlines() if line.strip()]))
+        return 0
     sizes = args.sizes or [n for n in SIZES + ((MILLION,) if args.million else ()) if n <= args.max_docs]
     if args.bm25s:
         try:
@@ -179,7 +186,7 @@ def main(argv=None) -> int:
             args.bm25s = False
     results = []
     for n in sizes:
-        results.append(measure(n, args.dir, args.regenerate, args.bm25s, args.runs))
+        results.append(measure(n, args.dir, args.regenerate, args.bm25s, args.runs, args.comments))
         if args.json:
             with open(args.json, "a") as f:
                 f.write(json.dumps(results[-1]) + "\n")
