@@ -12,11 +12,12 @@ apt:
 
 venv: .venv/.installed
 
-.venv/.installed: requirements.txt $(wildcard requirements-dense.txt)
+.venv/.installed: requirements.txt $(wildcard requirements-dense.txt) $(wildcard requirements-scale.txt)
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	@if [ -f requirements-dense.txt ]; then $(PY) -m pip install -q -r requirements-dense.txt; fi
+	@if [ -f requirements-scale.txt ]; then $(PY) -m pip install -q -r requirements-scale.txt; fi
 	touch $@
 
 setup: apt venv

@@ -19,6 +19,7 @@ from .scoring import scheme_of
 from .search import explain, matches, score
 from .store import Corpus, load_corpus
 from .text import tokeniser
+from .topk import top_k
 
 MAX_QUERY_CHARS = 500
 
@@ -46,6 +47,7 @@ class Engine:
         self.corpus = corpus
         self._indexes: dict[tuple, Index] = {}
         self._dense: dict = {}
+        self._ids: np.ndarray | None = None
 
     @classmethod
     def from_db(cls, path, mode: str | None = None, index_cache: bool = True) -> "Engine":
@@ -60,6 +62,13 @@ class Engine:
     @property
     def n_docs(self) -> int:
         return len(self.corpus)
+
+    def ids(self) -> np.ndarray:
+        """Document ids by document number, as one array made once (``Corpus.ids`` and the
+        column's ``to_numpy`` build a new list of every id on each call)."""
+        if self._ids is None:
+            self._ids = self.corpus.docs["id"].to_numpy(dtype=object)
+        return self._ids
 
     def index(self, tokens: str, enrichment, attribution: bool) -> Index:
         key = (tokens, frozenset(enrichment), bool(attribution))
@@ -91,7 +100,7 @@ class Engine:
         terms = tuple(o for o in opts if o != "rm3")
         if terms:
             from .query_expansion import query_matrix
-            q = query_matrix(self.source, index.tokens, terms, queries)[:, index.columns].tocsr()
+            q = index.to_columns(query_matrix(self.source, index.tokens, terms, queries))
         else:
             q = index.query_matrix(queries)
         if "rm3" in opts:
@@ -134,10 +143,10 @@ class Engine:
                              "(try words, not only symbols).")
         s, m = self.scores(config, [query])
         s, m = s[0], m[0]
-        docs = np.flatnonzero(m)
-        order = docs[np.lexsort((docs, -s[docs]))][:k]
+        order = top_k(s, np.flatnonzero(m), k)
         return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "doc": order,
-                             "id": [self.corpus.ids[d] for d in order], "score": s[order]})
+                             "id": self.ids()[order].tolist(), "score": s[order]},
+                            copy=False)
 
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
         """Each matching term's contribution to one document's score (they sum to the score)."""

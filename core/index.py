@@ -24,8 +24,14 @@ import scipy.sparse as sp
 from .config import Config, index_name
 from .fields import ALL_FIELDS, BASIC, ENRICHMENT, ENRICHMENT_ORDER, PREFIX
 from .index_cache import IndexCache, content_key
+from .postings import gather
 from .store import Corpus
 from .text import Normaliser, tokeniser
+
+
+# documents tokenised at a time: a field's tokens live as Python strings only for one chunk
+# (a million documents' comments as 4-grams at once would be tens of GB of str objects)
+TOKENISE_CHUNK = 20_000
 
 
 class TokenisedCorpus:
@@ -98,32 +104,41 @@ class TokenisedCorpus:
     def _tokenise(self, tokens: str, field_name: str) -> None:
         key = (tokens, field_name)
         if key not in self._counts:
-            tok = tokeniser(tokens)
-            vocab = self.vocabulary(tokens)
-            per_doc = [tok(text) for text in self.normalised(field_name)]
-            flat = [t for doc in per_doc for t in doc]
-            # factorise all tokens at once; only the distinct ones touch the Python dict
-            codes, uniques = pd.factorize(pd.Series(flat, dtype=object), sort=False)
-            add = vocab.setdefault
-            to_global = np.fromiter((add(u, len(vocab)) for u in uniques), dtype=np.int64,
-                                    count=len(uniques))
-            cols = to_global[codes] if len(flat) else np.zeros(0, dtype=np.int64)
-            rows = np.repeat(np.arange(self.n_docs), [len(d) for d in per_doc])
-            m = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)),
-                              shape=(self.n_docs, len(vocab)))
-            m.sum_duplicates()
-            self._counts[key] = m
+            texts = self.normalised(field_name)
+            blocks = [self._chunk_counts(tokens, texts[s:s + TOKENISE_CHUNK])
+                      for s in range(0, self.n_docs, TOKENISE_CHUNK)]
+            width = len(self.vocabulary(tokens))
+            blocks = [sp.csr_matrix((b.data, b.indices, b.indptr), shape=(b.shape[0], width))
+                      for b in blocks] or [sp.csr_matrix((0, width))]
+            self._counts[key] = sp.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
+
+    def _chunk_counts(self, tokens: str, texts: list[str]) -> sp.csr_matrix:
+        """Doc × term counts of some documents' texts; new terms join the vocabulary in order
+        of first occurrence (so chunking changes no column number)."""
+        tok = tokeniser(tokens)
+        vocab = self.vocabulary(tokens)
+        per_doc = [tok(text) for text in texts]
+        flat = [t for doc in per_doc for t in doc]
+        # factorise all tokens at once; only the distinct ones touch the Python dict
+        codes, uniques = pd.factorize(pd.Series(flat, dtype=object), sort=False)
+        add = vocab.setdefault
+        to_global = np.fromiter((add(u, len(vocab)) for u in uniques), dtype=np.int64, count=len(uniques))
+        cols = to_global[codes] if len(flat) else np.zeros(0, dtype=np.int64)
+        rows = np.repeat(np.arange(len(texts)), [len(d) for d in per_doc])
+        m = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)), shape=(len(texts), len(vocab)))
+        m.sum_duplicates()
+        return m
 
     def query_matrix(self, tokens: str, queries: list[str]) -> sp.csr_matrix:
         """Binary query × global-term matrix; terms not in the corpus are ignored."""
         tok = tokeniser(tokens)
         vocab = self.vocabulary(tokens)
-        rows, cols = [], []
-        for i, q in enumerate(queries):
-            for c in {vocab[t] for t in tok(self.normalise(q)) if t in vocab}:
-                rows.append(i)
-                cols.append(c)
-        return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(queries), len(vocab)))
+        per_query = [sorted({vocab[t] for t in tok(self.normalise(q)) if t in vocab}) for q in queries]
+        cols = np.fromiter((c for q in per_query for c in q), dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum([len(q) for q in per_query], dtype=np.int64)])
+        # built from its arrays (sorted, no duplicates): scipy's checks of a coordinate list
+        # cost more than a whole search on a small index
+        return sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(queries), len(vocab)))
 
 
 @dataclass
@@ -173,8 +188,36 @@ class Index:
         key = tuple(queries)
         kept = self.cache.get("query_matrix")
         if kept is None or kept[0] != key:
-            kept = self.cache["query_matrix"] = (key, self.source.query_matrix(self.tokens, queries)[:, self.columns].tocsr())
+            kept = self.cache["query_matrix"] = (key, self.to_columns(self.source.query_matrix(self.tokens, queries)))
         return kept[1]
+
+    def to_columns(self, q: sp.csr_matrix) -> sp.csr_matrix:
+        """A query × global-term matrix as query × column (``q[:, columns]``, at the cost of
+        the queries' terms instead of a pass over every column: the map global term → its
+        columns, one per block, is kept)."""
+        if "column_of" not in self.cache:
+            glob = np.asarray(self.columns)
+            order = np.argsort(glob, kind="stable")
+            width = max(q.shape[1], int(glob.max()) + 1 if len(glob) else 0)
+            self.cache["column_of"] = sp.csr_matrix(
+                (np.ones(len(glob)), order, np.searchsorted(glob[order], np.arange(width + 1))),
+                shape=(width, len(glob)))
+        m = self.cache["column_of"]
+        q = q.tocsr()
+        if q.shape[1] > m.shape[0]:   # terms added to the vocabulary since: in no column
+            q = q[:, :m.shape[0]]
+        pos, n = gather(m.indptr, q.indices)
+        rows = np.repeat(np.repeat(np.arange(q.shape[0]), np.diff(q.indptr)), n)
+        cols, data = m.indices[pos], np.repeat(q.data, n)
+        order = np.lexsort((cols, rows))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=q.shape[0]))])
+        return sp.csr_matrix((data[order], cols[order], indptr), shape=(q.shape[0], len(self.columns)))
+
+    def postings(self) -> sp.csr_matrix:
+        """The term × doc counts (the columns of ``counts``), kept: a query reads its terms' rows."""
+        if "postings" not in self.cache:
+            self.cache["postings"] = self.counts.T.tocsr()
+        return self.cache["postings"]
 
     def term(self, column: int) -> str:
         """Display name of a column, with its attribution prefix if any."""

@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .index import Index
+from .postings import gather
 from .scheme import Spec
 from .scoring import cached, scheme_of
 
@@ -34,6 +35,11 @@ def score(index: Index, weighting, q: sp.csr_matrix) -> np.ndarray:
 
 def matches(index: Index, q: sp.csr_matrix) -> np.ndarray:
     """Boolean query × document: does the document share a term with the query?"""
+    if q.shape[0] == 1:   # one query (a search): its terms' postings
+        postings = index.postings()
+        m = np.zeros((1, index.n_docs), dtype=bool)
+        m[0, postings.indices[gather(postings.indptr, q.indices[q.data > 0])[0]]] = True
+        return m
     bt = cached(index, ("tfT", "b"), lambda: index.binary().T.tocsr())  # the matrix SMART 'b' uses
     return (q @ bt).toarray() > 0
 

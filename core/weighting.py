@@ -109,27 +109,34 @@ def bm25_matrix(counts: sp.csr_matrix, k1: float = 1.2, b: float = 0.75,
     tf = counts.data.astype(np.float64)
     dl = np.asarray(counts.sum(axis=1)).ravel().astype(np.float64)
     avgdl = dl.mean() if n and dl.mean() > 0 else 1.0
-    norm = k1 * (1 - b + b * dl / avgdl)
-    w = tf * (k1 + 1) / (tf + norm[_rows(counts)])
+    w = bm25_weight(tf, dl[_rows(counts)], avgdl, k1, b)
     w *= idf_bm25(document_frequency(counts) if df is None else df, n)[counts.indices]
     return sp.csr_matrix((w, counts.indices, counts.indptr), shape=counts.shape)
 
 
+def bm25_weight(tf: np.ndarray, dl: np.ndarray, avgdl: float, k1: float, b: float) -> np.ndarray:
+    """The term-frequency part of BM25 for postings with counts ``tf`` in documents of
+    lengths ``dl``: ``tf · (k1 + 1) / (tf + k1 · (1 − b + b · dl / avgdl))``."""
+    return tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+
+
 def bm25_terms(postings: sp.csr_matrix, terms: np.ndarray, dl: np.ndarray, df: np.ndarray,
-               k1: float = 1.2, b: float = 0.75) -> sp.csr_matrix:
+               k1: float = 1.2, b: float = 0.75, avgdl: float | None = None) -> sp.csr_matrix:
     """Term × doc BM25 weights of the rows ``terms`` of ``postings`` (the term × doc count
     matrix); ``dl`` and ``df`` are the whole corpus's document lengths and document
-    frequencies. The same numbers as :func:`bm25_matrix` for those terms, at the cost of
-    their postings alone: a query set touches a small part of a large index."""
+    frequencies (``avgdl``, their mean length, may be given to save a pass over ``dl``). The
+    same numbers as :func:`bm25_matrix` for those terms, at the cost of their postings alone:
+    a query touches a small part of a large index, and nothing here is as long as the corpus."""
     if k1 < 0 or not 0 <= b <= 1:
         raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={k1}, b={b}")
     n = len(dl)
     sub = postings[terms]
-    avgdl = dl.mean() if n and dl.mean() > 0 else 1.0
-    norm = k1 * (1 - b + b * dl / avgdl)
+    if avgdl is None:
+        avgdl = dl.mean() if n else 1.0
+    avgdl = avgdl if avgdl > 0 else 1.0
     tf = sub.data.astype(np.float64)
-    w = tf * (k1 + 1) / (tf + norm[sub.indices])
-    w *= idf_bm25(df, n)[terms][_rows(sub)]
+    w = bm25_weight(tf, dl[sub.indices], avgdl, k1, b)
+    w *= idf_bm25(df[terms], n)[_rows(sub)]
     return sp.csr_matrix((w, sub.indices, sub.indptr), shape=sub.shape)
 
 

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from core.store import valid_id
+from pipeline import executors
 from pipeline import items as runner
 
 TABLE = "downloads"
@@ -284,7 +285,7 @@ def main(argv=None) -> int:
         work.append(item)
     counts = runner.run_items(db, TABLE, work, download_item, workers=args.workers,
                               reason=failure_reason, category=_reason_category,
-                              progress=args.progress,
+                              progress=args.progress, executor=executors.resolve(args),
                               on_exception=lambda it, e: {
                                   "id": it["id"], "video_path": None, "cover_path": None,
                                   "download_timestamp": None, "attempts": it["attempts"] + 1,

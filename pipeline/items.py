@@ -34,6 +34,8 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from core.store import NotADatabase, check_database
 from core.workers import worker_pool
+from pipeline import executors
+from pipeline.executors import WorkerLost, is_ray, ray_results
 
 log = logging.getLogger("pipeline")
 
@@ -93,20 +95,22 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
               *, workers: int = 1, reason: Callable[[dict], str | None] = default_reason,
               category: Callable[[dict], str] | None = None,
               on_exception: Callable[[dict, BaseException], dict] | None = None,
-              desc: str | None = None, progress: bool = True) -> Counts:
+              desc: str | None = None, progress: bool = True, executor: str = "process") -> Counts:
     """Run `fn` on every item, upserting each returned row into `table` as soon as it is done.
 
     `reason(row)` is the failure text of a row (None: success) and `category(row)` the short
     key it is counted under (default: the reason up to its first colon).
     `on_exception(item, exc)` turns an exception escaping `fn` into a failure row (default:
     the exception is logged and the item counted as lost, so a rerun retries it).
+    `executor` is ``process`` (the pool, or in-process for one worker) or Ray
+    (:mod:`pipeline.executors`: ``ray`` or a cluster's address); rows are written here either way.
     """
     counts = Counts(pending=len(items))
     start = time.perf_counter()
 
     def record(item, row=None, exc=None):
         if exc is not None:
-            if on_exception is None or isinstance(exc, BrokenProcessPool):
+            if on_exception is None or isinstance(exc, (BrokenProcessPool, WorkerLost)):
                 counts.lost += 1
                 counts.reasons["lost: " + type(exc).__name__] += 1
                 log.error("%s: %s not recorded: %s: %s", table, item.get("id"), type(exc).__name__, exc)
@@ -123,7 +127,11 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
 
     with logging_redirect_tqdm(), tqdm(total=len(items), desc=desc or table, unit="item",
                                        disable=not progress or not items) as bar:
-        if workers <= 1 or len(items) <= 1:
+        if is_ray(executor) and items:
+            for item, row, exc in ray_results(fn, items, executor, workers):
+                record(item, row, exc)
+                bar.update()
+        elif workers <= 1 or len(items) <= 1:
             for item in items:
                 try:
                     row = fn(item)
@@ -212,6 +220,7 @@ def file_stage_parser(doc: str, *, retry_default: bool = False) -> argparse.Argu
 
     p = stage_parser(doc.split("\n\n")[0], db=False, pipeline_db=True, media=True, workers=True)
     add_common_options(p, retry_default=retry_default)
+    executors.add_options(p)
     return p
 
 
@@ -263,7 +272,8 @@ def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
                                           redo_all=args.redo_all, limit=args.limit)
         work = [make_item(c["id"], c["prev"]) for c in pending]
         counts = run_items(db, table, work, fn, workers=args.workers, desc=name,
-                           progress=args.progress, on_exception=lambda it, e: {
+                           progress=args.progress, executor=executors.resolve(args),
+                           on_exception=lambda it, e: {
                                "id": it["id"], "error": f"crash: {type(e).__name__}: {e}"})
         text = summary(name, counts, skipped, args.workers)
         if invalid:

@@ -67,6 +67,11 @@ def query_term_weights(index, spec, q, build):
     key = ("query_terms", str(spec))
     kept = index.cache.get(key)
     if kept is None or not np.array_equal(kept[0], terms):
-        postings = cached(index, ("postings",), lambda: index.counts.T.tocsr())
-        kept = index.cache[key] = (terms, build(postings, terms))
+        kept = index.cache[key] = (terms, build(index.postings(), terms))
     return kept
+
+
+def local_columns(q: sp.csr_matrix, terms: np.ndarray) -> sp.csr_matrix:
+    """``q[:, terms]`` for the sorted distinct ``terms`` of q itself: its columns renumbered to
+    positions in ``terms``, without scipy's pass over every column."""
+    return sp.csr_matrix((q.data, np.searchsorted(terms, q.indices), q.indptr), shape=(q.shape[0], len(terms)))

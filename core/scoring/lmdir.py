@@ -7,7 +7,7 @@ import numpy as np
 
 from ..scheme import Param
 from ..weighting import lmdir_terms
-from . import ScoringScheme, cached, doc_lengths, query_term_weights
+from . import ScoringScheme, cached, doc_lengths, local_columns, query_term_weights
 
 MU = Param("mu", 1000.0, 0.0, float("inf"), "Dirichlet smoothing: how many collection-model "
            "tokens each document is padded with (small μ trusts a document's own counts)",
@@ -30,7 +30,7 @@ class LMDirichlet(ScoringScheme):
         terms, (weights, length) = query_term_weights(index, spec, q, lambda postings, terms: lmdir_terms(
             postings, terms, cf, doc_lengths(index), **spec.kwargs))
         q_len = np.asarray(q.sum(axis=1)).ravel()   # the number of query terms (binary queries)
-        return (q[:, terms] @ weights).toarray() + q_len[:, None] * length[None, :]
+        return (local_columns(q, terms) @ weights).toarray() + q_len[:, None] * length[None, :]
 
 
 SCHEME = LMDirichlet()

@@ -1,0 +1,201 @@
+"""How every cost grows with the corpus: synthetic corpora of 1k, 10k, 100k (and 1M) TikToks.
+
+    .venv/bin/python bench/scale.py [--max-docs 100000] [--million] [--dir /tmp/scale] [--json out.jsonl]
+
+For each size N (``pipeline.demo.scale``, seed 0, 200 known-item queries), one process:
+
+* generation seconds (the synthetic "import": text generated and bulk-inserted into SQLite)
+  and the corpus load (``core.store.load_corpus``: documents with their comments joined);
+* index build seconds (wall and CPU: the machine is shared, CPU is what the build cost) and
+  peak resident memory of the process during the build (``VmHWM`` after resetting it with
+  ``/proc/self/clear_refs``), for word and 4-gram indexes of basic+sr+ocr and of
+  basic+sr+ocr+comments, each built by a fresh engine so it pays its own tokenisation;
+* query latency p50/p95 (ms) of ``Engine.search`` at k = 10, each synthetic query alone with
+  indexes warm, for word BM25, 4-gram BM25, the study's best (4-gram bpx) and words + 4-grams
+  fused by rrf, all on basic+sr+ocr+comments; their Success@1 and MRR on the synthetic queries;
+* word BM25 against bm25s (bench/bm25s_compare.py: same tokens, numpy backend, one query at
+  a time, k = 10 and 1000): queries/s and the ratio of our time to bm25s's.
+
+Corpora are generated once into DIR/N and reused (``--regenerate`` to time generation again;
+a reused corpus shows the generation time recorded when it was made). Prints a markdown
+table per measure; ``--json`` appends one JSON object per N. Asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+
+from core.config import Config  # noqa: E402
+from core.engine import Engine  # noqa: E402
+from core.store import load_corpus, load_queries  # noqa: E402
+from pipeline.demo import scale as synthetic  # noqa: E402
+
+SIZES = (1_000, 10_000, 100_000)
+MILLION = 1_000_000
+BM25 = "bm25(k1=0.9,b=0.4)"
+BUILDS = [("word", "sr+ocr"), ("4gram", "sr+ocr"), ("word", "sr+ocr+c"), ("4gram", "sr+ocr+c")]
+QUERY_CONFIGS = {"word BM25": f"word.sr+ocr+c.noattr.{BM25}", "4-gram BM25": f"4gram.sr+ocr+c.noattr.{BM25}",
+                 "study's best (4-gram bpx)": "4gram.sr+ocr+c.noattr.bpx",
+                 "word+4-gram BM25 rrf": f"word+4gram.sr+ocr+c.noattr.{BM25}.rrf(k=60)"}
+
+
+def rss_gb(field: str = "VmRSS") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024 ** 2
+    return float("nan")
+
+
+def reset_peak() -> None:
+    """Start VmHWM again from the current resident size (Linux ≥ 4.0)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def corpus_for(n: int, root: Path, regenerate: bool) -> tuple[Path, float]:
+    out = root / str(n)
+    record = out / "generated.json"
+    if regenerate or not record.exists() or json.loads(record.read_text())["docs"] != n:
+        r = synthetic.generate(out, n)
+        record.write_text(json.dumps(r))
+    return out / "tiktoks.db", json.loads(record.read_text())["seconds"]
+
+
+def build(corpus, tokens: str, fields: str, engine: Engine | None = None) -> dict:
+    """Build one index with a fresh tokenisation; wall and CPU seconds, peak and added memory."""
+    engine = engine or Engine(corpus)
+    engine.source._text.clear()   # each build normalises its fields again, as a fresh engine would
+    gc.collect()
+    before = rss_gb()
+    reset_peak()
+    t, c = time.perf_counter(), time.process_time()
+    index = engine.index(tokens, Config.parse(f"{tokens}.{fields}.noattr.bxx").enrichment, False)
+    return {"seconds": time.perf_counter() - t, "cpu_seconds": time.process_time() - c,
+            "peak_gb": rss_gb("VmHWM"), "added_gb": rss_gb("VmHWM") - before,
+            "terms": index.vocab_size, "postings": int(index.counts.nnz), "index_gb": index.nbytes / 1024 ** 3}
+
+
+def latency(engine: Engine, cfg: Config, texts: list[str], k: int = 10) -> tuple[float, float]:
+    engine.search(cfg, texts[0], k)   # warm: weights, caches
+    times = []
+    for q in texts:
+        t = time.perf_counter()
+        engine.search(cfg, q, k)
+        times.append(1000 * (time.perf_counter() - t))
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def quality(engine: Engine, cfg: Config, queries) -> tuple[float, float]:
+    """Success@1 and MRR (expected rank among ties; unranked targets count 0), 50 queries at
+    a time so the score matrix stays small."""
+    ranks = np.concatenate([engine.rank_queries(cfg, queries.iloc[i:i + 50])["target_rank"].to_numpy()
+                            for i in range(0, len(queries), 50)])
+    rr = np.where(np.isnan(ranks), 0.0, 1.0 / np.where(np.isnan(ranks), 1.0, ranks))
+    return float(np.mean(ranks == 1)), float(rr.mean())
+
+
+def measure(n: int, root: Path, regenerate: bool, bm25s: bool, runs: int, comments: bool = True) -> dict:
+    db, gen_seconds = corpus_for(n, root, regenerate)
+    t = time.perf_counter()
+    corpus = load_corpus(db)
+    out = {"docs": n, "generate_seconds": gen_seconds, "load_seconds": time.perf_counter() - t,
+           "corpus_rss_gb": rss_gb(), "builds": {}, "queries": {}}
+    if comments:
+        for tokens, fields in BUILDS[:2]:
+            out["builds"][f"{tokens} {fields}"] = build(corpus, tokens, fields)
+            gc.collect()
+    engine = Engine(corpus)
+    for tokens, fields in BUILDS[2:] if comments else BUILDS[:2]:
+        out["builds"][f"{tokens} {fields}"] = build(corpus, tokens, fields, engine)
+    queries = load_queries(db)
+    texts = queries["query_text"].tolist()
+    for label, name in QUERY_CONFIGS.items():
+        cfg = Config.parse(name if comments else name.replace(".sr+ocr+c.", ".sr+ocr."))
+        p50, p95 = latency(engine, cfg, texts)
+        s1, mrr = quality(engine, cfg, queries)
+        out["queries"][label] = {"config": str(cfg), "p50_ms": p50, "p95_ms": p95, "success_at_1": s1, "mrr": mrr}
+    if bm25s:
+        from bm25s_compare import compare
+        out["bm25s"] = {str(k): v for k, v in compare(engine, texts, runs=runs, comments=comments).items()}
+    out["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+    return out
+
+
+def tables(results: list[dict]) -> str:
+    lines = ["| N | generate s | load s | corpus RSS GB |", "| ---: | ---: | ---: | ---: |"]
+    lines += [f"| {r['docs']:,} | {r['generate_seconds']:.1f} | {r['load_seconds']:.1f} | {r['corpus_rss_gb']:.2f} |"
+              for r in results]
+    lines += ["", "| N | index | build s (wall) | build s (CPU) | peak RSS GB | added GB | terms | postings |",
+              "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {r['docs']:,} | {name} | {b['seconds']:.1f} | {b['cpu_seconds']:.1f} | {b['peak_gb']:.2f} | "
+              f"{b['added_gb']:.2f} | {b['terms']:,} | {b['postings']:,} |"
+              for r in results for name, b in r["builds"].items()]
+    lines += ["", "| N | configuration | p50 ms | p95 ms | Success@1 | MRR |", "| ---: | --- | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {r['docs']:,} | {label} | {q['p50_ms']:.1f} | {q['p95_ms']:.1f} | {q['success_at_1']:.3f} | {q['mrr']:.3f} |"
+              for r in results for label, q in r["queries"].items()]
+    if any("bm25s" in r for r in results):
+        lines += ["", "| N | k | ours q/s | bm25s q/s | ratio ours/bm25s | same ranking (identical + ties only) | bm25s index s |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in results:
+            b = r.get("bm25s")
+            for k, f in (b or {}).items():
+                if isinstance(f, dict):
+                    lines.append(f"| {r['docs']:,} | {k} | {f['ours_qps']:,.0f} | {f['bm25s_qps']:,.0f} | "
+                                 f"{f['ratio']:.2f} | {f['identical'] + f['ties']}/{b['queries']} | "
+                                 f"{b['bm25s_build_seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dir", type=Path, default=Path("/tmp/scale"), help="where the corpora are generated")
+    p.add_argument("--max-docs", type=int, default=SIZES[-1], help="stop after this size")
+    p.add_argument("--million", action="store_true", help="also 1,000,000 documents")
+    p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                   help="these sizes instead, comma-separated (e.g. 100000)")
+    p.add_argument("--regenerate", action="store_true", help="generate corpora again (times generation)")
+    p.add_argument("--no-bm25s", dest="bm25s", action="store_false", help="skip the bm25s comparison")
+    p.add_argument("--runs", type=int, default=3, help="timed passes of the bm25s comparison")
+    p.add_argument("--without-comments", dest="comments", action="store_false",
+                   help="index and query basic+sr+ocr only (what fits a million documents in memory)")
+    p.add_argument("--json", type=Path, help="append each size's figures as a JSON line")
+    p.add_argument("--report", type=Path, help="only print the tables of figures saved by --json")
+    args = p.parse_args(argv)
+    if args.report:
+        print(tables([json.loads(line) for line in args.report.read_text().splitlines() if line.strip()]))
+        return 0
+    sizes = args.sizes or [n for n in SIZES + ((MILLION,) if args.million else ()) if n <= args.max_docs]
+    if args.bm25s:
+        try:
+            import bm25s  # noqa: F401
+        except ImportError:
+            print("bm25s not installed (requirements-scale.txt): comparison skipped")
+            args.bm25s = False
+    results = []
+    for n in sizes:
+        results.append(measure(n, args.dir, args.regenerate, args.bm25s, args.runs, args.comments))
+        if args.json:
+            with open(args.json, "a") as f:
+                f.write(json.dumps(results[-1]) + "\n")
+        print(f"N = {n:,} done (process peak {results[-1]['peak_rss_gb']:.1f} GB)", flush=True)
+        gc.collect()
+    print(f"{os.cpu_count()} CPUs (shared); k = 10 for latency\n")
+    print(tables(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
