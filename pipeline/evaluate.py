@@ -4,7 +4,8 @@
         [--config NAME|best] [--families TEXT ...] [--embed-cache FILE] [--mode default|study2022] [--per-query]
 
 ``--queries`` is a JSON list in the 2022 study's queries.json format (``text``, ``target``,
-optional ``author`` and the five tag booleans). ``--config`` is any configuration string
+optional ``author`` and the five tag booleans). Pseudo-queries (pipeline.pseudo_queries) are
+scored against the corpus without the comments they came from. ``--config`` is any configuration string
 (core/config.py) or ``best``: the configuration chosen, among every method family's
 candidates (core/families.py), by MRR on the database's *own* queries (cached in
 ``<db>.best.json``). Scoring the database's own queries with ``best`` is therefore in-sample;
@@ -29,16 +30,32 @@ from core.config import Config
 from core.dense import DenseUnavailable
 from core.engine import Engine
 from core.evaluation import per_query, summarise
-from core.store import load_queries
+from core.pseudo_queries import own_comments
+from core.store import load_corpus, load_queries
 from core.text import MODES
 from pipeline.config import add_embed_cache, stage_parser, use_embed_cache
 from pipeline.import_study import ImportError_, query_rows, read_json
 
 
 def read_queries(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    queries, problems, _ = read_query_set(path)
+    return queries, problems
+
+
+def read_query_set(path: Path) -> tuple[pd.DataFrame, list[str], set[tuple[str, int]]]:
+    """(queries, problems, the comments pseudo-queries came from: core/pseudo_queries.py)."""
     problems: list[str] = []
-    rows = query_rows(read_json(path), path.name, "evaluate", problems)
-    return pd.DataFrame(rows), problems
+    data = read_json(path)
+    rows = query_rows(data, path.name, "evaluate", problems)
+    return pd.DataFrame(rows), problems, own_comments(data)
+
+
+def engine_without(db, comments: set, mode, engines: dict) -> Engine:
+    """An engine on the corpus without ``comments`` (a pseudo-query set's own), one per set."""
+    key = frozenset(comments)
+    if key not in engines:
+        engines[key] = Engine(load_corpus(db, exclude_comments=key), mode)
+    return engines[key]
 
 
 def budgeted_families(engine: Engine, wanted: list[str] | None):
@@ -79,8 +96,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     use_embed_cache(args)
     try:
-        engine = Engine.from_db(args.db, args.mode)
-        queries, problems = read_queries(args.queries)
+        engines: dict = {}
+        engine = engine_without(args.db, set(), args.mode, engines)
+        queries, problems, skip = read_query_set(args.queries)
         for msg in problems:
             print(f"evaluate: skipped {msg}", file=sys.stderr)
         if queries.empty:
@@ -96,6 +114,7 @@ def main(argv=None) -> int:
             config = Config.parse(best_config(engine, own, families_=budgeted_families(engine, args.families)))
         else:
             config = Config.parse(args.config)
+        engine = engine_without(args.db, skip, args.mode, engines)   # never a query's own comment
         pq = per_query(engine, config, queries, missing=engine.n_docs / 2)
     except (FileNotFoundError, ValueError, ImportError_, DenseUnavailable) as e:
         print(f"evaluate: {e}", file=sys.stderr)
