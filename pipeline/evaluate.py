@@ -14,13 +14,22 @@ Before tuning, ``best`` prints each family it evaluates with what it will cost t
 not in the embedding cache, minutes at this machine's measured rate), then embeds them under
 progress bars; ``--families`` limits the search to families whose names contain a given text.
 
+``--tune-queries FILE`` (with ``best``) tunes on another query set, typically pseudo-queries
+(pipeline.pseudo_queries): every family's parameters are tuned on FILE's queries and the
+family is confirmed on the database's own (core/transfer.py: ``--tune-weight`` of the vote to
+FILE, the rest to the database's queries); both sets' figures are printed with bootstrap
+intervals. ``--run-out``/``--qrels-out`` write the scoring queries' ranking as a TREC run and
+their targets as qrels (core/trec.py), for trec_eval or ranx.
+
 Prints a short human summary, then as its last line one JSON object with config, queries,
 success_at_1, success_at_10, mrr, mean_rank (missing ranks counted as the middle of the
-corpus, as the study did).
+corpus, as the study did), ``intervals`` (each with its 95% bootstrap interval) and, when
+tuned on ``--tune-queries``, ``tuning`` (the tuning set's in-sample figures).
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +42,7 @@ from core.evaluation import per_query, summarise
 from core.pseudo_queries import own_comments
 from core.store import load_corpus, load_queries
 from core.text import MODES
+from core.trec import qrels_lines, run_lines
 from pipeline.config import add_embed_cache, stage_parser, use_embed_cache
 from pipeline.import_study import ImportError_, query_rows, read_json
 
@@ -82,20 +92,75 @@ def budgeted_families(engine: Engine, wanted: list[str] | None):
     return fams
 
 
+def tuned_on(db, tune_file: Path, args, engines: dict) -> tuple[Config, dict]:
+    """``best`` under the pseudo-confirmed rule (core/transfer.py): parameters tuned on the
+    queries of ``tune_file``, the family confirmed on the database's own queries; returns the
+    configuration and its figures on the tuning queries (in-sample)."""
+    from core.crossval import ScoreTable
+    from core.transfer import pseudo_confirmed_tuner
+    tuning, problems, skip = read_query_set(tune_file)
+    if tuning.empty:
+        raise ValueError(f"no usable queries in {tune_file}")
+    full, tune_engine = engine_without(db, set(), args.mode, engines), engine_without(db, skip, args.mode, engines)
+    fams = budgeted_families(tune_engine, args.families)
+    own = load_queries(db)
+    picked: list[str] = []
+    tune = pseudo_confirmed_tuner(ScoreTable(tune_engine, tuning), ScoreTable(full, own),
+                                  {f.name: list(f.candidates) for f in fams}, weight=args.tune_weight,
+                                  chosen_families=picked)
+    config = Config.parse(tune(own))
+    rows = per_query(tune_engine, config, tuning, missing=tune_engine.n_docs / 2)
+    return config, {"file": str(tune_file), "family": picked[0], "own_queries": len(own), **summarise(rows)}
+
+
+def figures(s: dict) -> str:
+    return (f"S@1 {s['success_at_1']:.3f} [{s['success_at_1_lo']:.3f}, {s['success_at_1_hi']:.3f}], "
+            f"S@10 {s['success_at_10']:.3f}, MRR {s['mrr']:.3f} [{s['mrr_lo']:.3f}, {s['mrr_hi']:.3f}], "
+            f"mean rank {s['mean_rank']:.1f}")
+
+
+def rounded(s: dict) -> dict:
+    """The JSON figures of a summary: each metric with its 95% interval."""
+    keys = ("success_at_1", "success_at_10", "mrr", "mean_rank")
+    return {k + suffix: round(s[k + suffix], 6) for k in keys for suffix in ("", "_lo", "_hi")}
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def main(argv=None) -> int:
     p = stage_parser(__doc__.splitlines()[0])
-    p.add_argument("--queries", type=Path, required=True, help="query file in the study's queries.json format")
+    p.add_argument("--queries", type=Path, required=True,
+                   help="query file in the study's queries.json format (the scoring set)")
     p.add_argument("--config", default="best", help="configuration string, or 'best' (tuned on the db's queries)")
+    p.add_argument("--tune-queries", type=Path, default=None, metavar="FILE",
+                   help="with --config best: tune every family's parameters on these queries (e.g. "
+                        "pseudo-queries), confirm the family on the db's own queries (core/transfer.py)")
+    p.add_argument("--tune-weight", type=float, default=0.5,
+                   help="with --tune-queries: the tuning queries' share of the family vote (the db's own "
+                        "queries have the rest)")
     p.add_argument("--mode", choices=MODES, default=None,
                    help="normalisation mode (default: the one the corpus database records)")
     p.add_argument("--per-query", action="store_true", help="also print each query's target rank")
     p.add_argument("--families", nargs="+", default=None, metavar="TEXT",
                    help="with --config best: only the families whose names contain one of these texts "
                         "(case-insensitive), e.g. 'BM25 4-gram' 'MiniLM'")
+    p.add_argument("--run-out", type=Path, default=None, metavar="FILE",
+                   help="write the ranking of the scoring queries as a TREC run (trec_eval, ranx)")
+    p.add_argument("--qrels-out", type=Path, default=None, metavar="FILE",
+                   help="write the scoring queries' targets as TREC qrels")
+    p.add_argument("--run-depth", type=int, default=1000, help="documents per query in --run-out")
     add_embed_cache(p)
     args = p.parse_args(argv)
     use_embed_cache(args)
+    tuning = None
     try:
+        if args.tune_queries and args.config != "best":
+            raise ValueError("--tune-queries chooses the configuration: use it with --config best")
         engines: dict = {}
         engine = engine_without(args.db, set(), args.mode, engines)
         queries, problems, skip = read_query_set(args.queries)
@@ -104,11 +169,13 @@ def main(argv=None) -> int:
         if queries.empty:
             print(f"evaluate: no usable queries in {args.queries}", file=sys.stderr)
             return 2
-        if args.config == "best":
+        if args.config == "best" and args.tune_queries:
+            config, tuning = tuned_on(args.db, args.tune_queries, args, engines)
+        elif args.config == "best":
             own = load_queries(args.db)
             if own.empty:
                 print(f"evaluate: {args.db} has no queries of its own to tune 'best' on; "
-                      "pass --config NAME", file=sys.stderr)
+                      "pass --config NAME or --tune-queries FILE", file=sys.stderr)
                 return 2
             from core.families import best_config
             config = Config.parse(best_config(engine, own, families_=budgeted_families(engine, args.families)))
@@ -116,6 +183,10 @@ def main(argv=None) -> int:
             config = Config.parse(args.config)
         engine = engine_without(args.db, skip, args.mode, engines)   # never a query's own comment
         pq = per_query(engine, config, queries, missing=engine.n_docs / 2)
+        if args.run_out:
+            write_lines(args.run_out, run_lines(engine, config, queries, args.run_depth))
+        if args.qrels_out:
+            write_lines(args.qrels_out, qrels_lines(queries))
     except (FileNotFoundError, ValueError, ImportError_, DenseUnavailable) as e:
         print(f"evaluate: {e}", file=sys.stderr)
         return 2
@@ -124,13 +195,18 @@ def main(argv=None) -> int:
     if args.per_query:
         for (_, q), (_, r) in zip(queries.iterrows(), pq.iterrows()):
             print(f"{r['rank']:8.1f}  {q['query_text']}")
-    print(f"{config}: {len(pq)} queries ({absent} targets not in the corpus), "
-          f"S@1 {s['success_at_1']:.3f} [{s['success_at_1_lo']:.3f}, {s['success_at_1_hi']:.3f}], "
-          f"S@10 {s['success_at_10']:.3f}, MRR {s['mrr']:.3f} [{s['mrr_lo']:.3f}, {s['mrr_hi']:.3f}], "
-          f"mean rank {s['mean_rank']:.1f}", file=sys.stderr)
-    print(json.dumps({"config": str(config), "queries": len(pq), "success_at_1": round(s["success_at_1"], 6),
-                      "success_at_10": round(s["success_at_10"], 6), "mrr": round(s["mrr"], 6),
-                      "mean_rank": round(s["mean_rank"], 4)}))
+    if tuning:
+        print(f"evaluate: tuned on {tuning['queries']} queries of {tuning['file']} (family "
+              f"{tuning['family']!r} confirmed on {tuning['own_queries']} queries of the db), in-sample: "
+              f"{figures(tuning)}", file=sys.stderr)
+    print(f"{config}: {len(pq)} queries ({absent} targets not in the corpus), {figures(s)}", file=sys.stderr)
+    out = {"config": str(config), "queries": len(pq), "success_at_1": round(s["success_at_1"], 6),
+           "success_at_10": round(s["success_at_10"], 6), "mrr": round(s["mrr"], 6),
+           "mean_rank": round(s["mean_rank"], 4), "intervals": rounded(s)}
+    if tuning:
+        out["tuning"] = {"file": tuning["file"], "family": tuning["family"], "queries": tuning["queries"],
+                         **rounded(tuning)}
+    print(json.dumps(out))
     return 0
 
 
