@@ -4,7 +4,7 @@
         [--held-aside-out held.json --held-aside-fraction 0.2 --seed 0] [--per-video 3]
 
 Comments of usable videos that read like descriptions (core/pseudo_queries.py: no @mentions,
-links or timestamps, 4–30 words with 2+ content words, not shared with another video, not a
+links or timestamps, 4–10 words with 2+ content words, not shared with another video, not a
 near-duplicate of the description or of a comment already kept), at most ``--per-video`` per
 video, most-liked first. Each becomes a query for its video with ``author`` ``pseudo`` and the
 comment's ``comment-position``: ``pipeline.evaluate`` scores such queries against the corpus

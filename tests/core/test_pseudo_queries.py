@@ -10,7 +10,7 @@ from core.pseudo_queries import (AUTHOR, POSITION_KEY, Filters, as_queries, held
                                  pick, rejection)
 from core.store import load_corpus, write_corpus
 
-DESCRIPTIVE = "the grey cat pushes a glass of water off the kitchen table"
+DESCRIPTIVE = "grey cat pushes a water glass off the table"
 
 
 @pytest.mark.parametrize("text, reason", [
@@ -22,6 +22,7 @@ DESCRIPTIVE = "the grey cat pushes a glass of water off the kitchen table"
     ("see https://example.com for the cat glass video", "link"),
     ("this is so true omg lol", "content"),
     (DESCRIPTIVE, None),
+    ("the grey cat walks along the kitchen table and pushes the glass off", "length"),
     ("Luffy finally uses gear five against Kaido 🔥", None),
 ])
 def test_rejection_reasons(text, reason):
@@ -39,11 +40,11 @@ def test_pick_keeps_descriptive_comments_and_drops_the_rest():
         ("1", 0, DESCRIPTIVE, 5),
         ("1", 1, "😹😹😹", 100),
         ("1", 2, "@friend this is literally your cat with the glass", 50),
-        ("1", 3, "The grey cat pushes a glass of water off the kitchen table!!", 1),   # near-duplicate
-        ("1", 4, "this is the best video i have seen today on here", 3),             # under video 2 too
-        ("2", 0, "this is the best video i have seen today on here", 3),
+        ("1", 3, "The grey cat pushes a glass off the table!!", 1),   # near-duplicate
+        ("1", 4, "the best video i have seen today", 3),             # under video 2 too
+        ("2", 0, "the best video i have seen today", 3),
         ("2", 1, "corgi zoomies at the beach dogs", 9),                              # the description
-        ("2", 2, "his tiny legs running through the sand and waves", 2),
+        ("2", 2, "his tiny legs running through the sand", 2),
         ("3", 0, "a comment of a video that cannot be a target", 1),
     ])
     out = pick(df, descriptions).set_index(["video_id", "position"])["reason"]
