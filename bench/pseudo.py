@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd  # noqa: E402
 
-from bench.quality import ci, spread  # noqa: E402
+from bench.quality import ci, report, spread  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.crossval import ScoreTable, cross_validate, family_tuner, table_evaluator  # noqa: E402
 from core.engine import Engine  # noqa: E402
@@ -106,11 +106,7 @@ def main(argv=None) -> int:
            table.to_markdown(), "", "Deployed (chosen with all the real queries):", ""]
     out += [f"* {k}: `{c}` ({f}); families chosen across the seed-{args.seed} folds: {', '.join(fs)}"
             for k, (c, f, fs) in chosen.items()]
-    text = "\n".join(out)
-    print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text + "\n")
-    return 0
+    return report(out, args.out)
 
 
 if __name__ == "__main__":
