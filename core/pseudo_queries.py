@@ -33,8 +33,9 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz
 
-from .store import TAGS
+from .store import TAGS, load_corpus, read_table
 
+MIN_QUERIES = 200   # fewer pseudo-queries than this leave ``--config best`` to the real queries
 AUTHOR = "pseudo"
 COLLECTION = "pseudo"
 POSITION_KEY = "comment-position"   # the queries.json key holding the chosen comment's position
@@ -137,6 +138,19 @@ def pick(comments: pd.DataFrame, descriptions: dict[str, str], filters: Filters 
                 kept.append(key)
     df["reason"] = df["reason"].astype(object).where(df["reason"].notna(), None)
     return df.drop(columns=["_key", "_likes"]).sort_values(["video_id", "position"], ignore_index=True)
+
+
+def from_corpus(path, filters: Filters = Filters(), fraction: float = 0.2,
+                seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(every comment of the usable videos with its ``reason``, the kept ones to tune on, the
+    kept ones held aside) of a corpus database; ValueError when it has no comments."""
+    corpus = load_corpus(path)
+    comments = read_table(path, "comments")
+    if comments.empty:
+        raise ValueError(f"{path} has no comments to turn into queries")
+    descriptions = dict(zip(corpus.docs["id"].astype(str), corpus.docs["description"].fillna("")))
+    picked = pick(comments, descriptions, filters)
+    return picked, *held_aside(picked[picked["reason"].isna()], fraction, seed)
 
 
 def in_held_aside(video_id: str, fraction: float, seed: int = 0) -> bool:

@@ -1,30 +1,38 @@
 """Score a query file against a corpus with one configuration (or the tuned best).
 
     python -m pipeline.evaluate --db data/study/tiktoks.db --queries ../shared/study2022/queries.json \
-        [--config NAME|best] [--families TEXT ...] [--embed-cache FILE] [--mode default|study2022] [--per-query]
+        [--config NAME|best] [--tune-queries FILE|auto|own] [--families TEXT ...] [--embed-cache FILE] \
+        [--mode default|study2022] [--per-query] [--run-out RUN --qrels-out QRELS]
 
 ``--queries`` is a JSON list in the 2022 study's queries.json format (``text``, ``target``,
 optional ``author`` and the five tag booleans). Pseudo-queries (pipeline.pseudo_queries) are
 scored against the corpus without the comments they came from. ``--config`` is any configuration string
-(core/config.py) or ``best``: the configuration chosen, among every method family's
-candidates (core/families.py), by MRR on the database's *own* queries (cached in
-``<db>.best.json``). Scoring the database's own queries with ``best`` is therefore in-sample;
-the honest figure for them is the cross-validated one of bench/quality.py.
+(core/config.py) or ``best``: the configuration chosen among every method family's
+candidates (core/families.py), by MRR. How depends on ``--tune-queries``:
+
+* ``auto`` (the default): when the database's comments give 200 or more pseudo-queries
+  (core/pseudo_queries.py defaults, the held-aside 20% of videos left out), every family's
+  parameters are tuned on them and the family is the one whose tuned configuration does best
+  on the pseudo-queries and the database's own queries, ``--tune-weight`` (0.5) of the vote to
+  the former (core/transfer.py; cached in ``<db>.best-pseudo.json``). Fewer: as ``own``.
+* ``FILE``: the same with the queries of FILE (queries.json format) as the tuning set.
+* ``own``: on the database's own queries alone, a family chosen by cross-validation and tuned
+  on all of them (core/families.py ``best_config``, cached in ``<db>.best.json``).
+
+Scoring the database's own queries with ``best`` is in-sample either way; the honest figures
+are the cross-validated ones of bench/quality.py and bench/pseudo.py.
 Before tuning, ``best`` prints each family it evaluates with what it will cost to embed (texts
 not in the embedding cache, minutes at this machine's measured rate), then embeds them under
 progress bars; ``--families`` limits the search to families whose names contain a given text.
 
-``--tune-queries FILE`` (with ``best``) tunes on another query set, typically pseudo-queries
-(pipeline.pseudo_queries): every family's parameters are tuned on FILE's queries and the
-family is confirmed on the database's own (core/transfer.py: ``--tune-weight`` of the vote to
-FILE, the rest to the database's queries); both sets' figures are printed with bootstrap
-intervals. ``--run-out``/``--qrels-out`` write the scoring queries' ranking as a TREC run and
+With a tuning set, its figures (in-sample) are printed beside the scoring set's, both with
+bootstrap intervals. ``--run-out``/``--qrels-out`` write the scoring queries' ranking as a TREC run and
 their targets as qrels (core/trec.py), for trec_eval or ranx.
 
 Prints a short human summary, then as its last line one JSON object with config, queries,
 success_at_1, success_at_10, mrr, mean_rank (missing ranks counted as the middle of the
 corpus, as the study did), ``intervals`` (each with its 95% bootstrap interval) and, when
-tuned on ``--tune-queries``, ``tuning`` (the tuning set's in-sample figures).
+tuned on pseudo-queries or a ``--tune-queries`` file, ``tuning`` (the tuning set's in-sample figures).
 """
 from __future__ import annotations
 
@@ -92,25 +100,43 @@ def budgeted_families(engine: Engine, wanted: list[str] | None):
     return fams
 
 
-def tuned_on(db, tune_file: Path, args, engines: dict) -> tuple[Config, dict]:
+def pseudo_tuning_set(db, choice: str) -> tuple[list | None, str]:
+    """The queries ``best`` tunes on besides the db's own (None: the db's own alone) and a label:
+    ``choice`` is a queries.json path, ``own``, or ``auto`` (the db's comments as pseudo-queries,
+    core/pseudo_queries.py defaults, the held-aside 20% left out, when there are enough)."""
+    from core.pseudo_queries import MIN_QUERIES, as_queries, from_corpus
+    if choice == "own":
+        return None, "the db's own queries"
+    if choice != "auto":
+        return read_json(Path(choice)), choice
+    try:
+        _, tuning, _ = from_corpus(db)
+    except ValueError:
+        return None, "the db's own queries (it has no comments)"
+    if len(tuning) < MIN_QUERIES:
+        return None, f"the db's own queries (only {len(tuning)} pseudo-queries in its comments)"
+    return as_queries(tuning), "pseudo-queries from the db's comments"
+
+
+def tuned_on(db, entries: list, label: str, args, engines: dict) -> tuple[Config, dict]:
     """``best`` under the pseudo-confirmed rule (core/transfer.py): parameters tuned on the
-    queries of ``tune_file``, the family confirmed on the database's own queries; returns the
-    configuration and its figures on the tuning queries (in-sample)."""
+    queries ``entries`` (queries.json entries), the family confirmed on the database's own
+    queries; returns the configuration and its figures on the tuning queries (in-sample)."""
     from core.crossval import ScoreTable
-    from core.transfer import pseudo_confirmed_tuner
-    tuning, problems, skip = read_query_set(tune_file)
+    from core.transfer import pseudo_confirmed_best
+    problems: list[str] = []
+    tuning = pd.DataFrame(query_rows(entries, label, "evaluate", problems))
     if tuning.empty:
-        raise ValueError(f"no usable queries in {tune_file}")
+        raise ValueError(f"no usable queries in {label}")
+    skip = own_comments(entries)
     full, tune_engine = engine_without(db, set(), args.mode, engines), engine_without(db, skip, args.mode, engines)
     fams = budgeted_families(tune_engine, args.families)
     own = load_queries(db)
-    picked: list[str] = []
-    tune = pseudo_confirmed_tuner(ScoreTable(tune_engine, tuning), ScoreTable(full, own),
-                                  {f.name: list(f.candidates) for f in fams}, weight=args.tune_weight,
-                                  chosen_families=picked)
-    config = Config.parse(tune(own))
-    rows = per_query(tune_engine, config, tuning, missing=tune_engine.n_docs / 2)
-    return config, {"file": str(tune_file), "family": picked[0], "own_queries": len(own), **summarise(rows)}
+    config, family = pseudo_confirmed_best(ScoreTable(tune_engine, tuning), ScoreTable(full, own),
+                                           {f.name: list(f.candidates) for f in fams}, args.tune_weight,
+                                           cache_path=f"{db}.best-pseudo.json")
+    rows = per_query(tune_engine, Config.parse(config), tuning, missing=tune_engine.n_docs / 2)
+    return Config.parse(config), {"file": label, "family": family, "own_queries": len(own), **summarise(rows)}
 
 
 def figures(s: dict) -> str:
@@ -136,10 +162,11 @@ def main(argv=None) -> int:
     p = stage_parser(__doc__.splitlines()[0])
     p.add_argument("--queries", type=Path, required=True,
                    help="query file in the study's queries.json format (the scoring set)")
-    p.add_argument("--config", default="best", help="configuration string, or 'best' (tuned on the db's queries)")
-    p.add_argument("--tune-queries", type=Path, default=None, metavar="FILE",
-                   help="with --config best: tune every family's parameters on these queries (e.g. "
-                        "pseudo-queries), confirm the family on the db's own queries (core/transfer.py)")
+    p.add_argument("--config", default="best", help="configuration string, or 'best' (chosen as --tune-queries says)")
+    p.add_argument("--tune-queries", default=None, metavar="FILE|auto|own",
+                   help="with --config best: tune every family's parameters on these queries and confirm the "
+                        "family on the db's own (core/transfer.py); 'auto' (the default): pseudo-queries from "
+                        "the db's comments when it has 200 or more; 'own': the db's own queries alone")
     p.add_argument("--tune-weight", type=float, default=0.5,
                    help="with --tune-queries: the tuning queries' share of the family vote (the db's own "
                         "queries have the rest)")
@@ -161,6 +188,8 @@ def main(argv=None) -> int:
     try:
         if args.tune_queries and args.config != "best":
             raise ValueError("--tune-queries chooses the configuration: use it with --config best")
+        entries, label = (pseudo_tuning_set(args.db, args.tune_queries or "auto")
+                          if args.config == "best" else (None, ""))
         engines: dict = {}
         engine = engine_without(args.db, set(), args.mode, engines)
         queries, problems, skip = read_query_set(args.queries)
@@ -169,15 +198,16 @@ def main(argv=None) -> int:
         if queries.empty:
             print(f"evaluate: no usable queries in {args.queries}", file=sys.stderr)
             return 2
-        if args.config == "best" and args.tune_queries:
-            config, tuning = tuned_on(args.db, args.tune_queries, args, engines)
+        if args.config == "best" and entries is not None:
+            config, tuning = tuned_on(args.db, entries, label, args, engines)
         elif args.config == "best":
             own = load_queries(args.db)
             if own.empty:
-                print(f"evaluate: {args.db} has no queries of its own to tune 'best' on; "
-                      "pass --config NAME or --tune-queries FILE", file=sys.stderr)
+                print(f"evaluate: {args.db} has no queries of its own nor enough pseudo-queries to tune "
+                      "'best' on; pass --config NAME or --tune-queries FILE", file=sys.stderr)
                 return 2
             from core.families import best_config
+            print(f"evaluate: 'best' tuned on {label}", file=sys.stderr)
             config = Config.parse(best_config(engine, own, families_=budgeted_families(engine, args.families)))
         else:
             config = Config.parse(args.config)

@@ -22,8 +22,8 @@ import os
 import sys
 from pathlib import Path
 
-from core.pseudo_queries import REASONS, Filters, as_queries, held_aside, pick
-from core.store import NotADatabase, load_corpus, read_table
+from core.pseudo_queries import REASONS, Filters, as_queries, from_corpus
+from core.store import NotADatabase
 from pipeline.config import stage_parser
 
 
@@ -51,15 +51,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     filters = Filters(args.min_words, args.max_words, d.min_content, args.similarity, args.per_video)
     try:
-        corpus = load_corpus(args.db)
-        comments = read_table(args.db, "comments")
-        if comments.empty:
-            raise ValueError(f"{args.db} has no comments to turn into queries")
-        descriptions = dict(zip(corpus.docs["id"].astype(str), corpus.docs["description"].fillna("")))
-        picked = pick(comments, descriptions, filters)
-        kept = picked[picked["reason"].isna()]
         fraction = args.held_aside_fraction if args.held_aside_out else 0.0
-        tuning, held = held_aside(kept, fraction, args.seed)
+        picked, tuning, held = from_corpus(args.db, filters, fraction, args.seed)
     except (FileNotFoundError, NotADatabase, ValueError) as e:
         print(f"pseudo_queries: {e}", file=sys.stderr)
         return 2
@@ -67,7 +60,7 @@ def main(argv=None) -> int:
     if args.held_aside_out:
         write_json(args.held_aside_out, as_queries(held))
     removed = picked["reason"].value_counts().reindex(list(REASONS), fill_value=0)
-    print(f"pseudo_queries: {len(picked)} comments of {len(descriptions)} usable videos; removed: "
+    print(f"pseudo_queries: {len(picked)} comments of {picked['video_id'].nunique()} usable videos; removed: "
           + ", ".join(f"{r} {n}" for r, n in removed.items()), file=sys.stderr)
     print(f"pseudo_queries: {len(tuning)} queries ({tuning['video_id'].nunique()} videos) -> {args.out}"
           + (f"; {len(held)} held aside ({held['video_id'].nunique()} videos) -> {args.held_aside_out}"

@@ -19,8 +19,8 @@ def corpus(tmp_path, videos: int = 40):
         vid = str(5000 + v)
         docs.append({"id": vid, "description": f"video number {v}", "speech_to_text": "hello",
                      "coverphoto_ocr": "", "usable": 1})
-        words = f"{WORDS[v % len(WORDS)]} and {WORDS[v // len(WORDS)]}"   # unique per video
-        comments += [{"video_id": vid, "position": 0, "comment_text": f"the one with {words} on the table"},
+        words = f"{WORDS[v % len(WORDS)]} {''.join(chr(97 + int(d)) for d in str(v))}x"   # unique per video
+        comments += [{"video_id": vid, "position": 0, "comment_text": f"the one with {words} on the kitchen table"},
                      {"video_id": vid, "position": 1, "comment_text": "😂😂😂"},
                      {"video_id": vid, "position": 2, "comment_text": "@pal this is you with the fruit"}]
     path = tmp_path / "tiktoks.db"
@@ -77,3 +77,37 @@ def test_evaluate_scores_pseudo_queries_without_their_own_comments(tmp_path, cap
     leaked = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert scored["queries"] == leaked["queries"] == 40
     assert leaked["success_at_1"] >= 0.9 and scored["success_at_1"] <= 0.1, (leaked, scored)
+
+
+def test_best_tunes_on_pseudo_queries_and_confirms_on_the_db_queries(tmp_path, capsys):
+    """--tune-queries FILE, and 'auto' (the db's comments, when there are 200 or more): the
+    configuration comes from core.transfer's rule, cached beside the database."""
+    import core.families as fam
+    from core.crossval import ScoreTable
+    from core.engine import Engine
+    from core.store import load_corpus, load_queries
+    from core.transfer import pseudo_confirmed_tuner
+    from pipeline import evaluate
+    db = corpus(tmp_path, videos=300)
+    out, held = tmp_path / "q.json", tmp_path / "held.json"
+    pseudo_queries.main(["--db", str(db), "--out", str(out), "--held-aside-out", str(held)])
+    capsys.readouterr()
+    small = [f for f in fam.families() if not f.dense][1:3]          # two BM25 families
+    args = ["--db", str(db), "--queries", str(held), "--config", "best", "--families",
+            *(f.name for f in small)]
+    assert evaluate.main(args + ["--tune-queries", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    entries = json.loads(out.read_text())
+    assert result["tuning"]["queries"] == len(entries) > 200 and result["queries"] == 300 - len(entries)
+    tuning = pd.DataFrame(read_queries(out)[0])
+    view = Engine(load_corpus(db, exclude_comments={(e["target"], e[POSITION_KEY]) for e in entries}))
+    expected = pseudo_confirmed_tuner(ScoreTable(view, tuning), ScoreTable(Engine.from_db(db), load_queries(db)),
+                                      {f.name: list(f.candidates) for f in small})(load_queries(db))
+    assert result["config"] == expected
+    assert json.loads((tmp_path / "tiktoks.db.best-pseudo.json").read_text())["config"] == expected
+    assert evaluate.main(args) == 0                                   # auto: the same pseudo-queries
+    auto = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert auto["config"] == expected and auto["tuning"]["queries"] == len(entries)
+    assert evaluate.main(args + ["--tune-queries", "own"]) == 2      # the db has no queries of its own
+    assert "no queries of its own" in capsys.readouterr().err
+    assert evaluate.main(args[:5] + ["word.all.noattr.bm25", "--tune-queries", str(out)]) == 2
