@@ -22,14 +22,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from bench.quality import ci, report  # noqa: E402
-from core.dense.models import model_dir  # noqa: E402
-from core.dense.passages import passages  # noqa: E402
-from core.evaluation import per_query_from_ranks, summarise  # noqa: E402
-from core.grid import target_positions  # noqa: E402
-from core.index import TokenisedCorpus  # noqa: E402
-from core.metrics import target_ranks  # noqa: E402
-from core.store import load_corpus, load_queries  # noqa: E402
-from pipeline.evaluate import read_query_set  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -40,6 +32,14 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="bench/out/finetune.md")
     args = p.parse_args(argv)
     from sentence_transformers import SentenceTransformer
+    from core.dense.models import model_dir
+    from core.dense.passages import passages
+    from core.evaluation import per_query_from_ranks, summarise
+    from core.grid import target_positions
+    from core.index import TokenisedCorpus
+    from core.metrics import target_ranks
+    from core.store import load_corpus, load_queries
+    from pipeline.evaluate import read_query_set
     corpus = load_corpus(args.db)
     docs = passages(corpus.docs, frozenset({"ocr", "sr"}))
     sets = {"real": load_queries(args.db), "held-aside pseudo": read_query_set(args.held)[0]}
