@@ -47,7 +47,7 @@ this that what when where which with from have just like they them then than the
 your yours about would could should really very much more most some been being into only
 also here ever even still were will wont dont cant does doesnt didnt isnt thats whats
 make made know knew think thought want need look looks looking good great love lmao lmfao
-omfg haha hahaha literally actually always never every thing things same same because
+omfg haha hahaha literally actually always never every thing things same because
 video tiktok account content please guys someone something anyone everyone people youre
 """.split())
 

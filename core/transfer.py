@@ -9,8 +9,8 @@ configurations move between sets as strings, and nothing else does.
 * :func:`tune_and_score`: the tuner is built on the tuning table alone and called with its
   queries; the configuration it returns is then scored on both sets (the scoring set's
   figure is out-of-sample, the tuning set's is not).
-* :func:`pseudo_confirmed_tuner` is the rule ``pipeline.evaluate --config best
-  --tune-queries`` deploys: every family's parameters are tuned on the pseudo-queries, and
+* :func:`pseudo_confirmed_tuner` is the rule ``pipeline.evaluate --config best`` deploys on a
+  corpus with pseudo-queries (:func:`pseudo_confirmed_best`, cached): every family's parameters are tuned on the pseudo-queries, and
   the family whose tuned configuration maximises ``weight`` × objective on the pseudo-queries
   + (1 − ``weight``) × objective on the real queries it is given is chosen. The real queries
   only pick among one configuration per family, so :func:`core.crossval.cross_validate`
