@@ -109,10 +109,15 @@ def main(argv=None) -> int:
            tags.pivot_table(index=["tag", "value"], columns="config", values="success_at_1")
            .to_markdown(floatfmt=".3f"), "", "Chosen per fold:", ""]
     out += [f"* {k}: {', '.join(dict.fromkeys(v))}" for k, v in chosen.items()]
-    text = "\n".join(out)
+    return report(out, args.out)
+
+
+def report(lines: list[str], path) -> int:
+    """Print a bench's markdown report and write it to ``path``."""
+    text = "\n".join(lines)
     print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text + "\n")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text + "\n")
     return 0
 
 

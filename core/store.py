@@ -222,8 +222,11 @@ class Corpus:
         return len(self.docs)
 
 
-def load_corpus(path, usable_only: bool = True) -> Corpus:
-    """Load documents with their comments joined by a space into `comment_text`."""
+def load_corpus(path, usable_only: bool = True, exclude_comments=()) -> Corpus:
+    """Load documents with their comments joined by a space into `comment_text`.
+
+    ``exclude_comments``: (video id, position) of comments left out of `comment_text`, e.g.
+    those that became pseudo-queries (core.pseudo_queries), so a query never matches itself."""
     if not Path(path).exists():
         raise FileNotFoundError(f"no corpus database at {path}")
     db = sqlite_utils.Database(check_database(path))
@@ -232,10 +235,18 @@ def load_corpus(path, usable_only: bool = True) -> Corpus:
             raise NotADatabase(f"{path} is not a corpus database (no tiktoks and comments tables); "
                                "build one with `python -m pipeline.etl` or `pipeline.import_study`")
         where = "where t.usable = 1" if usable_only else ""
+        skip = ""
+        if exclude_comments:
+            db.execute("create temp table if not exists excluded (video_id text, position integer)")
+            db.execute("delete from temp.excluded")
+            db.conn.executemany("insert into temp.excluded values (?, ?)",
+                                [(str(v), int(p)) for v, p in exclude_comments])
+            skip = ("and not exists (select 1 from temp.excluded x where x.video_id = c.video_id "
+                    "and x.position = c.position)")
         sql = f"""
             select t.*, coalesce((select group_concat(comment_text, ' ') from
                       (select comment_text from comments c where c.video_id = t.id
-                       and comment_text is not null order by position)), '') as comment_text
+                       and comment_text is not null {skip} order by position)), '') as comment_text
             from tiktoks t {where} order by t.id"""
         docs = pd.DataFrame(list(db.query(sql)))
     finally:

@@ -25,7 +25,7 @@ OUT = ROOT / "docs" / "cli.md"
 
 # Data-flow order; a stage not named here is listed after these, alphabetically.
 ORDER = ["pipeline.ingest", "pipeline.download", "pipeline.ocr", "pipeline.audio",
-         "pipeline.transcribe", "pipeline.etl", "pipeline.import_study", "pipeline.embed",
+         "pipeline.transcribe", "pipeline.etl", "pipeline.import_study", "pipeline.pseudo_queries", "pipeline.finetune", "pipeline.embed",
          "pipeline.experiments", "pipeline.reproduce", "pipeline.evaluate", "pipeline.demo",
          "pipeline.demo.generator", "pipeline.demo.server"]
 

@@ -1,0 +1,108 @@
+"""Fine-tuning the MiniLM bi-encoder on the corpus's own pseudo-queries.
+
+Each training pair is (pseudo-query, the rest of its video's text): the passage
+(:func:`core.dense.passages.passages`, every field) of the corpus *without* the chosen
+comments, so a query is never paired with itself. The loss is sentence-transformers'
+MultipleNegativesRankingLoss: for a batch of B pairs, cross-entropy of each query against
+all B passages (cosine × 20), its own passage the right class; the other videos' passages
+are the negatives, so no labelled negatives are needed.
+
+Only pseudo-queries go in (:func:`training_pairs` refuses an entry without the comment it
+came from, which every real query lacks), and the caller passes the tuning split: the
+held-aside pseudo-queries are for scoring. The loop is plain torch (shuffled by a seeded
+generator, dropout seeded too), so one seed gives the same weights on the same machine.
+:func:`fine_tune` saves the model with ``training.json``: the settings, the base model's and
+the pairs' SHA-256, and the trained weights' SHA-256.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .pseudo_queries import POSITION_KEY
+
+TRAINING_FILE = "training.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    epochs: int = 1
+    batch_size: int = 32
+    learning_rate: float = 2e-5
+    seed: int = 0
+    max_pairs: int | None = None    # the first N pairs after a seeded shuffle (None: all)
+    scale: float = 20.0             # MultipleNegativesRankingLoss' cosine scale
+
+
+def training_pairs(entries: list[dict], corpus) -> list[tuple[str, str]]:
+    """(query, passage) per pseudo-query entry whose target is in ``corpus`` (which must be
+    the corpus without the entries' comments); ValueError for an entry that is not one."""
+    from .dense.passages import passages
+    text = dict(zip(corpus.ids, passages(corpus.docs)))
+    pairs = []
+    for e in entries:
+        if not isinstance(e.get(POSITION_KEY), int):
+            raise ValueError(f"not a pseudo-query (no {POSITION_KEY}): {str(e.get('text'))[:60]!r}; "
+                             "fine-tuning never uses real queries")
+        passage = text.get(str(e["target"]))
+        if passage:
+            pairs.append((str(e["text"]), passage))
+    return pairs
+
+
+def _sha256(items) -> str:
+    h = hashlib.sha256()
+    for item in items:
+        h.update(json.dumps(item, ensure_ascii=False).encode() + b"\n")
+    return h.hexdigest()
+
+
+def fine_tune(pairs: list[tuple[str, str]], out_dir, base_dir, settings: Settings = Settings(),
+              progress=None) -> dict:
+    """Train a copy of the model in ``base_dir`` on ``pairs`` and save it to ``out_dir``
+    with ``training.json`` (returned). ``progress(step, steps, loss)`` after each step."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from .dense.models import sha256_of
+
+    if len(pairs) < 2:
+        raise ValueError("fine-tuning needs at least 2 pairs (each batch's other pairs are its negatives)")
+    random.Random(settings.seed).shuffle(pairs := list(pairs))
+    pairs = pairs[:settings.max_pairs] if settings.max_pairs else pairs
+    torch.manual_seed(settings.seed)
+    model = SentenceTransformer(str(base_dir), device="cpu")
+    loss = MultipleNegativesRankingLoss(model, scale=settings.scale)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate)
+    order = torch.Generator().manual_seed(settings.seed)
+    batches = [list(range(i, min(i + settings.batch_size, len(pairs))))
+               for i in range(0, len(pairs), settings.batch_size)]
+    steps, step = settings.epochs * len(batches), 0
+    model.train()
+    for _ in range(settings.epochs):
+        perm = torch.randperm(len(pairs), generator=order).tolist()
+        for b in batches:
+            chosen = [pairs[perm[i]] for i in b]
+            if len(chosen) < 2:
+                continue
+            features = [model.tokenize([q for q, _ in chosen]), model.tokenize([p for _, p in chosen])]
+            value = loss(features, None)
+            optimiser.zero_grad()
+            value.backward()
+            optimiser.step()
+            step += 1
+            if progress:
+                progress(step, steps, value.item())
+    model.eval()
+    out = Path(out_dir)
+    model.save(str(out))
+    weights = out / "model.safetensors"
+    info = {"base": str(base_dir), "base_sha256": sha256_of(Path(base_dir) / "model.safetensors"),
+            "pairs": len(pairs), "pairs_sha256": _sha256(pairs), "steps": step,
+            "loss": "MultipleNegativesRankingLoss", "settings": asdict(settings),
+            "sha256": sha256_of(weights) if weights.is_file() else None}
+    (out / TRAINING_FILE).write_text(json.dumps(info, indent=1))
+    return info

@@ -1,0 +1,103 @@
+"""Tuning on one query set and scoring on another.
+
+The study's 86 queries are too few to choose among hundreds of candidates without fitting
+their style; the pseudo-queries of :mod:`core.pseudo_queries` are thousands, from another
+source. Each query set comes with its own :class:`core.crossval.ScoreTable` (its engine is
+the corpus it is scored against: a pseudo-query set's lacks the comments it came from), so
+configurations move between sets as strings, and nothing else does.
+
+* :func:`tune_and_score`: the tuner is built on the tuning table alone and called with its
+  queries; the configuration it returns is then scored on both sets (the scoring set's
+  figure is out-of-sample, the tuning set's is not).
+* :func:`pseudo_confirmed_tuner` is the rule ``pipeline.evaluate --config best`` deploys on a
+  corpus with pseudo-queries (:func:`pseudo_confirmed_best`, cached): every family's parameters are tuned on the pseudo-queries, and
+  the family whose tuned configuration maximises ``weight`` × objective on the pseudo-queries
+  + (1 − ``weight``) × objective on the real queries it is given is chosen. The real queries
+  only pick among one configuration per family, so :func:`core.crossval.cross_validate`
+  over the real queries with this tuner gives its honest figure on them ("tuned on pseudo,
+  confirmed on real by CV").
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .crossval import ScoreTable, grid_tuner, objective_value
+
+
+@dataclass
+class Transfer:
+    config: str
+    tuning: pd.DataFrame    # per-query rows of ``config`` on the tuning set (in-sample)
+    scoring: pd.DataFrame   # per-query rows on the scoring set (never seen by the tuner)
+
+
+def tune_and_score(tuning: ScoreTable, scoring: ScoreTable, make_tuner) -> Transfer:
+    """``make_tuner(tuning)`` chooses on the tuning queries; the choice is scored on both."""
+    config = str(make_tuner(tuning)(tuning.queries))
+    return Transfer(config, tuning.rows(config).reset_index(drop=True),
+                    scoring.rows(config).reset_index(drop=True))
+
+
+def family_bests(pseudo: ScoreTable, families: dict[str, list[str]], objective: str = "mrr") -> dict[str, str]:
+    """Each family's candidate best on all the pseudo-queries."""
+    return {name: grid_tuner(pseudo, cands, objective)(pseudo.queries) for name, cands in families.items()}
+
+
+def blended(a: tuple, b: tuple, weight: float) -> tuple:
+    """``weight`` × a + (1 − weight) × b, element by element (objective tuples)."""
+    return tuple(weight * x + (1 - weight) * y for x, y in zip(a, b))
+
+
+def pseudo_confirmed_tuner(pseudo: ScoreTable, real: ScoreTable, families: dict[str, list[str]],
+                           objective: str = "mrr", weight: float = 0.5, chosen_families: list | None = None):
+    """A tuner over real queries following the rule in the module docstring. The per-family
+    pseudo-tuned configurations are computed once, at the first call; the real queries a call
+    is given are the only real rows it reads."""
+    bests: dict[str, str] = {}
+
+    def tune(train: pd.DataFrame) -> str:
+        if not bests:
+            bests.update(family_bests(pseudo, families, objective))
+        ids = train["query_id"].tolist()
+        best, best_val = None, None
+        for name, config in bests.items():
+            val = objective_value(pseudo.rows(config), objective)
+            if ids:   # without real queries (a corpus with none) the pseudo-queries decide
+                val = blended(val, objective_value(real.rows(config, ids), objective), weight)
+            if best_val is None or val > best_val:
+                best, best_val = name, val
+        if chosen_families is not None:
+            chosen_families.append(best)
+        return bests[best]
+
+    return tune
+
+
+def pseudo_confirmed_best(pseudo: ScoreTable, real: ScoreTable, families: dict[str, list[str]],
+                          weight: float = 0.5, objective: str = "mrr", cache_path=None) -> tuple[str, str]:
+    """(configuration, family) the pseudo-confirmed rule deploys, given all the real queries;
+    cached as JSON at ``cache_path``, keyed by a hash of the corpus, both query sets, the
+    candidates and the weight (:func:`core.families.best_config` caches the same way)."""
+    from .families import _digest
+    both = pd.concat([pseudo.queries[["query_text", "target_id"]], real.queries[["query_text", "target_id"]]])
+    key = _digest(pseudo.engine, both, [f"{n}\x01{c}" for n, cs in families.items() for c in cs]
+                  + [f"pseudo-confirmed {weight} {objective} {len(pseudo.queries)}"])
+    path = Path(cache_path) if cache_path else None
+    if path and path.exists():
+        try:
+            saved = json.loads(path.read_text())
+            if saved.get("key") == key:
+                return saved["config"], saved["family"]
+        except (OSError, ValueError, KeyError):
+            pass
+    picked: list[str] = []
+    config = pseudo_confirmed_tuner(pseudo, real, families, objective, weight, picked)(real.queries)
+    if path:
+        path.write_text(json.dumps({"config": config, "family": picked[0], "key": key, "weight": weight,
+                                    "objective": objective, "pseudo_queries": len(pseudo.queries),
+                                    "queries": len(real.queries)}, indent=1))
+    return config, picked[0]
