@@ -185,3 +185,14 @@ def own_comments(entries) -> set[tuple[str, int]]:
         if isinstance(q, dict) and isinstance(q.get(POSITION_KEY), int) and q.get("target") is not None:
             out.add((str(q["target"]).strip(), q[POSITION_KEY]))
     return out
+
+
+def as_frame(kept: pd.DataFrame) -> pd.DataFrame:
+    """Kept comments as a query table with the columns of :func:`core.store.load_queries`
+    (ids from 1, tags 0: nobody judged them)."""
+    return pd.DataFrame({
+        "query_id": range(1, len(kept) + 1),
+        "query_text": [" ".join(str(t).split()) for t in kept["comment_text"]],
+        "target_id": kept["video_id"].astype(str).tolist(), "author": AUTHOR,
+        **{t: 0 for t in TAGS}, "created_at": "", "collection": COLLECTION})
+

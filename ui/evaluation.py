@@ -34,10 +34,11 @@ from ui.charts import ci_chart
 from ui.data import DataSource, engine_lock, get_engine, tag_names
 from ui.display import escape_md
 
+PSEUDO = " · tuned on pseudo-queries"   # suffix of a family tuned on the comments' pseudo-queries
 POOLED = "Pooled: best candidate of the chosen families on the training folds"
 NESTED = "Nested: family chosen by an inner CV on the training folds, then tuned"
 OBJECTIVES = {m: METRICS[m].label for m in ("mrr", "success_at_1")}
-DEFAULT_FIG, CV_FIG = "untuned default", "cross-validated"
+DEFAULT_FIG, CV_FIG, PSEUDO_FIG = "untuned default", "cross-validated", "tuned on pseudo-queries"
 STUDY_FAMILY = "2022 study best (4-gram bpx)"
 # cheap lexical families selected when the tab opens (seconds on the 2022 corpus)
 DEFAULT_FAMILIES = (STUDY_FAMILY, "BM25 4-gram", "BM25 words", "Fusion words+4-gram BM25")
@@ -158,7 +159,7 @@ def summary(ev: Evaluation) -> pd.DataFrame:
     for fig, results in ((DEFAULT_FIG, ev.defaults), (CV_FIG, ev.cv)):
         if results:
             t = summary_table(results).rename(columns={"config": "method"})
-            t.insert(1, "figure", fig)
+            t.insert(1, "figure", [PSEUDO_FIG if m.endswith(PSEUDO) else fig for m in t["method"]])
             frames.append(t)
     if not frames:
         return pd.DataFrame()
@@ -166,7 +167,7 @@ def summary(ev: Evaluation) -> pd.DataFrame:
     out.insert(2, "candidates", out["method"].map(cands))
     order = {m.name: i for i, m in enumerate(ev.methods)}
     return out.sort_values(["method", "figure"], key=lambda s: s.map(order) if s.name == "method"
-                           else s.map({DEFAULT_FIG: 0, CV_FIG: 1}), ignore_index=True)
+                           else s.map({DEFAULT_FIG: 0, CV_FIG: 1, PSEUDO_FIG: 2}), ignore_index=True)
 
 
 def chart_data(table: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -258,6 +259,11 @@ def cv_section(source: DataSource, all_queries: pd.DataFrame, ids: list[int], fi
     objective = c4.segmented_control("Tuned on", list(OBJECTIVES), format_func=OBJECTIVES.get,
                                      default="mrr", key="cv_obj", bind="query-params",
                                      required=True) or "mrr"
+    with_pseudo = st.toggle(
+        "Also tune each family on pseudo-queries from the comments", key="cv_pseudo", bind="query-params",
+        help="Thousands of viewers' comments that read like descriptions (core/pseudo_queries.py) "
+             "tune each family's parameters; the choice is scored on these queries, which it never "
+             "saw. The first time takes a minute or more on the 2022 corpus.")
     st.caption(
         f"Tuning never sees the queries it is scored on: the {n} queries are shuffled (seed {seed}) "
         f"into {k} folds; each family's parameters are chosen by {OBJECTIVES[objective]} on the other "
@@ -289,6 +295,18 @@ def cv_section(source: DataSource, all_queries: pd.DataFrame, ids: list[int], fi
                      if name else "Done")
 
     ev = evaluate(source, all_queries, ids, ms, k, seed, objective, progress)
+    if with_pseudo:
+        bar.progress(1.0, text="Tuning each family on pseudo-queries from the comments…")
+        from ui.pseudo_tuning import pseudo_methods
+        n_pseudo = pseudo_methods(source, all_queries, ids, [m for m in ms if m.default], objective, ev)
+        if n_pseudo:
+            st.caption(f"Rows ending *{PSEUDO.strip(' ·')}*: parameters chosen on {n_pseudo:,} "
+                       "pseudo-queries (the held-aside fifth of the videos left out), each scored "
+                       "against the corpus without its own comment; then scored here on queries "
+                       "the tuning never saw.")
+        else:
+            st.info("This corpus's comments give too few pseudo-queries (200 are needed) to tune on.",
+                    icon=":material/forum:")
     bar.empty()
     for name, err in ev.errors.items():
         st.error(f"{escape_md(name)}: {escape_md(err)}", icon=":material/error:")

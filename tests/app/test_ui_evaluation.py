@@ -221,3 +221,4 @@ def test_corpus_queries(tiny_db, tmp_path):
     assert len(corpus_queries(DataSource(tiny_db, tmp_path / "r.db"))) == 6
     none = corpus_queries(DataSource(tmp_path / "none.db", tmp_path / "r.db"))
     assert none.empty and list(none.columns) == list(QUERY_COLUMNS) and not (tmp_path / "none.db").exists()
+
