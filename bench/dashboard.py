@@ -15,7 +15,8 @@ Prints figures (nothing is asserted):
    the server answers its health check to the first results on screen (cold start), then
    time from clicking a control to the new results being on screen;
 4. ``--tune`` (headless Chromium): on the Tune page, with 4-gram BM25, time from moving the
-   sidebar's k1 slider one step (keyboard, alternating between two values) to the headline
+   sidebar's k1 slider one step (keyboard, alternating between two values, then walking up
+   to values never scored before) to the headline
    MRR of the new configuration (computed by core beforehand) being on screen, and to the
    whole page (its open Charts tab's four charts included) being redrawn; and a
    12-point sweep of BM25's b (Sweep tab) from the tab click to its chart being drawn.
@@ -284,6 +285,21 @@ def bench_tune(db: Path, results: Path, changes: int) -> None:
               f"max {ms(max(rest))}")
         print(f"tune  k1 slider → whole page redrawn (charts included), same {len(whole)} changes: "
               f"median {ms(statistics.median(whole))}, p95 {ms(p95(whole))}")
+        # new values each time (nothing cached for them): k1 walked up one step at a time
+        value, fresh, fresh_whole = thumb.input_value(), [], []
+        for k1 in [round(float(value) + step * (i + 1), 6) for i in range(changes)]:
+            if k1 > 3.0:
+                break
+            cfg, mrr = mrr_of(str(k1))                      # core's figure, before the change
+            t = time.perf_counter()
+            thumb.press("ArrowRight")
+            page.wait_for_function(TUNE_SHOWN, arg=[cfg, mrr], polling="raf")
+            fresh.append(time.perf_counter() - t)
+            page.wait_for_function(PAGE_DONE, polling="raf")
+            fresh_whole.append(time.perf_counter() - t)
+        print(f"tune  k1 slider → headline MRR on screen, {len(fresh)} changes to new values (each "
+              f"scored for the first time): median {ms(statistics.median(fresh))}, p95 {ms(p95(fresh))}; "
+              f"whole page redrawn: median {ms(statistics.median(fresh_whole))}, p95 {ms(p95(fresh_whole))}")
         page.screenshot(path=str(ROOT / "tests/artifacts/bench_tune.png"))
         # the sweep: b (12 values) of the current configuration, named in the URL so that
         # opening the tab starts it (the first parameter, k1, has 11 values)

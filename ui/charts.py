@@ -283,6 +283,8 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
     validating the chart (30–80 ms each) when its data has not changed."""
     datasets: dict = {}
     with _ALTAIR, alt.theme.enable("none"), alt.data_transformers.enable("trl_arrow", datasets=datasets):
-        spec = chart.to_dict()
+        # not validated against the Vega-Lite schema on every draw (half the cost of a new
+        # view): the chart functions' output is checked once by tests/app/test_charts.py
+        spec = chart.to_dict(validate=False)
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec

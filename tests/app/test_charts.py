@@ -110,3 +110,25 @@ def test_vega_spec_carries_the_data_as_arrow_and_no_default_size():
     assert sorted(data["config"]) == ["A"] * 3 + ["B"] * 3
     assert "continuousWidth" not in str(spec.get("config", {}))
     assert spec["data"]["name"] in spec["datasets"]
+
+
+def test_the_tune_pages_charts_are_valid_vega_lite(tiny_db):
+    """vega_spec skips Altair's schema validation on every draw; this is where the charts
+    the Tune page draws through it are validated, on real per-query figures."""
+    from core.config import STUDY_BEST, Config
+    from core.engine import Engine
+    from core.evaluation import per_query, tag_breakdown
+    from core.store import load_queries
+    from core.tuning import compare
+    from ui.charts import rank_scatter, tag_bars
+
+    engine, queries = Engine.from_db(tiny_db), load_queries(tiny_db)
+    current = per_query(engine, Config.parse("word.sr+ocr+c.noattr.bm25"), queries)
+    base = per_query(engine, STUDY_BEST, queries)
+    cmp = compare(current, base, queries)
+    long = pd.concat([current.assign(config="current"), base.assign(config="baseline")], ignore_index=True)
+    bd = tag_breakdown({"current": current, "baseline": base}, metrics=("mrr",))
+    charts = [rank_distribution(long, "ecdf", 5), rank_distribution(long, "box", 5),
+              rank_scatter(cmp.per_query, 5), tag_bars(bd, "mrr", "MRR")]
+    for chart in charts:
+        chart.to_dict(validate=True)        # raises on a spec Vega-Lite's schema rejects
