@@ -79,12 +79,16 @@ def _head(path) -> bytes:
 
 
 def _get_session():
+    """This process's HTTP session. One made before a fork is not reused in the child: its
+    kept-alive sockets would be shared by two processes, whose replies then cross (a worker
+    read another item's cover as its own)."""
     global _session
-    if _session is None:
+    if _session is None or _session[0] != os.getpid():
         import requests
-        _session = requests.Session()
-        _session.headers["User-Agent"] = USER_AGENT
-    return _session
+        session = requests.Session()
+        session.headers["User-Agent"] = USER_AGENT
+        _session = (os.getpid(), session)
+    return _session[1]
 
 
 def _attempt(url: str, dest: Path, connect_timeout: float, read_timeout: float,

@@ -145,3 +145,23 @@ def test_a_redirect_loop_is_a_reason_and_a_redirect_is_followed(http_server, tmp
     assert reason.startswith("request error: TooManyRedirects") and not (tmp_path / "v1.mp4").exists()
     assert download.fetch(f"{b}/moved/v2", tmp_path / "v2.mp4", retries=0, kind="video") is None
     assert (tmp_path / "v2.mp4").read_bytes().startswith(b"\x00\x00\x00\x18ftyp")
+
+
+def _inherited_session_replaced(queue):
+    inherited = download._session[1]
+    queue.put(download._get_session() is not inherited)
+
+
+def test_a_forked_worker_never_shares_its_parents_http_session():
+    """A session (and its kept-alive sockets) made before the pool forks must not be used by
+    the workers: two processes reading one socket got each other's replies (an HTML cover
+    recorded for the wrong item)."""
+    import multiprocessing
+    parent = download._get_session()
+    assert download._get_session() is parent                 # one per process, kept
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_inherited_session_replaced, args=(queue,))
+    child.start()
+    assert queue.get(timeout=30) is True
+    child.join(30)
