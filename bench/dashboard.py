@@ -11,15 +11,20 @@ Prints figures (nothing is asserted):
 2. app (streamlit.testing AppTest, server side): the Search page's first run (corpus load
    + index build + render) and a rerun after each control change;
 3. ``--browser``: a real ``streamlit run serve.py`` (``--launcher app.py``: the app without
-   start-up warming) driven by headless Chromium: from opening the Search page right after
-   the server answers its health check to the first results on screen (cold start), then
+   start-up warming) driven by headless Chromium: right after the server answers its health
+   check, opening the Search page, typing a query and pressing Enter (to results on screen:
+   a fresh app's first search), opening it with the query in the URL, then
    time from clicking a control to the new results being on screen;
 4. ``--tune`` (headless Chromium): on the Tune page, with 4-gram BM25, time from moving the
    sidebar's k1 slider one step (keyboard, alternating between two values, then walking up
    to values never scored before) to the headline
    MRR of the new configuration (computed by core beforehand) being on screen, and to the
    whole page (its open Charts tab's four charts included) being redrawn; and a
-   12-point sweep of BM25's b (Sweep tab) from the tab click to its chart being drawn.
+   12-point sweep of BM25's b (Sweep tab) from the tab click to its chart being drawn;
+   ``--tune-dense``: the same slider on a hybrid of that BM25 and MiniLM (basic+OCR+speech,
+   64-word windows; the page's first load embeds the corpus unless it is cached). Each
+   change also prints how long the browser took to send its rerun request (the slider's own
+   delay, out of the server's hands).
 
 ``--screenshot PATH`` also saves a screenshot of the Search page (for the README).
 """
@@ -173,12 +178,26 @@ def bench_browser(db: Path, results: Path, query: str, screenshot: Path | None,
     from urllib.parse import quote_plus
 
     with browser_page(db, results) as (page, url):
+        caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Top ")
+        if measure:
+            # as a user meets a freshly started app: open Search, type a query, press Enter
+            t = time.perf_counter()
+            page.goto(f"{url}/search")
+            box = page.get_by_label("What do you remember about the video?")
+            box.wait_for()
+            print(f"browser cold: page load to the search box:                  "
+                  f"{ms(time.perf_counter() - t)}")
+            box.fill(query)
+            t = time.perf_counter()
+            box.press("Enter")
+            caption.first.wait_for()
+            print(f"browser cold: Enter → first results on screen:              "
+                  f"{ms(time.perf_counter() - t)}")
         t = time.perf_counter()
         page.goto(f"{url}/search?q={quote_plus(query)}")
-        caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Top ")
         caption.first.wait_for()
         if measure:
-            print(f"browser cold: page load to first results:                   "
+            print(f"browser same tab, the query in the URL: page load to results:"
                   f"{ms(time.perf_counter() - t)}")
             other = page.context.browser.new_page(viewport={"width": 1440, "height": 900})
             t = time.perf_counter()
@@ -215,6 +234,7 @@ def bench_browser(db: Path, results: Path, query: str, screenshot: Path | None,
 
 
 TUNE_BASE = "BM25"        # the Tune page opened on 4-gram BM25 (k1=1.2, b=0.75)
+TUNE_DENSE = "&dense=ocr~sr&dw_ocr_sr=64"   # … fused with MiniLM on basic+OCR+speech windows
 TUNE_SHOWN = """([cfg, mrr]) => {
     const cap = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
         .some(e => e.innerText.includes(cfg + ' against'));
@@ -235,24 +255,37 @@ def p95(xs: list[float]) -> float:
     return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
 
 
-def bench_tune(db: Path, results: Path, changes: int) -> None:
-    """The Tune page in headless Chromium: k1 slider → headline MRR; a 12-point sweep."""
+def bench_tune(db: Path, results: Path, changes: int, dense: bool = False) -> None:
+    """The Tune page in headless Chromium: k1 slider → headline MRR; a 12-point sweep.
+    ``dense``: on a hybrid of 4-gram BM25 and MiniLM (basic+OCR+speech, 64-word windows)."""
     from core.config import Config
     from core.evaluation import per_query, summarise
     from core.store import load_queries
 
     engine, queries = Engine.from_db(db), load_queries(db)
     expected: dict[str, str] = {}
+    base = [STUDY_BEST]     # the page's configuration at k1 1.2, read from its caption
 
     def mrr_of(k1: str) -> tuple[str, str]:
-        cfg = str(STUDY_BEST.with_weighting(f"bm25(k1={float(k1):g},b=0.75)"))
+        cfg = str(base[0].with_weighting(f"bm25(k1={float(k1):g},b=0.75)"))
         if cfg not in expected:
             expected[cfg] = f"{summarise(per_query(engine, Config.parse(cfg), queries))['mrr']:.3f}"
         return cfg, expected[cfg]
 
+    start = TUNE_BASE + (TUNE_DENSE if dense else "")
     with browser_page(db, results, 300_000) as (page, url):
+        sent: list[float] = []     # when the browser sent each websocket message (rerun requests)
+        page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(time.perf_counter())))
+
+        def request_delay(since: float) -> float:
+            """Key press → the rerun request leaving the browser (the slider's own delay)."""
+            return min((s for s in sent if s >= since), default=since) - since
+
         t = time.perf_counter()
-        page.goto(f"{url}/tune?w={TUNE_BASE}")
+        page.goto(f"{url}/tune?w={start}")
+        caption = page.get_by_test_id("stCaptionContainer").filter(has_text=" against ").first
+        caption.wait_for()
+        base[0] = Config.parse(caption.inner_text().split(" against ")[0].strip("` "))
         cfg0, mrr0 = mrr_of("1.2")
         page.wait_for_function(TUNE_SHOWN, arg=[cfg0, mrr0], polling="raf")
         print(f"tune  cold: page load to headline ({len(queries)} queries, both configurations "
@@ -263,7 +296,7 @@ def bench_tune(db: Path, results: Path, changes: int) -> None:
         for k1 in (1.2, round(1.2 + step, 6), round(1.2 - step, 6)):   # core's figures, untimed
             mrr_of(str(k1))
         thumb.focus()
-        first, rest, whole = [], [], []
+        first, rest, whole, delay = [], [], [], []
         keys = ("ArrowRight", "ArrowLeft")
         for i in range(changes):
             key = keys[i % 2]
@@ -276,6 +309,7 @@ def bench_tune(db: Path, results: Path, changes: int) -> None:
             page.wait_for_function(PAGE_DONE, polling="raf")
             if i:
                 whole.append(time.perf_counter() - t)
+                delay.append(request_delay(t))
             if i == 0:
                 print(f"tune  k1 1.2 → {value}: MRR {mrr0} → {mrr} ({cfg})")
             (first if i == 0 else rest).append(took)
@@ -285,6 +319,8 @@ def bench_tune(db: Path, results: Path, changes: int) -> None:
               f"max {ms(max(rest))}")
         print(f"tune  k1 slider → whole page redrawn (charts included), same {len(whole)} changes: "
               f"median {ms(statistics.median(whole))}, p95 {ms(p95(whole))}")
+        print(f"tune    of which key press → rerun request sent by the browser: "
+              f"median {ms(statistics.median(delay))}, p95 {ms(p95(delay))}")
         # new values each time (nothing cached for them): k1 walked up one step at a time
         value, fresh, fresh_whole = thumb.input_value(), [], []
         for k1 in [round(float(value) + step * (i + 1), 6) for i in range(changes)]:
@@ -297,13 +333,19 @@ def bench_tune(db: Path, results: Path, changes: int) -> None:
             fresh.append(time.perf_counter() - t)
             page.wait_for_function(PAGE_DONE, polling="raf")
             fresh_whole.append(time.perf_counter() - t)
+            delay.append(request_delay(t))
         print(f"tune  k1 slider → headline MRR on screen, {len(fresh)} changes to new values (each "
               f"scored for the first time): median {ms(statistics.median(fresh))}, p95 {ms(p95(fresh))}; "
               f"whole page redrawn: median {ms(statistics.median(fresh_whole))}, p95 {ms(p95(fresh_whole))}")
+        delay = delay[-len(fresh):]
+        print(f"tune    of which key press → rerun request sent by the browser: "
+              f"median {ms(statistics.median(delay))}, p95 {ms(p95(delay))}")
         page.screenshot(path=str(ROOT / "tests/artifacts/bench_tune.png"))
         # the sweep: b (12 values) of the current configuration, named in the URL so that
         # opening the tab starts it (the first parameter, k1, has 11 values)
-        page.goto(f"{url}/tune?w={TUNE_BASE}&t_sweep=b+%C2%B7+BM25")   # "b · BM25"
+        if dense:
+            return      # the sweep's target is for lexical configurations
+        page.goto(f"{url}/tune?w={start}&t_sweep=b+%C2%B7+BM25")   # "b · BM25"
         page.wait_for_function(TUNE_SHOWN, arg=[cfg0, mrr0], polling="raf")
         tab = page.get_by_role("tab", name="Sweep")
         t = time.perf_counter()
@@ -327,6 +369,8 @@ def main(argv=None) -> int:
     ap.add_argument("--screenshot", type=Path, default=None,
                     help="save a screenshot of the Search page here (e.g. docs/screenshot.png)")
     ap.add_argument("--tune", action="store_true", help="measure the Tune page in headless Chromium")
+    ap.add_argument("--tune-dense", action="store_true",
+                    help="with --tune: on a hybrid of 4-gram BM25 and MiniLM (embeddings cached first)")
     ap.add_argument("--changes", type=int, default=24, help="slider changes timed on the Tune page")
     ap.add_argument("--launcher", choices=("serve.py", "app.py"), default=LAUNCHER,
                     help="what `streamlit run` starts: serve.py warms the first search at start")
@@ -345,7 +389,7 @@ def main(argv=None) -> int:
     if a.browser or a.screenshot:
         bench_browser(a.db, results, a.query, a.screenshot, measure=a.browser)
     if a.tune:
-        bench_tune(a.db, results, a.changes)
+        bench_tune(a.db, results, a.changes, a.tune_dense)
     return 0
 
 

@@ -75,10 +75,11 @@ def per_query(engine, config, queries: pd.DataFrame, missing: float | None = Non
 def summarise(pq: pd.DataFrame, n_resamples: int = 2000, seed: int = 0) -> dict:
     """Metrics with bootstrap CIs for one per-query table."""
     row = {"queries": len(pq)}
-    for name, m in METRICS.items():
-        v = pq[m.column].to_numpy(float)
-        lo, hi = bootstrap_ci(v, n_resamples=n_resamples, seed=seed)
-        row[name], row[f"{name}_lo"], row[f"{name}_hi"] = float(v.mean()) if len(v) else np.nan, lo, hi
+    v = pq[[m.column for m in METRICS.values()]].to_numpy(float)
+    lo, hi = bootstrap_ci(v, n_resamples=n_resamples, seed=seed)   # every metric in one draw
+    for i, name in enumerate(METRICS):
+        row[name] = float(v[:, i].mean()) if len(v) else np.nan
+        row[f"{name}_lo"], row[f"{name}_hi"] = float(lo[i]), float(hi[i])
     row["missing"] = int(pq["rank_lo"].isna().sum()) if "rank_lo" in pq else 0
     return row
 

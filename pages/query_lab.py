@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.store import load_queries
 from ui.controls import config_sidebar
 from ui.query_filters import query_filters, query_label
-from ui.data import (current_source, engine_lock, prepare_dense, page_engine, page_results, tag_names,
+from ui.data import (current_source, engine_lock, get_queries, prepare_dense, page_engine, page_results, tag_names,
                      token_order)
 from ui.display import TermMatcher, document_details, escape_md, media_panel
 
@@ -23,7 +22,7 @@ source = current_source()
 config = config_sidebar()
 engine = page_engine(source)
 results = page_results(source, required=False)
-queries = results.queries if results is not None else load_queries(source.db)
+queries = results.queries if results is not None else get_queries(source)
 if queries.empty:
     st.info("This corpus has no test queries. Queries are known-item questions with a target "
             "video; `make study` imports the study's 86, `make demo` generates some.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.store import load_queries, valid_id
+from core.store import valid_id
 from core.watched import LABELS, has_dates, within
 from ui.ab import (ab_toggle, b_config, first_hit, search_side, show_answer, sides, test_rows,
                    watching_title)
-from ui.data import current_source, page_engine
+from ui.data import current_source, get_queries, page_engine
 from ui.display import TermMatcher, document_details, escape_md, media_panel
 from ui.presenter import QUERY_BOX, RESULTS, presenter_toggle, search_config
 from ui.watched import window_control
@@ -44,7 +44,7 @@ with st.container(key=QUERY_BOX):
     query = st.text_input("What do you remember about the video?", key="q", bind="query-params",
                           placeholder="e.g. cat knocks a glass off the table",
                           icon=":material/search:")
-queries = load_queries(source.db)
+queries = get_queries(source)
 examples = queries["query_text"].dropna().head(4).tolist()
 if examples:
     st.pills("Try a test query", examples, key="_example", selection_mode="single",

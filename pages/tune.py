@@ -8,15 +8,14 @@ import streamlit as st
 from core.evaluation import METRICS
 from core.metrics import missing_rank
 from core.query_set import tagged_query_ids
-from core.store import load_queries
 from core.tuning import fold_choices, parameters
 from ui.charts import sweep_lines
 from ui.controls import config_sidebar
-from ui.data import current_source, page_engine, tag_names
+from ui.data import current_source, get_queries, page_engine, tag_names
 from ui.evaluation import csv_button
 from ui.query_filters import query_filters
 from ui.tune import (K_SCATTER, baseline_picker, follow_selection, link_params, open_selected, query_columns,
-                     query_table, save, saved_message, swept, view)
+                     chart_specs, compared, query_table, save, saved_message, swept)
 
 FOLDS = 5
 SWEEP_METRICS = {"mrr": "MRR", "success_at_1": "Success@1"}
@@ -28,7 +27,7 @@ source = current_source()
 config = config_sidebar()
 follow_selection()     # a point clicked on the scatter opens Query lab
 engine = page_engine(source)
-all_queries = load_queries(source.db)
+all_queries = get_queries(source)
 if all_queries.empty:
     st.info("This corpus has no test queries to tune on. `make study` imports the study's 86, "
             "`make demo` generates some, and **Collect queries** adds your own.")
@@ -50,11 +49,10 @@ if baseline is None:
 
 try:
     with st.spinner("Scoring every query…"):
-        shown_view = view(source, config, baseline, all_queries, ids, tags, SWEEP_METRICS)
+        cmp = compared(source, config, baseline, all_queries, ids)
 except Exception as e:  # an unknown scheme or parameter in a pasted configuration, dense missing…
     st.error(f"This configuration cannot be evaluated: {e}")
     st.stop()
-cmp, charts = shown_view.comparison, shown_view.charts
 missing = missing_rank(engine.n_docs)
 
 # ---------------------------------------------------------------- headline
@@ -94,6 +92,7 @@ tab_charts, tab_movers, tab_table, tab_sweep = st.tabs(TABS, key="t_tab", bind="
 # ---------------------------------------------------------------- charts
 with tab_charts:
     if tab_charts.open:
+        charts = chart_specs(source, config, baseline, all_queries, ids, tags, SWEEP_METRICS)
         a, b = st.columns(2)
         a.vega_lite_chart(spec=charts["ecdf"], width="stretch")
         b.vega_lite_chart(spec=charts["box"], width="stretch")

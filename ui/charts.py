@@ -36,7 +36,7 @@ def heatmap(df: pd.DataFrame, value: str, title: str, higher_better: bool, fmt: 
     )
     rect = base.mark_rect().encode(
         color=alt.Color(f"{value}:Q", scale=scheme, title=title),
-        tooltip=["config:N", alt.Tooltip(f"{value}:Q", format=fmt, title=title)])
+        tooltip=[alt.Tooltip("config:N"), alt.Tooltip(f"{value}:Q", format=fmt, title=title)])
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text(f"{value}:Q", format=fmt),
         color=alt.condition(alt.datum[value] > df[value].median() if higher_better
@@ -74,7 +74,7 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt
                                               nice=False), title="Target rank (log scale)"),
             y=alt.Y("share:Q", title="Queries with target at rank ≤ x",
                     axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=color, tooltip=["config:N", "rank:Q", alt.Tooltip("share:Q", format=".0%")],
+            color=color, tooltip=[alt.Tooltip("config:N"), alt.Tooltip("rank:Q"), alt.Tooltip("share:Q", format=".0%")],
         ).properties(height=420, title="Cumulative distribution of target ranks "
                                        "(missing ranks never reach the curve)")
     if kind == "violin":
@@ -136,15 +136,15 @@ def parallel_coordinates(summary: pd.DataFrame, metric: str, title: str,
                                                   labelAngle=0, labelFontWeight="bold"))
     lines = alt.Chart(long).mark_line(strokeWidth=1.2).encode(
         x=x, y=alt.Y("pos:Q", axis=None),
-        detail="experiment_id:N",
+        detail=alt.Detail("experiment_id:N"),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="viridis", reverse=not higher_better),
                         title=title),
-        opacity=alt.condition(alt.datum.top, alt.value(0.9), alt.value(0.06)),
-        tooltip=["config:N", alt.Tooltip("value:Q", format=".3f", title=title)])
+        opacity=alt.OpacityValue(0.06, condition={"test": "datum.top", "value": 0.9}),
+        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("value:Q", format=".3f", title=title)])
     rules = alt.Chart(pd.DataFrame({"axis": range(len(axis_names))})).mark_rule(
         color="#888").encode(x=x)
     text = alt.Chart(pd.DataFrame(labels)).mark_text(align="left", dx=4, fontSize=10).encode(
-        x=x, y="pos:Q", text="label:N")
+        x=x, y=alt.Y("pos:Q"), text=alt.Text("label:N"))
     return (rules + lines + text).properties(
         height=420, title=f"Each experiment as a line; the best {top} by {title} highlighted")
 
@@ -159,7 +159,7 @@ def index_bars(indexes: pd.DataFrame, value: str, title: str, fmt: str) -> alt.C
         y=alt.Y(f"{value}:Q", title=title),
         color=alt.Color("tokenisation:N", sort=toks, title="Tokenisation"),
         column=alt.Column("attribution:N", title="Attribution"),
-        tooltip=["config:N", alt.Tooltip(f"{value}:Q", format=fmt, title=title)],
+        tooltip=[alt.Tooltip("config:N"), alt.Tooltip(f"{value}:Q", format=fmt, title=title)],
     ).properties(width=380, height=280, title=title)
 
 
@@ -176,9 +176,9 @@ def ci_chart(df: pd.DataFrame, title: str, higher_better: bool = True) -> alt.Ch
     x_title = f"{title} ({'higher' if higher_better else 'lower'} is better; bars: bootstrap 95% CI)"
     base = alt.Chart(df).encode(y=y, yOffset=offset, color=color)
     bars = base.mark_errorbar(ticks=True, thickness=1.5).encode(
-        x=alt.X("lo:Q", title=x_title, scale=alt.Scale(zero=False)), x2="hi:Q")
+        x=alt.X("lo:Q", title=x_title, scale=alt.Scale(zero=False)), x2=alt.X2("hi:Q"))
     points = base.mark_point(filled=True, size=60).encode(
-        x="value:Q", tooltip=["method:N", "figure:N", alt.Tooltip("value:Q", format=".3f", title=title),
+        x=alt.X("value:Q"), tooltip=[alt.Tooltip("method:N"), alt.Tooltip("figure:N"), alt.Tooltip("value:Q", format=".3f", title=title),
                               alt.Tooltip("lo:Q", format=".3f", title="95% low"),
                               alt.Tooltip("hi:Q", format=".3f", title="95% high")])
     # with an offset channel the step is per figure within a method
@@ -202,7 +202,7 @@ def rank_scatter(per: pd.DataFrame, missing_rank: float, selection: str = "query
         y=alt.Y("rank:Q", scale=log, title=f"Current: target rank (log; missing = {missing_rank:g})"),
         color=alt.Color("outcome:N", title="Current vs baseline",
                         scale=alt.Scale(domain=list(OUTCOME_COLOURS), range=list(OUTCOME_COLOURS.values()))),
-        size=alt.condition(pick, alt.value(140), alt.value(60)),
+        size=alt.SizeValue(60, condition={"param": selection, "value": 140}),
         tooltip=[alt.Tooltip("query_id:N", title="query"), alt.Tooltip("query_text:N", title="text"),
                  alt.Tooltip("baseline_rank:Q", title="baseline rank", format=".3g"),
                  alt.Tooltip("rank:Q", title="current rank", format=".3g")],
@@ -225,7 +225,7 @@ def tag_bars(breakdown: pd.DataFrame, metric: str, title: str) -> alt.Chart:
         yOffset=alt.YOffset("config:N", sort=configs),
         x=alt.X(f"{metric}:Q", title=title, scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("config:N", sort=configs, title="Configuration"),
-        tooltip=["config:N", "tag:N", alt.Tooltip(f"{metric}:Q", format=".3f", title=title)],
+        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("tag:N"), alt.Tooltip(f"{metric}:Q", format=".3f", title=title)],
     ).properties(height=alt.Step(14), title=f"{title} per query tag")
 
 
@@ -240,19 +240,20 @@ def sweep_lines(swept: pd.DataFrame, current: float | None, label: str,
     colour = alt.Color("metric:N", title="Metric", sort=list(metrics.values()))
     x = alt.X("value:Q", title=label, scale=alt.Scale(zero=False))
     y = alt.Y("figure:Q", title="Figure (higher is better)", scale=alt.Scale(domain=[0, 1]))
-    tooltip = ["config:N", "split:N", "metric:N", alt.Tooltip("figure:Q", format=".3f")]
+    tooltip = [alt.Tooltip("config:N"), alt.Tooltip("split:N"), alt.Tooltip("metric:N"),
+               alt.Tooltip("figure:Q", format=".3f")]
     every = alt.Chart(long[long["split"] == "all"]).mark_line(point=True, strokeWidth=2.5).encode(
         x=x, y=y, color=colour, tooltip=tooltip)
     layers = [every]
     folds = long[long["split"] != "all"]
     if len(folds):
         layers.insert(0, alt.Chart(folds).mark_line(strokeWidth=1, opacity=0.45).encode(
-            x=x, y=y, color=colour, detail="fold:N",
+            x=x, y=y, color=colour, detail=alt.Detail("fold:N"),
             strokeDash=alt.StrokeDash("split:N", title="Folds", sort=["train", "held-out"]),
-            tooltip=tooltip + ["fold:N"]))
+            tooltip=tooltip + [alt.Tooltip("fold:N")]))
     if current is not None:
         layers.append(alt.Chart(pd.DataFrame({"value": [current]})).mark_rule(
-            color="#444", strokeDash=[2, 2]).encode(x="value:Q"))
+            color="#444", strokeDash=[2, 2]).encode(x=alt.X("value:Q")))
     title = "Every query" + (" (thick), and each fold's training and held-out queries (thin)"
                              if len(folds) else "") + "; dotted rule: the current value"
     return alt.layer(*layers).properties(height=360, title=title)

@@ -12,7 +12,8 @@ A *data source* is a corpus database (``tiktoks.db``) and a results database
 
 Engines are cached per (database file, modification time, normalisation mode), so a
 rebuilt database is picked up on the next rerun; each Engine caches its own indexes.
-Results (:mod:`core.results`) are cached per (file, modification time).
+Results (:mod:`core.results`) are cached per (file, modification time), a corpus's test
+queries per (file, its write-ahead log): every rerun of a page reads them.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from core.config import component
 from core.engine import Engine
 from core.fields import enrichment_name, enrichment_subsets
 from core.results import Results, read_results
-from core.store import TAGS, corpus_version, read_table
+from core.store import TAGS, corpus_version, load_queries, read_table
 from ui.display import escape_md
 
 SOURCE_KEY = "data_source"      # st.session_state key holding the current DataSource
@@ -157,6 +158,25 @@ def current_source() -> DataSource:
 
 def _mtime(path: Path) -> int:
     return path.stat().st_mtime_ns
+
+
+def _written(path: Path) -> tuple:
+    """What changes whenever SQLite writes a database: size and mtime of the file and of its
+    write-ahead log (a committed write may sit in the log until a checkpoint)."""
+    return tuple((s.st_size, s.st_mtime_ns) for f in (path, Path(f"{path}-wal")) if f.exists()
+                 for s in [f.stat()])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _queries(path: str, written: tuple) -> pd.DataFrame:
+    return load_queries(path)
+
+
+def get_queries(source: DataSource | None = None) -> pd.DataFrame:
+    """:func:`core.store.load_queries` of the current (or given) source's corpus, cached until
+    the database is written (a collected query shows on the next rerun)."""
+    db = (source or current_source()).db.resolve()
+    return _queries(str(db), _written(db))
 
 
 @st.cache_resource(show_spinner="Loading the corpus…", max_entries=4)

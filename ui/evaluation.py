@@ -29,9 +29,9 @@ from core.evaluation import (METRICS, metric_label, paired_tests, per_query_tabl
                              tag_breakdown, win_loss)
 from core.families import Family, available_families
 from core.metrics import STUDY_MISSING_RANK, missing_rank
-from core.store import QUERY_COLUMNS, corpus_version, load_queries
+from core.store import QUERY_COLUMNS, corpus_version
 from ui.charts import ci_chart
-from ui.data import DataSource, engine_lock, get_engine, tag_names
+from ui.data import DataSource, engine_lock, get_engine, get_queries, tag_names
 from ui.display import escape_md
 
 PSEUDO = " · tuned on pseudo-queries"   # suffix of a family tuned on the comments' pseudo-queries
@@ -383,4 +383,4 @@ def _show(ev: Evaluation) -> None:
 
 def corpus_queries(source: DataSource) -> pd.DataFrame:
     """The corpus database's queries (empty when there is no database)."""
-    return load_queries(source.db) if source.has_db else pd.DataFrame(columns=list(QUERY_COLUMNS))
+    return get_queries(source) if source.has_db else pd.DataFrame(columns=list(QUERY_COLUMNS))

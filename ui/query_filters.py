@@ -7,6 +7,11 @@ import streamlit as st
 from core.query_set import filter_queries, query_facets
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _facets(queries: pd.DataFrame) -> dict:
+    return query_facets(queries)   # parsing dates and counting: milliseconds, every rerun
+
+
 def query_label(query_id, text) -> str:
     """How a test query is named in a select box, and so in a URL that selects it."""
     return f"#{query_id} · {text}"
@@ -18,7 +23,7 @@ def query_filters(queries: pd.DataFrame, key: str = "qf") -> pd.DataFrame:
     Each widget appears only when there is a choice to make; author and collection are bound
     to the URL. Returns the queries that pass.
     """
-    facets = query_facets(queries)
+    facets = _facets(queries)
     authors = collections = since = until = None
     left, middle, right = st.columns(3)
     if len(facets["authors"]) > 1:

@@ -3,8 +3,9 @@
 The page follows the sidebar's configuration over the whole test set at once, so every
 computation is cached per (corpus build, normalisation mode, configuration, query set):
 :func:`evaluated` holds one configuration's per-query table on all the corpus's queries
-(filters only pick rows from it, never recompute), :func:`view` the comparison with the
-baseline on the rows picked and its charts' Vega-Lite specs, :func:`swept` one sweep. The Engine behind them is
+(filters only pick rows from it, never recompute), :func:`compared` the comparison with the
+baseline on the rows picked, :func:`chart_specs` its charts' Vega-Lite specs (built only when the
+Charts tab is open, after the headline is drawn), :func:`swept` one sweep. The Engine behind them is
 :func:`ui.data.get_engine`'s, used under :func:`ui.data.engine_lock`.
 
 The pinned baseline is a preset (the study's best, the tuned hybrid when its models are
@@ -108,42 +109,49 @@ def evaluated(source: DataSource, config: Config, queries: pd.DataFrame) -> pd.D
     return _per_query(key, str(config), engine, queries.reset_index(drop=True))
 
 
-@dataclass(frozen=True)
-class View:
-    """What the page shows of a configuration against its baseline on some queries: the
-    comparison, and the Vega-Lite specs of its charts (``ecdf``, ``box``, ``scatter``, and
-    ``tags:<metric>`` for each metric of the tag chart)."""
+@st.cache_data(show_spinner=False, max_entries=64)
+def _compared(key: tuple, config: str, baseline: str, ids: tuple, _engine, _queries: pd.DataFrame) -> Comparison:
+    current, base = (_per_query(key, c, _engine, _queries) for c in (config, baseline))
+    current, base = (t[t["query_id"].isin(ids)].reset_index(drop=True) for t in (current, base))
+    return compare(current, base, _queries[_queries["query_id"].astype(int).isin(ids)])
 
-    comparison: Comparison
-    charts: dict
+
+def compared(source: DataSource, config: Config, baseline: Config, queries: pd.DataFrame, ids) -> Comparison:
+    """:func:`core.tuning.compare` of ``config`` against ``baseline`` on the queries numbered
+    ``ids`` (``queries`` holds every query of the corpus), cached per (corpus,
+    configurations, queries): a slider moved back to an earlier value redraws from one
+    look-up keyed by a few strings, instead of hashing tables."""
+    engine, key = _key(source, queries)
+    return _compared(key, str(config), str(baseline), _ids(ids), engine, queries.reset_index(drop=True))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _view(key: tuple, config: str, baseline: str, ids: tuple, tags: tuple, metrics: tuple,
-          missing: float, _engine, _queries: pd.DataFrame) -> View:
-    current = _per_query(key, config, _engine, _queries)
-    base = _per_query(key, baseline, _engine, _queries)
+def _charts(key: tuple, config: str, baseline: str, ids: tuple, tags: tuple, metrics: tuple,
+            missing: float, _engine, _queries: pd.DataFrame) -> dict:
+    current, base = (_per_query(key, c, _engine, _queries) for c in (config, baseline))
     current, base = (t[t["query_id"].isin(ids)].reset_index(drop=True) for t in (current, base))
-    cmp = compare(current, base, _queries[_queries["query_id"].astype(int).isin(ids)])
     long = pd.concat([current.assign(config="current"), base.assign(config="baseline")], ignore_index=True)
+    per = _compared(key, config, baseline, ids, _engine, _queries).per_query
     charts = {"ecdf": rank_distribution(long, "ecdf", missing), "box": rank_distribution(long, "box", missing),
-              "scatter": rank_scatter(cmp.per_query, missing)}
+              "scatter": rank_scatter(per, missing)}
     bd = tag_breakdown({"current": current, "baseline": base}, metrics=tuple(m for m, _ in metrics))
     bd["tag"] = bd["tag"].map(dict(tags))
     charts |= {f"tags:{m}": tag_bars(bd, m, label) for m, label in metrics}
-    return View(cmp, {name: vega_spec(chart) for name, chart in charts.items()})
+    return {name: vega_spec(chart) for name, chart in charts.items()}
 
 
-def view(source: DataSource, config: Config, baseline: Config, queries: pd.DataFrame, ids,
-         tags: dict, metrics: dict) -> View:
-    """The :class:`View` of ``config`` against ``baseline`` on the queries numbered ``ids``
-    (``queries`` holds every query of the corpus), cached per (corpus, configurations,
-    queries): a slider moved back to an earlier value redraws from one look-up keyed by a few
-    strings, instead of hashing tables and rebuilding charts."""
+def chart_specs(source: DataSource, config: Config, baseline: Config, queries: pd.DataFrame, ids,
+                tags: dict, metrics: dict) -> dict:
+    """The Vega-Lite specs of the Charts tab (``ecdf``, ``box``, ``scatter``, and
+    ``tags:<metric>`` for each metric of the tag chart) for :func:`compared`'s arguments,
+    cached likewise: built only when the tab is open, after the headline is on screen."""
     engine, key = _key(source, queries)
-    return _view(key, str(config), str(baseline), tuple(sorted(int(i) for i in ids)), tuple(tags.items()),
-                 tuple(metrics.items()), float(missing_rank(engine.n_docs)), engine,
-                 queries.reset_index(drop=True))
+    return _charts(key, str(config), str(baseline), _ids(ids), tuple(tags.items()), tuple(metrics.items()),
+                   float(missing_rank(engine.n_docs)), engine, queries.reset_index(drop=True))
+
+
+def _ids(ids) -> tuple:
+    return tuple(sorted(int(i) for i in ids))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -14,6 +14,8 @@ against the published file.
 """
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import os
 import shutil
@@ -128,7 +130,13 @@ def _load_model(model: str):
 
 
 def installed(model: str = DEFAULT_MODEL) -> bool:
-    """Are a model's packages installed? (Cheap: nothing is imported or loaded.)"""
+    """Are a model's packages installed? (Cheap: nothing is imported or loaded; looked up
+    once per process, since the dashboard asks several times per rerun.)"""
+    return _installed(model)
+
+
+@functools.cache
+def _installed(model: str) -> bool:
     import importlib.util
     from importlib import metadata
     if any(importlib.util.find_spec(m) is None for m in ("torch", "sentence_transformers")):

@@ -118,3 +118,16 @@ def test_models_load_on_first_dense_use_not_at_start(app, tiny_db, tmp_path, mon
     no_exception(at)
     assert "minilm" in dense.models._MODELS
     assert Engine.from_db(tiny_db).dense_index().is_cached(frozenset({"ocr", "sr"}))
+
+
+def test_a_collected_query_is_in_the_cached_queries_on_the_next_read(tmp_path):
+    from core.query_set import add_query
+    from ui.data import get_queries
+    db = tmp_path / "tiktoks.db"
+    write_corpus(db, *tiny_rows())
+    source = DataSource(db, tmp_path / "results.db")
+    before = get_queries(source)
+    assert get_queries(source).equals(before)            # unchanged file: the cached table
+    add_query(db, "the cat video", "1001", "me")
+    after = get_queries(source)
+    assert len(after) == len(before) + 1 and "the cat video" in set(after["query_text"])

@@ -86,3 +86,14 @@ def test_paired_randomisation_of_columns_equals_each_column_alone(n):
     many = paired_randomisation(a, b)
     assert many.shape == (3,) and many[2] == 1.0
     assert many.tolist() == [paired_randomisation(a[:, j], b[:, j]) for j in range(3)]
+
+
+def test_bootstrap_ci_of_several_columns_equals_each_column_alone():
+    rng = np.random.default_rng(3)
+    v = np.column_stack([rng.integers(0, 2, 86), rng.random(86), rng.integers(1, 500, 86)]).astype(float)
+    lo, hi = bootstrap_ci(v, seed=7)
+    assert lo.shape == hi.shape == (3,)
+    for i in range(3):
+        np.testing.assert_allclose((lo[i], hi[i]), bootstrap_ci(v[:, i], seed=7), rtol=1e-12)
+    nan_lo, _ = bootstrap_ci(np.empty((0, 3)))
+    assert nan_lo.shape == (3,) and np.isnan(nan_lo).all()
