@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .component_cache import ComponentCache
 from .config import Config
 from .evaluation import METRICS, per_query
 
@@ -73,7 +74,7 @@ class ScoreTable:
     """Memoised per-query results of candidate configurations on one engine and query set."""
 
     def __init__(self, engine, queries: pd.DataFrame):
-        self.engine = engine
+        self.engine = ComponentCache(engine)   # candidates share most components
         self.queries = queries.reset_index(drop=True)
         self._rows: dict[str, pd.DataFrame] = {}
 

@@ -77,17 +77,21 @@ def check(spec: Spec, names: list[str]) -> None:
     component_weights(spec, names)
 
 
-def fuse(spec: Spec | None, names: list[str], parts: list[tuple[np.ndarray, np.ndarray]]):
-    """(scores, matched) of the fusion of components ``(scores, matched)`` named ``names``."""
+def fuse(spec: Spec | None, names: list[str], parts: list[tuple[np.ndarray, np.ndarray]],
+         normalised=None):
+    """(scores, matched) of the fusion of components ``(scores, matched)`` named ``names``.
+
+    ``normalised(i)``, when given, returns part ``i``'s ``normalise`` computed earlier (for
+    schemes that weigh by ``weight · normalise``; :mod:`core.component_cache`)."""
     spec = spec or DEFAULT
     check(spec, names)
     scheme = REGISTRY.get(spec.name)
     weights = component_weights(spec, names)
     matched = np.logical_or.reduce([m for _, m in parts])
     total = np.zeros(parts[0][0].shape)
-    for w, (s, m) in zip(weights, parts):
+    for i, (w, (s, m)) in enumerate(zip(weights, parts)):
         if w != 0:
-            total += scheme.weighted(spec, w, s, m)
+            total += w * normalised(i) if normalised else scheme.weighted(spec, w, s, m)
     return total, matched
 
 

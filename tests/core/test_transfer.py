@@ -24,9 +24,9 @@ class RecordingEngine(Engine):
         super().__init__(*a)
         self.asked: list[str] = []
 
-    def scores(self, config, queries):
+    def component_scores(self, config, comp, queries):   # what every scoring path calls
         self.asked += list(queries)
-        return super().scores(config, queries)
+        return super().component_scores(config, comp, queries)
 
 
 def test_no_scoring_query_reaches_the_tuner(tiny_db):
