@@ -227,34 +227,46 @@ def _digest(engine, queries, candidates) -> str:
     return h.hexdigest()
 
 
+def cached_choice(key: str, choose, cache_path=None) -> dict:
+    """The record ``choose()`` returns (a JSON-able dict with the chosen ``config``), kept as
+    JSON by the content key ``key`` in the index cache directory (``cache_path`` instead,
+    when given): any copy of the corpus with the same queries and candidates finds it.
+    Written atomically; an unreadable or unwritable file means choosing again."""
+    from .index_cache import default_dir
+    path = Path(cache_path) if cache_path else default_dir() / f"best-{key}.json"
+    if path.exists():
+        try:
+            saved = json.loads(path.read_text())
+            if saved.get("key") == key and "config" in saved:
+                return saved
+        except (OSError, ValueError):
+            pass
+    record = {**choose(), "key": key}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(record, indent=1))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return record
+
+
 def best_config(engine, queries, cache_path=None, families_=None, objective: str = "mrr") -> str:
     """The configuration to deploy: the family whose grid search does best under k-fold
     cross-validation on ``queries``, tuned on all of them (:func:`core.crossval.family_tuner`);
-    cached as JSON by content (any copy of the corpus with the same queries finds it)."""
+    cached by content (:func:`cached_choice`)."""
     from .crossval import ScoreTable, family_tuner
-    from .index_cache import default_dir
 
     fams = families_ or available_families()
     grids = {f.name: list(f.candidates) for f in fams}
     digest = _digest(engine, queries, [f"{n}\x01{c}" for n, cs in grids.items() for c in cs])
-    path = Path(cache_path) if cache_path else default_dir() / f"best-{digest}.json"
-    if path.exists():
-        try:
-            saved = json.loads(path.read_text())
-            if saved.get("key") == digest:
-                return saved["config"]
-        except (OSError, ValueError):
-            pass
-    family: list[str] = []
-    best = family_tuner(ScoreTable(engine, queries), grids, objective, chosen_families=family)(queries)
-    saved = json.dumps({"config": best, "family": family[0], "key": digest, "objective": objective,
-                        "families": len(grids), "candidates": sum(map(len, grids.values())),
-                        "queries": len(queries), "corpus": str(engine.corpus.path or "")}, indent=1)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(saved)
-        os.replace(tmp, path)
-    except OSError:
-        pass   # an unwritable cache: the choice is simply made again next time
-    return best
+
+    def choose() -> dict:
+        family: list[str] = []
+        best = family_tuner(ScoreTable(engine, queries), grids, objective, chosen_families=family)(queries)
+        return {"config": best, "family": family[0], "objective": objective, "families": len(grids),
+                "candidates": sum(map(len, grids.values())), "queries": len(queries),
+                "corpus": str(engine.corpus.path or "")}
+
+    return cached_choice(digest, choose, cache_path)["config"]

@@ -19,9 +19,7 @@ configurations move between sets as strings, and nothing else does.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -80,24 +78,18 @@ def pseudo_confirmed_tuner(pseudo: ScoreTable, real: ScoreTable, families: dict[
 def pseudo_confirmed_best(pseudo: ScoreTable, real: ScoreTable, families: dict[str, list[str]],
                           weight: float = 0.5, objective: str = "mrr", cache_path=None) -> tuple[str, str]:
     """(configuration, family) the pseudo-confirmed rule deploys, given all the real queries;
-    cached as JSON at ``cache_path``, keyed by a hash of the corpus, both query sets, the
-    candidates and the weight (:func:`core.families.best_config` caches the same way)."""
-    from .families import _digest
+    cached by a hash of the corpus, both query sets, the candidates and the weight, as
+    :func:`core.families.best_config` is (:func:`core.families.cached_choice`)."""
+    from .families import _digest, cached_choice
     both = pd.concat([pseudo.queries[["query_text", "target_id"]], real.queries[["query_text", "target_id"]]])
     key = _digest(pseudo.engine, both, [f"{n}\x01{c}" for n, cs in families.items() for c in cs]
                   + [f"pseudo-confirmed {weight} {objective} {len(pseudo.queries)}"])
-    path = Path(cache_path) if cache_path else None
-    if path and path.exists():
-        try:
-            saved = json.loads(path.read_text())
-            if saved.get("key") == key:
-                return saved["config"], saved["family"]
-        except (OSError, ValueError, KeyError):
-            pass
-    picked: list[str] = []
-    config = pseudo_confirmed_tuner(pseudo, real, families, objective, weight, picked)(real.queries)
-    if path:
-        path.write_text(json.dumps({"config": config, "family": picked[0], "key": key, "weight": weight,
-                                    "objective": objective, "pseudo_queries": len(pseudo.queries),
-                                    "queries": len(real.queries)}, indent=1))
-    return config, picked[0]
+
+    def choose() -> dict:
+        picked: list[str] = []
+        config = pseudo_confirmed_tuner(pseudo, real, families, objective, weight, picked)(real.queries)
+        return {"config": config, "family": picked[0], "weight": weight, "objective": objective,
+                "pseudo_queries": len(pseudo.queries), "queries": len(real.queries)}
+
+    saved = cached_choice(key, choose, cache_path)
+    return saved["config"], saved["family"]

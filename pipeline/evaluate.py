@@ -14,7 +14,8 @@ candidates (core/families.py), by MRR. How depends on ``--tune-queries``:
   (core/pseudo_queries.py defaults, the held-aside 20% of videos left out), every family's
   parameters are tuned on them and the family is the one whose tuned configuration does best
   on the pseudo-queries and the database's own queries, ``--tune-weight`` (0.5) of the vote to
-  the former (core/transfer.py; cached in ``<db>.best-pseudo.json``). Fewer: as ``own``.
+  the former (core/transfer.py; cached by content as
+  ``data/index-cache/best-<key>.json``, so a copy of the database finds it). Fewer: as ``own``.
 * ``FILE``: the same with the queries of FILE (queries.json format) as the tuning set.
 * ``own``: on the database's own queries alone, a family chosen by cross-validation and tuned
   on all of them (core/families.py ``best_config``, cached by content as
@@ -151,8 +152,7 @@ def tuned_on(db, entries: list, label: str, args, engines: dict) -> tuple[Config
     fams = budgeted_families(tune_engine, args.families, args.budget)
     own = load_queries(db)
     config, family = pseudo_confirmed_best(ScoreTable(tune_engine, tuning), ScoreTable(full, own),
-                                           {f.name: list(f.candidates) for f in fams}, args.tune_weight,
-                                           cache_path=f"{db}.best-pseudo.json")
+                                           {f.name: list(f.candidates) for f in fams}, args.tune_weight)
     rows = per_query(tune_engine, Config.parse(config), tuning, missing=tune_engine.n_docs / 2)
     return Config.parse(config), {"file": label, "family": family, "own_queries": len(own), **summarise(rows)}
 

@@ -79,9 +79,10 @@ def test_evaluate_scores_pseudo_queries_without_their_own_comments(tmp_path, cap
     assert leaked["success_at_1"] >= 0.9 and scored["success_at_1"] <= 0.1, (leaked, scored)
 
 
-def test_best_tunes_on_pseudo_queries_and_confirms_on_the_db_queries(tmp_path, capsys):
+def test_best_tunes_on_pseudo_queries_and_confirms_on_the_db_queries(tmp_path, capsys, index_cache):
     """--tune-queries FILE, and 'auto' (the db's comments, when there are 200 or more): the
-    configuration comes from core.transfer's rule, cached beside the database."""
+    configuration comes from core.transfer's rule, cached by content (a copy of the database
+    at another path reads the choice instead of tuning again)."""
     import core.families as fam
     from core.crossval import ScoreTable
     from core.engine import Engine
@@ -104,7 +105,16 @@ def test_best_tunes_on_pseudo_queries_and_confirms_on_the_db_queries(tmp_path, c
     expected = pseudo_confirmed_tuner(ScoreTable(view, tuning), ScoreTable(Engine.from_db(db), load_queries(db)),
                                       {f.name: list(f.candidates) for f in small})(load_queries(db))
     assert result["config"] == expected
-    assert json.loads((tmp_path / "tiktoks.db.best-pseudo.json").read_text())["config"] == expected
+    kept = [f for f in index_cache.glob("best-*.json") if json.loads(f.read_text()).get("pseudo_queries")]
+    assert len(kept) == 1 and json.loads(kept[0].read_text())["config"] == expected
+    other = next(c for f in small for c in f.candidates if c != expected)   # marks the kept choice
+    kept[0].write_text(json.dumps({**json.loads(kept[0].read_text()), "config": other}))
+    copy = tmp_path / "elsewhere" / "tiktoks.db"
+    copy.parent.mkdir()
+    copy.write_bytes(db.read_bytes())
+    assert evaluate.main(["--db", str(copy), *args[2:], "--tune-queries", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["config"] == other
+    kept[0].write_text(json.dumps({**json.loads(kept[0].read_text()), "config": expected}))
     assert evaluate.main(args) == 0                                   # auto: the same pseudo-queries
     auto = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert auto["config"] == expected and auto["tuning"]["queries"] == len(entries)
