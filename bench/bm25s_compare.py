@@ -29,7 +29,6 @@ import numpy as np  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.engine import Engine  # noqa: E402
 from core.store import load_queries  # noqa: E402
-from core.text import word_tokens  # noqa: E402
 
 K1, B = 0.9, 0.4
 CONFIG = f"word.sr+ocr+c.noattr.bm25(k1={K1},b={B})"
@@ -55,7 +54,7 @@ def bm25s_index(index):
 
 def query_terms(engine, index, text: str) -> list[int]:
     """The query's distinct terms as the index's column numbers (our tokeniser, as ours uses)."""
-    return index.query_columns(word_tokens(engine.source.normalise(text))).tolist()
+    return index.query_columns(engine.source.query_terms(index.tokens, text)).tolist()
 
 
 def timed(fns, queries, runs: int) -> tuple[list[np.ndarray], list[list]]:

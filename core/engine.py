@@ -18,7 +18,6 @@ from .metrics import target_ranks
 from .scoring import scheme_of
 from .search import explain, matches, score
 from .store import Corpus, load_corpus
-from .text import tokeniser
 from .topk import top_k
 
 MAX_QUERY_CHARS = 500
@@ -156,8 +155,7 @@ class Engine:
         query options is scored from its terms' postings (no query matrix is built); any
         other configuration as a query set of one."""
         lexical = config.lexical
-        text = self.source.normalise(query)
-        terms = [tokeniser(c.tokeniser)(text) for c in lexical]
+        terms = [self.source.query_terms(c.tokeniser, query) for c in lexical]
         if lexical and len(lexical) == len(config.components) and not any(terms):
             raise QueryError("Nothing searchable is left in that query after normalisation "
                              "(try words, not only symbols).")

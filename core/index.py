@@ -129,11 +129,14 @@ class TokenisedCorpus:
         m.sum_duplicates()
         return m
 
+    def query_terms(self, tokens: str, query: str) -> list[str]:
+        """A query's tokens, normalised as the corpus's text is."""
+        return tokeniser(tokens)(self.normalise(query))
+
     def query_matrix(self, tokens: str, queries: list[str]) -> sp.csr_matrix:
         """Binary query × global-term matrix; terms not in the corpus are ignored."""
-        tok = tokeniser(tokens)
         vocab = self.vocabulary(tokens)
-        per_query = [sorted({vocab[t] for t in tok(self.normalise(q)) if t in vocab}) for q in queries]
+        per_query = [sorted({vocab[t] for t in self.query_terms(tokens, q) if t in vocab}) for q in queries]
         cols = np.fromiter((c for q in per_query for c in q), dtype=np.int64)
         indptr = np.concatenate([[0], np.cumsum([len(q) for q in per_query], dtype=np.int64)])
         # built from its arrays (sorted, no duplicates): scipy's checks of a coordinate list
