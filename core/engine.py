@@ -18,10 +18,10 @@ from .metrics import target_ranks
 from .scoring import scheme_of
 from .search import explain, matches, score
 from .store import Corpus, load_corpus
-from .text import tokeniser
 from .topk import top_k
 
 MAX_QUERY_CHARS = 500
+RESULT_COLUMNS = pd.Index(["rank", "doc", "id", "score"])   # made once: see Engine.search
 
 
 class QueryError(ValueError):
@@ -48,6 +48,7 @@ class Engine:
         self._indexes: dict[tuple, Index] = {}
         self._dense: dict = {}
         self._ids: np.ndarray | None = None
+        self._id_array = None
 
     @classmethod
     def from_db(cls, path, mode: str | None = None, index_cache: bool = True) -> "Engine":
@@ -133,20 +134,46 @@ class Engine:
         out["rank_lo"], out["rank_hi"], out["target_rank"] = lo, hi, (lo + hi) / 2
         return out
 
+    def top(self, config: Config, query: str, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """The k best matching documents for one query, best first, as arrays: (document
+        numbers, scores); ``search`` is this with ranks and ids."""
+        s, m = self._one(config, check_query(query))
+        order = top_k(s, np.flatnonzero(m), k)
+        return order, s[order]
+
     def search(self, config: Config, query: str, k: int = 10) -> pd.DataFrame:
         """Top-k matching documents for one query: rank, doc, id, score (best first)."""
-        query = check_query(query)
-        lexical = [c.tokeniser for c in config.lexical]
-        if lexical and len(lexical) == len(config.components) and \
-                not any(tokeniser(t)(self.source.normalise(query)) for t in lexical):
+        docs, scores = self.top(config, query, k)
+        # built from its columns: pandas's dict constructor (and the index of the column
+        # names it makes) costs more than scoring the query on a corpus of a few thousand
+        return pd.DataFrame._from_arrays(
+            [np.arange(1, len(docs) + 1), docs, self._id_column().take(docs), scores],
+            columns=RESULT_COLUMNS, index=pd.RangeIndex(len(docs)), verify_integrity=False)
+
+    def _one(self, config: Config, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, matched) over the documents for one query. One lexical component without
+        query options is scored from its terms' postings (no query matrix is built); any
+        other configuration as a query set of one."""
+        lexical = config.lexical
+        terms = [self.source.query_terms(c.tokeniser, query) for c in lexical]
+        if lexical and len(lexical) == len(config.components) and not any(terms):
             raise QueryError("Nothing searchable is left in that query after normalisation "
                              "(try words, not only symbols).")
+        if len(config.components) == 1 and lexical and not lexical[0].options:
+            index = self.index(lexical[0].tokeniser, config.enrichment, config.attribution)
+            cols = index.query_columns(terms[0])
+            scheme = scheme_of(config.weighting)
+            s, m = scheme.score_one(index, config.weighting, cols)
+            return s, scheme.matched(s, m)
         s, m = self.scores(config, [query])
-        s, m = s[0], m[0]
-        order = top_k(s, np.flatnonzero(m), k)
-        return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "doc": order,
-                             "id": self.ids()[order].tolist(), "score": s[order]},
-                            copy=False)
+        return s[0], m[0]
+
+    def _id_column(self):
+        """Every id as the pandas array a result's ``id`` column holds (its type inferred
+        once, from the list of all ids, as pandas infers it from a list of some)."""
+        if self._id_array is None:
+            self._id_array = pd.Series(self.ids().tolist()).array
+        return self._id_array
 
     def explain(self, config: Config, query: str, doc: int) -> pd.DataFrame:
         """Each matching term's contribution to one document's score (they sum to the score)."""

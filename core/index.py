@@ -129,11 +129,14 @@ class TokenisedCorpus:
         m.sum_duplicates()
         return m
 
+    def query_terms(self, tokens: str, query: str) -> list[str]:
+        """A query's tokens, normalised as the corpus's text is."""
+        return tokeniser(tokens)(self.normalise(query))
+
     def query_matrix(self, tokens: str, queries: list[str]) -> sp.csr_matrix:
         """Binary query × global-term matrix; terms not in the corpus are ignored."""
-        tok = tokeniser(tokens)
         vocab = self.vocabulary(tokens)
-        per_query = [sorted({vocab[t] for t in tok(self.normalise(q)) if t in vocab}) for q in queries]
+        per_query = [sorted({vocab[t] for t in self.query_terms(tokens, q) if t in vocab}) for q in queries]
         cols = np.fromiter((c for q in per_query for c in q), dtype=np.int64)
         indptr = np.concatenate([[0], np.cumsum([len(q) for q in per_query], dtype=np.int64)])
         # built from its arrays (sorted, no duplicates): scipy's checks of a coordinate list
@@ -195,14 +198,7 @@ class Index:
         """A query × global-term matrix as query × column (``q[:, columns]``, at the cost of
         the queries' terms instead of a pass over every column: the map global term → its
         columns, one per block, is kept)."""
-        if "column_of" not in self.cache:
-            glob = np.asarray(self.columns)
-            order = np.argsort(glob, kind="stable")
-            width = max(q.shape[1], int(glob.max()) + 1 if len(glob) else 0)
-            self.cache["column_of"] = sp.csr_matrix(
-                (np.ones(len(glob)), order, np.searchsorted(glob[order], np.arange(width + 1))),
-                shape=(width, len(glob)))
-        m = self.cache["column_of"]
+        m = self._column_of(q.shape[1])
         q = q.tocsr()
         if q.shape[1] > m.shape[0]:   # terms added to the vocabulary since: in no column
             q = q[:, :m.shape[0]]
@@ -212,6 +208,27 @@ class Index:
         order = np.lexsort((cols, rows))
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=q.shape[0]))])
         return sp.csr_matrix((data[order], cols[order], indptr), shape=(q.shape[0], len(self.columns)))
+
+    def query_columns(self, terms: list[str]) -> np.ndarray:
+        """The sorted columns of one query's terms (tokens; unknown ones ignored): the
+        indices of ``to_columns(source.query_matrix(...))`` for one query, without building
+        two scipy matrices per search (their checks cost more than scoring a small index)."""
+        vocab = self.source.vocabulary(self.tokens)
+        glob = {vocab[t] for t in terms if t in vocab}
+        m = self._column_of(len(vocab))
+        glob = np.fromiter((g for g in glob if g < m.shape[0]), dtype=np.int64)
+        return np.sort(m.indices[gather(m.indptr, glob)[0]])
+
+    def _column_of(self, width: int) -> sp.csr_matrix:
+        """Global term × column, kept: row g holds the columns of term g (one per block)."""
+        if "column_of" not in self.cache:
+            glob = np.asarray(self.columns)
+            order = np.argsort(glob, kind="stable")
+            width = max(width, int(glob.max()) + 1 if len(glob) else 0)
+            self.cache["column_of"] = sp.csr_matrix(
+                (np.ones(len(glob)), order, np.searchsorted(glob[order], np.arange(width + 1))),
+                shape=(width, len(glob)))
+        return self.cache["column_of"]
 
     def postings(self) -> sp.csr_matrix:
         """The term × doc counts (the columns of ``counts``), kept: a query reads its terms' rows."""

@@ -12,9 +12,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .index import Index
-from .postings import gather
 from .scheme import Spec
-from .scoring import cached, scheme_of
+from .scoring import cached, matches_one, scheme_of
 
 
 def _spec(w) -> Spec:
@@ -36,10 +35,7 @@ def score(index: Index, weighting, q: sp.csr_matrix) -> np.ndarray:
 def matches(index: Index, q: sp.csr_matrix) -> np.ndarray:
     """Boolean query × document: does the document share a term with the query?"""
     if q.shape[0] == 1:   # one query (a search): its terms' postings
-        postings = index.postings()
-        m = np.zeros((1, index.n_docs), dtype=bool)
-        m[0, postings.indices[gather(postings.indptr, q.indices[q.data > 0])[0]]] = True
-        return m
+        return matches_one(index, q.indices[q.data > 0])[None, :]
     bt = cached(index, ("tfT", "b"), lambda: index.binary().T.tocsr())  # the matrix SMART 'b' uses
     return (q @ bt).toarray() > 0
 

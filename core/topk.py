@@ -1,7 +1,7 @@
 """The first k documents of a score vector, in the engine's order: score descending, then
 document number ascending (so ties always come out the same way).
 
-``np.argpartition`` finds the k-th best score in O(N); only documents scoring at least that
+``np.partition`` finds the k-th best score in O(N); only documents scoring at least that
 much (every document tied with the k-th included) are sorted, so the result equals a full
 ``lexsort`` of all candidates at the cost of sorting about k of them.
 """
@@ -17,7 +17,7 @@ def top_k(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
         return docs[:0]
     s = scores[docs]
     if len(docs) > k:
-        kth = s[np.argpartition(-s, k - 1)[:k]].min()   # the k-th best score
+        kth = -np.partition(-s, k - 1)[k - 1]   # the k-th best score
         keep = s >= kth
         docs, s = docs[keep], s[keep]
     return docs[np.lexsort((docs, -s))[:k]]

@@ -117,7 +117,18 @@ def bm25_matrix(counts: sp.csr_matrix, k1: float = 1.2, b: float = 0.75,
 def bm25_weight(tf: np.ndarray, dl: np.ndarray, avgdl: float, k1: float, b: float) -> np.ndarray:
     """The term-frequency part of BM25 for postings with counts ``tf`` in documents of
     lengths ``dl``: ``tf · (k1 + 1) / (tf + k1 · (1 − b + b · dl / avgdl))``."""
-    return tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+    return bm25_saturation(tf, bm25_length_norm(dl, avgdl, k1, b), k1)
+
+
+def bm25_length_norm(dl: np.ndarray, avgdl: float, k1: float, b: float) -> np.ndarray:
+    """``k1 · (1 − b + b · dl / avgdl)``: the part of BM25's denominator set by a document's
+    length (a search keeps it per document, so its postings pay one look-up)."""
+    return k1 * (1 - b + b * dl / avgdl)
+
+
+def bm25_saturation(tf: np.ndarray, norm: np.ndarray, k1: float) -> np.ndarray:
+    """``tf · (k1 + 1) / (tf + norm)`` with ``norm`` from :func:`bm25_length_norm`."""
+    return tf * (k1 + 1) / (tf + norm)
 
 
 def bm25_terms(postings: sp.csr_matrix, terms: np.ndarray, dl: np.ndarray, df: np.ndarray,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..postings import gather
 from ..scheme import Registry, Scheme, Spec
 
 
@@ -30,6 +31,14 @@ class ScoringScheme(Scheme):
     def score(self, index, spec: Spec, q: sp.csr_matrix) -> np.ndarray:
         """Dense query × document scores for a binary query matrix over the index's columns."""
         raise NotImplementedError
+
+    def score_one(self, index, spec: Spec, columns: np.ndarray, weights=None) -> tuple[np.ndarray, np.ndarray]:
+        """One query (a search) from its sorted distinct columns and their weights (default
+        1: a binary query): (scores, does the document hold one of the columns) over the
+        documents. BM25 overrides it with a postings path; the rest score a one-row matrix."""
+        data = np.ones(len(columns)) if weights is None else weights
+        q = sp.csr_matrix((data, columns, [0, len(columns)]), shape=(1, index.vocab_size))
+        return self.score(index, spec, q)[0], matches_one(index, columns)
 
     def document_matrix(self, index, spec: Spec) -> sp.csr_matrix:
         """The doc × column weights whose product with a query gives its scores (explain)."""
@@ -56,6 +65,14 @@ def cached(index, key, build):
 
 def doc_lengths(index) -> np.ndarray:
     return cached(index, ("doc_length",), lambda: np.asarray(index.counts.sum(axis=1)).ravel().astype(np.float64))
+
+
+def matches_one(index, columns: np.ndarray) -> np.ndarray:
+    """Boolean per document: does it hold one of these columns (a search's terms)?"""
+    postings = index.postings()
+    m = np.zeros(index.n_docs, dtype=bool)
+    m[postings.indices[gather(postings.indptr, columns)[0]]] = True
+    return m
 
 
 def query_term_weights(index, spec, q, build):
