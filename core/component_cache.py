@@ -2,14 +2,15 @@
 
 A family's candidates differ in a fusion weight or in one component's parameters, so most of
 their components are the same: the nine fusion weights of a 4-gram BM25 + MiniLM hybrid score
-BM25 and the dense passage once between them, not nine times, and normalise each once for
-the fusion scheme. On the 3,178 pseudo-queries of the 2022 corpus a component costs a
-second or more (a 3,178 × 1,462 score matrix and its per-query z-scores), so ``--config
-best``'s pseudo-query tuning spent most of its time recomputing them.
+BM25 and the dense passage once between them, not nine times, and prepare each once for
+the fusion scheme (its normalisation; its ranks under ``rrf``). On the 3,178 pseudo-queries
+of the 2022 corpus a component costs a second or more (a 3,178 × 1,462 score matrix and its
+per-query z-scores or ranks), so ``--config best``'s pseudo-query tuning spent most of its
+time recomputing them.
 
 :class:`ComponentCache` wraps an Engine (everything else is passed through) and gives the same
 ``scores`` bit for bit: parts are the Engine's own ``component_scores``, fused by
-:func:`core.fusion.fuse` with each part's normalisation looked up instead of recomputed. A
+:func:`core.fusion.fuse` with each part's ``prepare`` looked up instead of recomputed. A
 few recent parts are kept (least recently used dropped), enough for one family at a time.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from .config import Config
-from .fusion import DEFAULT, REGISTRY, FusionScheme, fuse, own_params
+from .fusion import DEFAULT, REGISTRY, fuse, own_params
 
 
 class ComponentCache:
@@ -28,7 +29,7 @@ class ComponentCache:
         self.engine = engine
         self.max_items = max_items
         self._parts: OrderedDict = OrderedDict()
-        self._normalised: OrderedDict = OrderedDict()
+        self._prepared: OrderedDict = OrderedDict()
 
     def __getattr__(self, name):
         return getattr(self.engine, name)   # n_docs, target_positions, drop_weights…
@@ -43,15 +44,13 @@ class ComponentCache:
             return parts[0]
         spec = config.fusion or DEFAULT
         scheme = REGISTRY.get(spec.name)
-        if type(scheme).weighted is not FusionScheme.weighted:
-            return fuse(spec, list(config.tokens), parts)   # weighs in its own way: recomputed
         own = tuple(sorted((k, v) for k, v in spec.kwargs.items() if k in own_params(spec)))
 
-        def normalised(i: int):
-            return self._kept(self._normalised, (keys[i], spec.name, own),
-                              lambda: scheme.normalise(spec, *parts[i]))
+        def prepared(i: int):
+            return self._kept(self._prepared, (keys[i], spec.name, own),
+                              lambda: scheme.prepare(spec, *parts[i]))
 
-        return fuse(spec, list(config.tokens), parts, normalised)
+        return fuse(spec, list(config.tokens), parts, prepared)
 
     def _kept(self, store: OrderedDict, key, compute):
         if key in store:

@@ -28,9 +28,17 @@ class FusionScheme(Scheme):
     def normalise(self, spec: Spec, scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def prepare(self, spec: Spec, scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
+        """What this component's share needs that no weight changes (by default its
+        normalisation): computed once per component when a grid varies the weights."""
+        return self.normalise(spec, scores, matched)
+
+    def weigh(self, spec: Spec, weight: float, prepared: np.ndarray) -> np.ndarray:
+        return weight * prepared
+
     def weighted(self, spec: Spec, weight: float, scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
-        """This component's share of the total: ``weight · normalise(…)``."""
-        return weight * self.normalise(spec, scores, matched)
+        """This component's share of the total: ``weight · normalise(…)`` by default."""
+        return self.weigh(spec, weight, self.prepare(spec, scores, matched))
 
     def check(self, spec: Spec) -> None:
         """Only the scheme's own parameters (weights are checked by :func:`check`)."""
@@ -78,11 +86,11 @@ def check(spec: Spec, names: list[str]) -> None:
 
 
 def fuse(spec: Spec | None, names: list[str], parts: list[tuple[np.ndarray, np.ndarray]],
-         normalised=None):
+         prepared=None):
     """(scores, matched) of the fusion of components ``(scores, matched)`` named ``names``.
 
-    ``normalised(i)``, when given, returns part ``i``'s ``normalise`` computed earlier (for
-    schemes that weigh by ``weight · normalise``; :mod:`core.component_cache`)."""
+    ``prepared(i)``, when given, returns the scheme's ``prepare`` of part ``i`` computed
+    earlier (:mod:`core.component_cache`)."""
     spec = spec or DEFAULT
     check(spec, names)
     scheme = REGISTRY.get(spec.name)
@@ -91,7 +99,7 @@ def fuse(spec: Spec | None, names: list[str], parts: list[tuple[np.ndarray, np.n
     total = np.zeros(parts[0][0].shape)
     for i, (w, (s, m)) in enumerate(zip(weights, parts)):
         if w != 0:
-            total += w * normalised(i) if normalised else scheme.weighted(spec, w, s, m)
+            total += scheme.weigh(spec, w, prepared(i)) if prepared else scheme.weighted(spec, w, s, m)
     return total, matched
 
 

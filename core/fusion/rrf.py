@@ -15,8 +15,11 @@ class RRF(FusionScheme):
     def normalise(self, spec, scores, matched):
         return 1 / (self.full(spec)["k"] + ranks(scores, matched))
 
-    def weighted(self, spec, weight, scores, matched):
-        return weight / (self.full(spec)["k"] + ranks(scores, matched))
+    def prepare(self, spec, scores, matched):
+        return ranks(scores, matched)
+
+    def weigh(self, spec, weight, prepared):
+        return weight / (self.full(spec)["k"] + prepared)
 
 
 SCHEME = RRF()
