@@ -169,25 +169,38 @@ RM3_ORIGINAL = 0.5
 
 
 def rm3(index, weighting, q: sp.csr_matrix) -> sp.csr_matrix:
-    """The query × column matrix ``q`` with RM3 feedback terms from its own first ranking."""
+    """The query × column matrix ``q`` with RM3 feedback terms from its own first ranking.
+
+    Per query: its ``RM3_DOCS`` best documents d (score s, ties by corpus order), weights
+    w_d = s_d / Σ s, the feedback distribution P(t) ∝ Σ_d w_d · tf(t, d) / |d| over its
+    ``RM3_TERMS`` most likely terms, and the new query q + (1 − λ)/λ · |q| · P with
+    λ = ``RM3_ORIGINAL``. Only the terms of the feedback documents are looked at, so a query
+    costs its documents, not the vocabulary."""
     from .search import score
     s0 = score(index, weighting, q)
     counts = index.counts
     dl = np.asarray(counts.sum(axis=1)).ravel()
-    p_td = sp.diags(1.0 / np.maximum(dl, 1.0)) @ counts          # tf / |d|
-    rows = []
+    p_td = (sp.diags(1.0 / np.maximum(dl, 1.0)) @ counts).tocsr()          # tf / |d|
+    q = sp.csr_matrix(q)
+    rows, cols, vals = [], [], []
     for i in range(q.shape[0]):
-        own = q.getrow(i).toarray().ravel()
+        own_cols, own = q.indices[q.indptr[i]:q.indptr[i + 1]], q.data[q.indptr[i]:q.indptr[i + 1]]
+        rows.append(np.full(len(own), i))
+        cols.append(own_cols)
+        vals.append(own)
         hits = np.flatnonzero(s0[i] > 0)
         if not len(hits) or own.sum() == 0:
-            rows.append(own)
             continue
         top = hits[np.lexsort((hits, -s0[i, hits]))][:RM3_DOCS]
         w = s0[i, top] / s0[i, top].sum()
-        v = np.asarray(p_td[top].T @ w).ravel()
+        spans = [slice(p_td.indptr[d], p_td.indptr[d + 1]) for d in top]
+        terms, at = np.unique(np.concatenate([p_td.indices[span] for span in spans]), return_inverse=True)
+        v = np.bincount(at, weights=np.concatenate([p_td.data[span] * wd for span, wd in zip(spans, w)]))
         keep = np.argsort(-v, kind="stable")[:RM3_TERMS]
-        fb = np.zeros_like(v)
-        fb[keep] = v[keep]
-        fb /= fb.sum()
-        rows.append(own + (1 - RM3_ORIGINAL) / RM3_ORIGINAL * own.sum() * fb)
-    return sp.csr_matrix(np.vstack(rows)) if rows else q
+        fb = v[keep] / v[keep].sum()
+        rows.append(np.full(len(keep), i))
+        cols.append(terms[keep])
+        vals.append((1 - RM3_ORIGINAL) / RM3_ORIGINAL * own.sum() * fb)
+    if not rows:
+        return q
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=q.shape)
