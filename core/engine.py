@@ -83,6 +83,12 @@ class Engine:
             self._dense[model] = DenseIndex.build(self.corpus, model=model)
         return self._dense[model]
 
+    def warm(self, configs=(STUDY_BEST,)) -> None:
+        """Build (or read from the disk cache) the lexical indexes ``configs`` search."""
+        for config in configs:
+            for comp in config.lexical:
+                self.index(comp.tokeniser, config.enrichment, config.attribution)
+
     def drop_weights(self, config: Config) -> None:
         """Forget the weighted matrices cached for a configuration's weighting (tuning over
         many parameter settings would otherwise keep one matrix per setting)."""
@@ -189,9 +195,6 @@ def warm_index_cache(path, configs=(STUDY_BEST,)) -> float:
     first search of a freshly started dashboard or CLI reads it instead; returns seconds."""
     import time
     t0 = time.perf_counter()
-    engine = Engine.from_db(path)
-    for config in configs:
-        for comp in config.lexical:
-            engine.index(comp.tokeniser, config.enrichment, config.attribution)
+    Engine.from_db(path).warm(configs)
     return time.perf_counter() - t0
 

@@ -35,6 +35,5 @@ def warm() -> str:
         return f"modules only ({source.db} does not exist)"
     with engine_lock():
         engine = get_engine(source)
-        for comp in STUDY_BEST.lexical:
-            engine.index(comp.tokeniser, STUDY_BEST.enrichment, STUDY_BEST.attribution)
+        engine.warm((STUDY_BEST,))
     return f"{source.db}: {engine.n_docs} documents, {STUDY_BEST.index_name}"
