@@ -2,7 +2,6 @@
 :func:`vega_spec`, a chart's spec for pages that cache it."""
 from __future__ import annotations
 
-import hashlib
 import threading
 
 import altair as alt
@@ -54,12 +53,15 @@ def heatmap(df: pd.DataFrame, value: str, title: str, higher_better: bool, fmt: 
     return chart.properties(title=f"{title} by tokenisation and fields").resolve_scale(color="shared")
 
 
-def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt.Chart:
+def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float, top: float | None = None) -> alt.Chart:
     """Distributions of target ranks per configuration (log-scaled rank axis).
 
     ``long`` has per-query rows (:mod:`core.evaluation`) with a ``config`` column: ``rank``
     (a missing rank counted as ``missing_rank``), ``rank_lo`` (NaN = missing).
-    ``kind``: ``box``, ``violin`` or ``ecdf``.
+    ``kind``: ``box``, ``violin`` or ``ecdf``. ``top``: the rank axis's upper end (default
+    the largest rank shown); a page whose data follow a slider passes a constant, so the axes
+    stay put while the data move (and the chart's spec stays the same: the browser only swaps
+    its data).
     """
     configs = list(dict.fromkeys(long["config"]))
     color = alt.Color("config:N", sort=configs, title="Configuration",
@@ -70,7 +72,7 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt
         n = long.groupby("config")["query_id"].count()
         d["share"] = d.groupby("config").cumcount().add(1) / d["config"].map(n)
         return alt.Chart(d).mark_line(interpolate="step-after").encode(
-            x=alt.X("rank:Q", scale=alt.Scale(type="log", domain=[1, max(float(d["rank"].max()), 10)],
+            x=alt.X("rank:Q", scale=alt.Scale(type="log", domain=[1, top or max(float(d["rank"].max()), 10)],
                                               nice=False), title="Target rank (log scale)"),
             y=alt.Y("share:Q", title="Queries with target at rank ≤ x",
                     axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
@@ -96,7 +98,7 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float) -> alt
     return alt.Chart(long).mark_boxplot(extent=1.5, size=28).encode(
         x=alt.X("config:N", sort=configs, title="Configuration", axis=alt.Axis(labelAngle=-20,
                                                                               labelLimit=260)),
-        y=alt.Y("rank:Q", scale=alt.Scale(type="log"), title=rank_title),
+        y=alt.Y("rank:Q", scale=alt.Scale(type="log", **({"domain": [1, top]} if top else {})), title=rank_title),
         color=alt.Color("config:N", sort=configs, legend=None),
     ).properties(height=380, title="Target ranks per configuration")
 
@@ -189,15 +191,17 @@ def ci_chart(df: pd.DataFrame, title: str, higher_better: bool = True) -> alt.Ch
 OUTCOME_COLOURS = {"better": "#2a9d4b", "worse": "#d1495b", "same": "#9a9a9a"}
 
 
-def rank_scatter(per: pd.DataFrame, missing_rank: float, selection: str = "query") -> alt.Chart:
+def rank_scatter(per: pd.DataFrame, missing_rank: float, selection: str = "query",
+                 top: float | None = None) -> alt.Chart:
     """Baseline rank (x) against current rank (y) per query, both log-scaled, with the
     diagonal: points below it are queries whose target the current configuration ranks
     better. ``per`` is :attr:`core.tuning.Comparison.per_query` (with ``query_text``).
-    Clicking a point selects its ``query_id`` (selection parameter ``selection``)."""
-    top = float(max(per["rank"].max(), per["baseline_rank"].max(), 10))
+    Clicking a point selects its ``query_id`` (selection parameter ``selection``); ``top`` as
+    in :func:`rank_distribution`."""
+    top = top or float(max(per["rank"].max(), per["baseline_rank"].max(), 10))
     log = alt.Scale(type="log", domain=[1, top], nice=False)
     pick = alt.selection_point(name=selection, fields=["query_id"], on="click")
-    points = alt.Chart(per).mark_circle(size=70, opacity=0.8).encode(
+    points = alt.Chart(per, name="points").mark_circle(size=70, opacity=0.8).encode(   # a stable view name
         x=alt.X("baseline_rank:Q", scale=log, title=f"Baseline: target rank (log; missing = {missing_rank:g})"),
         y=alt.Y("rank:Q", scale=log, title=f"Current: target rank (log; missing = {missing_rank:g})"),
         color=alt.Color("outcome:N", title="Current vs baseline",
@@ -263,15 +267,16 @@ _ALTAIR = threading.Lock()      # Altair's theme and data transformer are global
 
 
 def _arrow(data, datasets: dict) -> dict:
-    """An Altair data transformer: the table as Arrow IPC bytes in ``datasets``, named by its
-    hash (what ``st.altair_chart`` sends, so Streamlit passes the bytes on untouched)."""
+    """An Altair data transformer: the table as Arrow IPC bytes in ``datasets`` (what
+    ``st.altair_chart`` sends, so Streamlit passes the bytes on untouched), named by its
+    place in the chart, not its content: a chart whose data alone changed keeps its spec,
+    and the browser swaps the data into the drawn view instead of drawing it anew."""
     table = pa.Table.from_pandas(pd.DataFrame(data), preserve_index=False)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
-    raw = sink.getvalue().to_pybytes()
-    name = hashlib.sha1(raw).hexdigest()
-    datasets[name] = raw
+    name = f"data-{len(datasets)}"
+    datasets[name] = sink.getvalue().to_pybytes()
     return {"name": name}
 
 

@@ -132,8 +132,9 @@ def _charts(key: tuple, config: str, baseline: str, ids: tuple, tags: tuple, met
     current, base = (t[t["query_id"].isin(ids)].reset_index(drop=True) for t in (current, base))
     long = pd.concat([current.assign(config="current"), base.assign(config="baseline")], ignore_index=True)
     per = _compared(key, config, baseline, ids, _engine, _queries).per_query
-    charts = {"ecdf": rank_distribution(long, "ecdf", missing), "box": rank_distribution(long, "box", missing),
-              "scatter": rank_scatter(per, missing)}
+    top = float(max(_engine.n_docs, 10))   # fixed axes: a slider moves the data, not the scales
+    charts = {"ecdf": rank_distribution(long, "ecdf", missing, top),
+              "box": rank_distribution(long, "box", missing, top), "scatter": rank_scatter(per, missing, top=top)}
     bd = tag_breakdown({"current": current, "baseline": base}, metrics=tuple(m for m, _ in metrics))
     bd["tag"] = bd["tag"].map(dict(tags))
     charts |= {f"tags:{m}": tag_bars(bd, m, label) for m, label in metrics}
