@@ -9,8 +9,8 @@
     - :class:`Dense` (sentence embeddings, :mod:`core.dense`; needs requirements-dense.txt):
       ``dense`` embeds the basic fields plus the config's enrichment fields; options (sorted)
       choose its own passage fields (``dense~ocr~sr``: basic + OCR + speech; ``basic``; ``only``
-      drops the basic fields: ``dense~c~only``), its model (``mpnet`` for all-mpnet-base-v2
-      instead of all-MiniLM-L6-v2) and a window, last (``w64``: 64-word windows, a document
+      drops the basic fields: ``dense~c~only``), its model (``mpnet`` for all-mpnet-base-v2,
+      ``tuned`` for MiniLM fine-tuned by ``pipeline.finetune``, instead of all-MiniLM-L6-v2) and a window, last (``w64``: 64-word windows, a document
       scored by its best one).
 * fields: ``basic`` or a ``+``-joined subset of ``sr``, ``ocr``, ``c`` (``all`` = sr+ocr+c).
 * attribution: ``attr`` or ``noattr`` (may be left out: ``noattr``).

@@ -22,9 +22,8 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .dense.models import TRAINING_FILE
 from .pseudo_queries import POSITION_KEY
-
-TRAINING_FILE = "training.json"
 
 
 @dataclass(frozen=True)

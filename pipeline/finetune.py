@@ -37,8 +37,8 @@ def main(argv=None) -> int:
     p.add_argument("--held-aside-seed", type=int, default=0, help="seed of the held-aside split")
     args = p.parse_args(argv)
     try:
-        from core.dense.models import model_dir, models_dir
-        out = args.out or models_dir() / "all-MiniLM-L6-v2-tuned"
+        from core.dense.models import TUNED_NAME, model_dir, models_dir
+        out = args.out or models_dir() / TUNED_NAME
         _, tuning, held = from_corpus(args.db, fraction=args.held_aside_fraction, seed=args.held_aside_seed)
         entries = as_queries(tuning)
         pairs = training_pairs(entries, load_corpus(args.db, exclude_comments=own_comments(entries)))

