@@ -31,8 +31,10 @@ class ComponentCache:
         self._parts: OrderedDict = OrderedDict()
         self._prepared: OrderedDict = OrderedDict()
 
-    def __getattr__(self, name):
-        return getattr(self.engine, name)   # n_docs, target_positions, drop_weights…
+    def __getattr__(self, name):   # n_docs, target_positions, drop_weights…: the Engine's
+        if name.startswith("__") or name == "engine":   # copy/pickle probe before engine is set
+            raise AttributeError(name)
+        return getattr(self.engine, name)
 
     def scores(self, config: Config, queries):
         queries = list(queries)

@@ -56,3 +56,13 @@ def test_a_score_table_reuses_components_and_forgets_the_oldest(hard_db):
     small.scores(Config.parse(CONFIGS[0]), texts)
     small.scores(Config.parse(CONFIGS[1]), texts)   # room for one: 4-gram pushed word out, and back
     assert len(counting.calls) == 2 + 2 + 2
+
+
+def test_passes_the_engine_through_and_copies(hard_db):
+    import copy
+    import pickle
+    engine = Engine.from_db(hard_db)
+    cached = ComponentCache(engine)
+    assert cached.n_docs == engine.n_docs and cached.corpus is engine.corpus
+    assert copy.copy(cached).engine is engine
+    assert pickle.loads(pickle.dumps(ComponentCache(None))).engine is None   # no recursion
