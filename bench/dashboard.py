@@ -234,8 +234,8 @@ def bench_browser(db: Path, results: Path, query: str, screenshot: Path | None,
 
 
 TUNE_BASE = "BM25"        # the Tune page opened on 4-gram BM25 (k1=1.2, b=0.75)
-TUNE_DENSE = ("&dense=Basic+%2B+OCR+%2B+speech&dw_ocr_sr=64-word+windows&fu=zsum"   # URLs carry labels
-              )                   # … fused (z-scores) with MiniLM on basic+OCR+speech, 64-word windows
+# … fused (z-scores) with MiniLM on basic+OCR+speech, 64-word windows (URLs carry the widgets' labels)
+TUNE_DENSE = "&dense=Basic+%2B+OCR+%2B+speech&dw_ocr_sr=64-word+windows&fu=zsum"
 TUNE_SHOWN = """([cfg, mrr]) => {
     const cap = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
         .some(e => e.innerText.includes(cfg + ' against'));

@@ -58,7 +58,7 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float, top: f
 
     ``long`` has per-query rows (:mod:`core.evaluation`) with a ``config`` column: ``rank``
     (a missing rank counted as ``missing_rank``), ``rank_lo`` (NaN = missing).
-    ``kind``: ``box``, ``violin`` or ``ecdf``. ``top``: the rank axis's upper end (default
+    ``kind``: ``box``, ``violin`` or ``ecdf``. ``top`` (box and ecdf): the rank axis's upper end (default
     the largest rank shown); a page whose data follow a slider passes a constant, so the axes
     stay put while the data move (and the chart's spec stays the same: the browser only swaps
     its data).
