@@ -9,8 +9,11 @@ For each MEDIA/videos/{id}.mp4, ffmpeg decodes one frame every --interval second
 --max-frames, spread over the whole video when it is longer), scaled to --height pixels.
 A frame that looks like the last one read (under --change % of the pixels of 64x64
 greyscale thumbnails moved by more than 32 grey levels) is not read again: the same caption on ten frames
-costs one Tesseract call, and the frames read are the scene changes. Each frame read goes
-through `pipeline.ocr.recognise` (the cover stage's settings). The lines of all frames are
+costs one Tesseract call, and the frames read are the scene changes. The frames to read are
+stacked top to bottom, STACK at a time, into one image with white bands between, read by one
+Tesseract call through `pipeline.ocr.recognise` (the cover stage's settings): starting
+Tesseract and loading its model costs as much as reading a frame (half the OCR time on the
+demo's videos, same character accuracy). The lines of all frames are
 merged in reading order (frame by frame, top to bottom) into one text, each line once: a
 line that is nearly the same as one already kept (rapidfuzz ratio >= 90 after lower-casing,
 so one misread letter in ten does not make it new) is dropped, and so are lines without a word of
@@ -38,6 +41,8 @@ COLUMNS = {"id": str, "text": str, "sampled": int, "read": int, "error": str, "s
 THUMB = 64              # frames are compared as THUMB x THUMB greyscale thumbnails
 PIXEL_CHANGE = 32       # grey levels a thumbnail pixel must move to count as changed
 SAME_LINE = 90          # rapidfuzz ratio at or above which two lines are the same caption
+STACK = 8               # frames read by one Tesseract call (8 x 720 px: far under its limits)
+BAND = 40               # white pixels between stacked frames
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -108,6 +113,24 @@ def merge_lines(texts: list[str]) -> str:
     return "\n".join(kept)
 
 
+def stacked(images: list) -> list:
+    """The images STACK at a time, top to bottom on white, BAND pixels apart."""
+    from PIL import Image
+
+    out = []
+    for i in range(0, len(images), STACK):
+        part = images[i:i + STACK]
+        sheet = Image.new("RGB", (max(im.width for im in part),
+                                  sum(im.height for im in part) + BAND * (len(part) - 1)),
+                          "white")
+        y = 0
+        for im in part:
+            sheet.paste(im, (0, y))
+            y += im.height + BAND
+        out.append(sheet)
+    return out
+
+
 def read_video(video, *, interval=1.0, max_frames=30, height=720, change=0.5, lang="eng",
                psm="auto", timeout=60.0) -> tuple[str, int, int]:
     """(merged text, frames sampled, frames read) of one video; raises BrokenVideo."""
@@ -116,15 +139,16 @@ def read_video(video, *, interval=1.0, max_frames=30, height=720, change=0.5, la
     with tempfile.TemporaryDirectory() as tmp:
         frames = sample_frames(video, tmp, interval=interval, max_frames=max_frames,
                                height=height)
-        texts, last = [], None
+        to_read, last = [], None
         for f in frames:
             thumb = thumbnail(f)
             if last is not None and not changed(thumb, last, change):
                 continue
             last = thumb
-            texts.append(recognise(load_image(f, preprocess=False), lang=lang, psm=psm,
-                                   timeout=timeout))
-    return merge_lines(texts), len(frames), len(texts)
+            to_read.append(load_image(f, preprocess=False))
+        texts = [recognise(sheet, lang=lang, psm=psm, timeout=timeout)
+                 for sheet in stacked(to_read)]
+    return merge_lines(texts), len(frames), len(to_read)
 
 
 def frames_item(item: dict) -> dict:

@@ -3,7 +3,9 @@
 A stage hands `run_items` its pending work items (picklable dicts with an `id`) and a PURE,
 top-level function `item -> row dict` (so it pickles, and could later run on Ray or Dask).
 Items run on a `ProcessPoolExecutor` with `workers` processes (`workers <= 1`: in-process),
-and each finished row is upserted by id and committed at once. A `kill -9` therefore loses
+and each finished row is upserted by id and committed at once. An item may be a *group*
+(`{"id": ..., "members": [item, ...]}`, see :func:`grouped`) when work is cheaper done
+together (Whisper reads short clips in one window): its function returns one row per member. A `kill -9` therefore loses
 at most the items in flight, and a rerun redoes only what has no row (or a failed one).
 
 A row is a failure when `reason(row)` gives a string; its first `:`-separated part is the
@@ -91,6 +93,27 @@ def upsert_row(db: sqlite_utils.Database, table: str, row: dict) -> None:
         db[table].upsert(row, pk="id")
 
 
+def members(item: dict) -> list[dict]:
+    """The items a work item stands for: a group's members, or the item itself."""
+    return item.get("members") or [item]
+
+
+def grouped(items: list[dict], size, limit: float) -> list[dict]:
+    """`items` packed in order into groups whose `size(item)`s add up to at most `limit`
+    (an item larger than `limit` on its own). A group of one is the plain item."""
+    out, cur, total = [], [], 0.0
+    for item in items:
+        s = size(item)
+        if cur and total + s > limit:
+            out.append(cur)
+            cur, total = [], 0.0
+        cur.append(item)
+        total += s
+    if cur:
+        out.append(cur)
+    return [g[0] if len(g) == 1 else {"id": g[0]["id"], "members": g} for g in out]
+
+
 def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Callable,
               *, workers: int = 1, reason: Callable[[dict], str | None] = default_reason,
               category: Callable[[dict], str] | None = None,
@@ -105,17 +128,23 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
     `executor` is ``process`` (the pool, or in-process for one worker) or Ray
     (:mod:`pipeline.executors`: ``ray`` or a cluster's address); rows are written here either way.
     """
-    counts = Counts(pending=len(items))
+    counts = Counts(pending=sum(len(members(i)) for i in items))
     start = time.perf_counter()
 
     def record(item, row=None, exc=None):
         if exc is not None:
             if on_exception is None or isinstance(exc, (BrokenProcessPool, WorkerLost)):
-                counts.lost += 1
-                counts.reasons["lost: " + type(exc).__name__] += 1
-                log.error("%s: %s not recorded: %s: %s", table, item.get("id"), type(exc).__name__, exc)
+                for m in members(item):
+                    counts.lost += 1
+                    counts.reasons["lost: " + type(exc).__name__] += 1
+                    log.error("%s: %s not recorded: %s: %s", table, m.get("id"),
+                              type(exc).__name__, exc)
                 return
-            row = on_exception(item, exc)
+            row = [on_exception(m, exc) for m in members(item)]
+        for r in row if isinstance(row, list) else [row]:
+            record_row(r)
+
+    def record_row(row):
         upsert_row(db, table, row)
         why = reason(row)
         if why:
@@ -125,12 +154,12 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
         else:
             counts.done += 1
 
-    with logging_redirect_tqdm(), tqdm(total=len(items), desc=desc or table, unit="item",
+    with logging_redirect_tqdm(), tqdm(total=counts.pending, desc=desc or table, unit="item",
                                        disable=not progress or not items) as bar:
         if is_ray(executor) and items:
             for item, row, exc in ray_results(fn, items, executor, workers):
                 record(item, row, exc)
-                bar.update()
+                bar.update(len(members(item)))
         elif workers <= 1 or len(items) <= 1:
             for item in items:
                 try:
@@ -139,7 +168,7 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
                     record(item, exc=exc)
                 else:
                     record(item, row)
-                bar.update()
+                bar.update(len(members(item)))
         else:
             with worker_pool(workers) as pool:
                 futures = {pool.submit(fn, item): item for item in items}
@@ -150,7 +179,7 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
                         record(futures[fut], exc=exc)
                     else:
                         record(futures[fut], row)
-                    bar.update()
+                    bar.update(len(members(futures[fut])))
     counts.seconds = time.perf_counter() - start
     return counts
 
@@ -242,10 +271,11 @@ def text_state(column: str, file_ok: Callable[[dict], bool] | None = None):
 def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
               source_cmd: str, source_sql: str,
               state: Callable[[dict], str], make_item: Callable[[str, dict], dict],
-              fn: Callable[[dict], dict]) -> int:
+              fn: Callable[[dict], dict], group: Callable[[list], list] | None = None) -> int:
     """The main() of a per-item stage: select pending ids from `source_sql` (rows with an
-    `id`), run `fn` on `make_item(id, prev_row)` for each, print the summary, return the
-    exit code. `source_table` must exist; `source_cmd` is the stage that fills it."""
+    `id`), run `fn` on `make_item(id, prev_row)` for each (or on the work `group(items)`
+    packs them into), print the summary, return the exit code. `source_table` must exist;
+    `source_cmd` is the stage that fills it."""
     from core.store import valid_id
 
     setup_logging(args.verbose)
@@ -271,6 +301,8 @@ def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
         pending, skipped = select_pending(cands, state, retry_failed=args.retry_failed,
                                           redo_all=args.redo_all, limit=args.limit)
         work = [make_item(c["id"], c["prev"]) for c in pending]
+        if group is not None:
+            work = group(work)
         counts = run_items(db, table, work, fn, workers=args.workers, desc=name,
                            progress=args.progress, executor=executors.resolve(args),
                            on_exception=lambda it, e: {

@@ -139,3 +139,16 @@ def transcribe(audio, *, language: str | None = None, threads: int = 1,
         condition_on_previous_text=False)
     text = " ".join(result["text"].split())
     return text, (result["language"] if text or lang else None)
+
+
+def transcribe_words(audio, *, language: str, threads: int = 1,
+                     beam_size: int = 5) -> list[tuple[float, float, str]]:
+    """(start s, end s, word) of everything said in one AudioData, in order, `language` forced.
+
+    Word times come from Whisper's cross-attention alignment (`word_timestamps`), on the
+    audio's own timeline (voice-activity detection drops silences, then maps times back).
+    """
+    result = recognizer(threads).recognize(
+        audio, show_dict=True, language=language.split("-")[0].lower(), beam_size=beam_size,
+        vad_filter=True, condition_on_previous_text=False, word_timestamps=True)
+    return [(w.start, w.end, w.word) for seg in result["segments"] for w in (seg.words or ())]

@@ -5,9 +5,9 @@ demo corpus, then the dashboard.
    limit are already there),
 2. serve DATA/demo/media on 127.0.0.1 (port 8765, or a free one) and write the scraped batch
    files with media URLs pointing at that server,
-3. run each stage as a subprocess: ingest -> download, then two lanes at once (ocr -> frames
-   on half the workers, beside audio -> transcribe on all of them: Whisper is the longest
-   stage, so it takes the core the other lane leaves free), then etl (with the demo queries) ->
+3. run each stage as a subprocess: ingest -> download, then two lanes at once (ocr on half
+   the workers -> frames, beside audio -> transcribe; Whisper reads the short clips several
+   at a time, and frames takes every core once transcribing is done), then etl (with the demo queries) ->
    embed -> experiments, the dashboard starting as soon as etl has written the corpus (so
    it is up while embeddings and the grid finish). The demo's stage state lives in
    DATA/demo/pipeline.db and DATA/demo/downloads/, the corpus in DATA/tiktoks.db and the
@@ -198,7 +198,7 @@ def main(argv=None) -> int:
         run_stage("ingest", "pipeline.ingest", ["--pipeline-db", p["pipeline_db"], *batches],
                   timings, required=True)
         run_stage("download", "pipeline.download", [*stage_io, *w], timings, required=False)
-        lane_workers = {"ocr": max(1, a.workers // 2), "frames": max(1, a.workers // 2)}
+        lane_workers = {"ocr": max(1, a.workers // 2)}
 
         def lane(stages):
             for stage in stages:

@@ -49,6 +49,33 @@ def test_run_items_writes_every_row_once(tmp_path, workers):
     assert "1 lost" in text and "7 skipped" in text
 
 
+def square_all(item):  # a group's function: one row per member
+    if any(m["n"] == 5 for m in items.members(item)):
+        raise RuntimeError("five spoils its group")
+    return [square(m) for m in items.members(item)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_groups_give_one_row_per_member(tmp_path, workers):
+    """Work done together (items.grouped) is written, counted and failed per member."""
+    work = [{"id": str(n), "n": n} for n in (0, 2, 4, 6, 5, 8)]
+    groups = items.grouped(work, lambda it: 10 if it["n"] == 6 else 1, limit=2)
+    assert [[m["id"] for m in items.members(g)] for g in groups] == [["0", "2"], ["4"], ["6"],
+                                                                    ["5", "8"]]
+    assert "members" not in groups[1]   # a group of one is the plain item
+    db = items.open_db(tmp_path / "p.db")
+    db["t"].create({"id": str, "value": int, "pid": int, "error": str}, pk="id")
+    counts = items.run_items(db, "t", groups, square_all, workers=workers, progress=False,
+                             on_exception=lambda it, e: {"id": it["id"], "error": f"crash: {e}"})
+    got = rows(tmp_path / "p.db", "t")
+    assert {i: r["value"] for i, r in got.items()} == {"0": 0, "2": 4, "4": 16, "6": 36,
+                                                       "5": None, "8": None}
+    assert got["8"]["error"] == "crash: five spoils its group"
+    assert (counts.pending, counts.done, counts.failed) == (6, 4, 2)
+    counts = items.run_items(db, "t", groups[3:], square_all, workers=workers, progress=False)
+    assert (counts.pending, counts.lost) == (2, 2)   # no handler: both members lost
+
+
 def test_select_pending():
     cands = [{"id": "1", "s": "new"}, {"id": "2", "s": "ok"}, {"id": "3", "s": "failed"}]
     st = lambda c: c["s"]  # noqa: E731

@@ -84,6 +84,36 @@ def test_sphinx_then_all_with_whisper(broken_db, capsys):
     assert r["35"]["engine"] == "whisper"
 
 
+def test_short_clips_are_read_together_each_keeping_its_words(broken_db, tmp_path, capsys):
+    """With a forced language Whisper reads the short clips as one recording, and every word
+    goes back to its clip: each sentence where it was said, silence still "", the missing and
+    the corrupt file their own reasons."""
+    media, db0 = broken_db
+    db = tmp_path / "pipeline.db"
+    sdb, src = sqlite_utils.Database(db), sqlite_utils.Database(db0)
+    sdb["audio"].insert_all(src.query("select * from audio"), pk="id")
+    silent = _write_wav(media / "audio" / "36.wav", [0] * (16000 * 3))
+    sdb["audio"].insert({"id": "36", "wav_path": str(silent)})
+    sdb.close()
+    args = ["--pipeline-db", str(db), "--media", str(media), "--workers", "1", "--no-progress",
+            "--language", "en"]
+    assert transcribe.main(args) == 0
+    assert "6 pending, 0 skipped (already done); 4 done, 2 failed" in capsys.readouterr().out
+    r = rows(db, "transcripts")
+    wers = {i: wer(s, r[i]["text"]) for i, s in SENTENCES.items()}
+    assert sum(wers.values()) / len(wers) <= MAX_MEAN_WER["whisper"], (wers, r)
+    assert len({r[i]["seconds"] for i in SENTENCES}) == 1   # one reading, its time shared
+    assert r["36"]["text"] == "" and r["36"]["error"] is None
+    assert r["34"]["error"].startswith("missing file")
+    assert r["35"]["error"].startswith("unreadable audio")
+    assert {r[i]["language"] for i in (*SENTENCES, "36")} == {"en"}
+    # the same clips read one by one (--group-seconds 0) say the same words
+    assert transcribe.main([*args, "--all", "--group-seconds", "0"]) == 0
+    alone = rows(db, "transcripts")
+    assert len({alone[i]["seconds"] for i in SENTENCES}) == len(SENTENCES)
+    assert all(wer(alone[i]["text"], r[i]["text"]) <= 0.2 for i in SENTENCES), (alone, r)
+
+
 def _write_wav(path, samples, rate=16000):
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
