@@ -91,6 +91,26 @@ class ScoreTable:
         t = self._rows[key]
         return t if query_ids is None else t.loc[list(query_ids)]
 
+    def warm(self, candidates) -> None:
+        """Build what scoring ``candidates`` reads once, here: the lexical indexes, and each
+        dense part's passage embeddings and query embeddings. Worker processes forked after
+        this inherit them instead of each building its own."""
+        engine = self.engine.engine
+        texts = self.queries["query_text"].tolist()
+        seen = set()
+        for c in candidates:
+            config = c if isinstance(c, Config) else Config.parse(str(c))
+            for comp in config.components:
+                key = (str(comp), tuple(sorted(config.enrichment)), config.attribution)
+                if key in seen or not texts:
+                    continue
+                seen.add(key)
+                if comp.dense:
+                    engine.dense_index(comp.model).encode_queries(texts)
+                    engine.component_scores(config, comp, texts[:1])
+                else:
+                    engine.index(comp.tokeniser, config.enrichment, config.attribution)
+
 
 def objective_value(rows: pd.DataFrame, objective: str = "mrr") -> tuple:
     """What tuning maximises: the objective, then Success@1, then −mean rank."""

@@ -40,9 +40,48 @@ def tune_and_score(tuning: ScoreTable, scoring: ScoreTable, make_tuner) -> Trans
                     scoring.rows(config).reset_index(drop=True))
 
 
-def family_bests(pseudo: ScoreTable, families: dict[str, list[str]], objective: str = "mrr") -> dict[str, str]:
-    """Each family's candidate best on all the pseudo-queries."""
-    return {name: grid_tuner(pseudo, cands, objective)(pseudo.queries) for name, cands in families.items()}
+_SHARED: dict = {}   # the table forked workers read (inherited from the parent, never pickled)
+
+
+def _family_best(name: str, cands: list[str], objective: str) -> tuple[str, str, pd.DataFrame]:
+    """In a worker: one family's best candidate on all the shared table's queries, its rows."""
+    table = _SHARED["table"]
+    best = grid_tuner(table, cands, objective)(table.queries)
+    return name, best, table.rows(best)
+
+
+def family_bests(pseudo: ScoreTable, families: dict[str, list[str]], objective: str = "mrr",
+                 workers: int = 1) -> dict[str, str]:
+    """Each family's candidate best on all the pseudo-queries.
+
+    With ``workers`` > 1 (and fork available) the families are tuned in that many forked
+    processes, a family at a time each (its candidates share components; the largest
+    families first, so the workers finish together), after
+    :meth:`ScoreTable.warm` built the indexes and embeddings they all read; the chosen
+    candidates' rows come back into ``pseudo``. Same choices as one process.
+    """
+    import multiprocessing
+
+    if workers <= 1 or len(families) < 2 or multiprocessing.get_start_method() != "fork":
+        return {name: grid_tuner(pseudo, cands, objective)(pseudo.queries)
+                for name, cands in families.items()}
+    from .workers import worker_pool
+
+    pseudo.warm([c for cands in families.values() for c in cands])
+    _SHARED["table"] = pseudo
+    try:
+        with worker_pool(min(workers, len(families))) as pool:
+            largest_first = sorted(families, key=lambda n: -len(families[n]))   # even finish
+            futures = {name: pool.submit(_family_best, name, list(families[name]), objective)
+                       for name in largest_first}
+            out = {}
+            for name in families:   # in the families' order: ties go to the earlier family
+                _, best, rows = futures[name].result()
+                pseudo._rows[best] = rows
+                out[name] = best
+    finally:
+        _SHARED.clear()
+    return out
 
 
 def blended(a: tuple, b: tuple, weight: float) -> tuple:
@@ -51,7 +90,8 @@ def blended(a: tuple, b: tuple, weight: float) -> tuple:
 
 
 def pseudo_confirmed_tuner(pseudo: ScoreTable, real: ScoreTable, families: dict[str, list[str]],
-                           objective: str = "mrr", weight: float = 0.5, chosen_families: list | None = None):
+                           objective: str = "mrr", weight: float = 0.5, chosen_families: list | None = None,
+                           workers: int = 1):
     """A tuner over real queries following the rule in the module docstring. The per-family
     pseudo-tuned configurations are computed once, at the first call; the real queries a call
     is given are the only real rows it reads."""
@@ -59,7 +99,7 @@ def pseudo_confirmed_tuner(pseudo: ScoreTable, real: ScoreTable, families: dict[
 
     def tune(train: pd.DataFrame) -> str:
         if not bests:
-            bests.update(family_bests(pseudo, families, objective))
+            bests.update(family_bests(pseudo, families, objective, workers))
         ids = train["query_id"].tolist()
         best, best_val = None, None
         for name, config in bests.items():
@@ -76,10 +116,12 @@ def pseudo_confirmed_tuner(pseudo: ScoreTable, real: ScoreTable, families: dict[
 
 
 def pseudo_confirmed_best(pseudo: ScoreTable, real: ScoreTable, families: dict[str, list[str]],
-                          weight: float = 0.5, objective: str = "mrr", cache_path=None) -> tuple[str, str]:
+                          weight: float = 0.5, objective: str = "mrr", cache_path=None,
+                          workers: int = 1) -> tuple[str, str]:
     """(configuration, family) the pseudo-confirmed rule deploys, given all the real queries;
     cached by a hash of the corpus, both query sets, the candidates and the weight, as
-    :func:`core.families.best_config` is (:func:`core.families.cached_choice`)."""
+    :func:`core.families.best_config` is (:func:`core.families.cached_choice`). ``workers``:
+    processes tuning the families (:func:`family_bests`)."""
     from .families import _digest, cached_choice
     both = pd.concat([pseudo.queries[["query_text", "target_id"]], real.queries[["query_text", "target_id"]]])
     key = _digest(pseudo.engine, both, [f"{n}\x01{c}" for n, cs in families.items() for c in cs]
@@ -87,7 +129,8 @@ def pseudo_confirmed_best(pseudo: ScoreTable, real: ScoreTable, families: dict[s
 
     def choose() -> dict:
         picked: list[str] = []
-        config = pseudo_confirmed_tuner(pseudo, real, families, objective, weight, picked)(real.queries)
+        config = pseudo_confirmed_tuner(pseudo, real, families, objective, weight, picked,
+                                        workers)(real.queries)
         return {"config": config, "family": picked[0], "weight": weight, "objective": objective,
                 "pseudo_queries": len(pseudo.queries), "queries": len(real.queries)}
 

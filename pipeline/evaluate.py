@@ -152,7 +152,8 @@ def tuned_on(db, entries: list, label: str, args, engines: dict) -> tuple[Config
     fams = budgeted_families(tune_engine, args.families, args.budget)
     own = load_queries(db)
     config, family = pseudo_confirmed_best(ScoreTable(tune_engine, tuning), ScoreTable(full, own),
-                                           {f.name: list(f.candidates) for f in fams}, args.tune_weight)
+                                           {f.name: list(f.candidates) for f in fams}, args.tune_weight,
+                                           workers=args.workers)
     rows = per_query(tune_engine, Config.parse(config), tuning, missing=tune_engine.n_docs / 2)
     return Config.parse(config), {"file": label, "family": family, "own_queries": len(own), **summarise(rows)}
 
@@ -191,6 +192,9 @@ def main(argv=None) -> int:
     p.add_argument("--mode", choices=MODES, default=None,
                    help="normalisation mode (default: the one the corpus database records)")
     p.add_argument("--per-query", action="store_true", help="also print each query's target rank")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="with --config best: processes tuning the families on pseudo-queries "
+                        "(default: one per core)")
     p.add_argument("--families", nargs="+", default=None, metavar="TEXT",
                    help="with --config best: only the families whose names contain one of these texts "
                         "(case-insensitive), e.g. 'BM25 4-gram' 'MiniLM'")

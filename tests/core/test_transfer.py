@@ -85,3 +85,17 @@ def test_without_real_queries_the_pseudo_queries_decide(tiny_db):
     only_real = pseudo_confirmed_tuner(pseudo, real, families, weight=0.0)(real.queries)
     best_real = grid_tuner(real, [c for cs in families.values() for c in cs])(real.queries)
     assert only_real == best_real
+
+
+def test_families_tuned_in_worker_processes_choose_the_same(tiny_db):
+    """Forked workers tune the families; the choices and their rows equal one process's."""
+    families = {"word": CANDIDATES[:1] + CANDIDATES[2:], "4gram": CANDIDATES[1:2],
+                "4gram grid": ["4gram.all.noattr.bm25(k1=1.2,b=0.75)", CANDIDATES[1]]}
+    alone = ScoreTable(Engine.from_db(tiny_db), TUNING)
+    expected = family_bests(alone, families)
+    forked = ScoreTable(Engine.from_db(tiny_db), TUNING)
+    assert family_bests(forked, families, workers=2) == expected
+    # the workers scored the candidates: only the chosen ones' rows came back
+    assert set(forked._rows) == set(expected.values()) < set(alone._rows)
+    for config in expected.values():
+        pd.testing.assert_frame_equal(forked.rows(config), alone.rows(config))
