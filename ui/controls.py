@@ -359,9 +359,10 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     if tuned.models <= dense_models().keys():
         right.button("Tuned hybrid", on_click=_on_reset, args=(tuned,), key="_config_tuned",
                      width="stretch",
-                     help=f"4-gram BM25 fused with MiniLM and mpnet, each scoring a document by its "
-                          f"best 64-word window of basic+OCR+speech, tuned by cross-validation on "
-                          f"the 2022 study's queries: `{TUNED_ON_STUDY}`")
+                     help=f"4-gram BM25 fused with MiniLM on the same fields: what "
+                          f"`pipeline.evaluate --config best` deploys on the 2022 corpus (tuned "
+                          f"on pseudo-queries from its comments, confirmed on the study's "
+                          f"queries): `{TUNED_ON_STUDY}`")
     v = _lexical_widgets(box, MAIN, d, "Tokenisation", required=True)
     box.caption("Fields (creator, description and music are always indexed)")
     for e, k in K_FIELDS.items():

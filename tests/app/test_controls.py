@@ -74,6 +74,8 @@ def test_configurations_the_widgets_cannot_show(text):
 
 
 needs_mpnet = pytest.mark.skipif(not core.dense.installed("mpnet"), reason="all-mpnet-base-v2 is not installed")
+needs_minilm = pytest.mark.skipif(not core.dense.installed("minilm"),
+                                  reason="all-MiniLM-L6-v2 is not installed")
 
 
 @needs_mpnet
@@ -279,7 +281,7 @@ def test_query_lab_answers_every_method(app, cfg, says):
     assert at.metric[0].label == "Target rank" and at.metric[0].value != "not ranked"
 
 
-@needs_mpnet
+@needs_minilm
 def test_presets_switch_between_the_study_and_the_tuned_hybrid(app, tiny_db):
     from core.families import TUNED_ON_STUDY
 
@@ -289,21 +291,20 @@ def test_presets_switch_between_the_study_and_the_tuned_hybrid(app, tiny_db):
     assert shown(at) == TUNED_ON_STUDY and at.text_input(key="cfg").value == ""   # on the widgets
     assert ranking(at) == engine_ranking(tiny_db, TUNED_ON_STUDY, "kitty shoves a cup")
     assert ranking(at)[0][0] == "@catlover"   # found through the dense passages
-    assert at.slider(key="k1").value == 0.5 and at.pills(key="dense").value == ["ocr~sr"]
-    assert at.pills(key="dm_ocr_sr").value == ["minilm", "mpnet"] and at.selectbox(key="dw_ocr_sr").value == 64
-    assert at.slider(key="cw_ocr_sr").value == 0.5 and at.slider(key="cw_ocr_sr_mpnet").value == 0.5
+    assert at.slider(key="k1").value == 0.9 and at.slider(key="b").value == 0.7
+    assert at.pills(key="dense").value == ["all"] and at.slider(key="cw_all").value == 1.0
     at.button(key="_config_reset").click().run()
     assert shown(at) == "4gram.sr+ocr+c.noattr.bpx"
 
 
 @needs_mpnet
 def test_url_parameters_restore_the_models_of_a_passage(app):
-    from core.families import TUNED_ON_STUDY
-
+    maxp = ("4gram+dense~mpnet~ocr~sr~w64+dense~ocr~sr~w64.sr+ocr+c.noattr.bm25(b=0.7,k1=0.5)"
+            ".zsum(dense=0.5)")
     at = app("search", w="BM25", k1="0.5", b="0.7", dense=["Basic + OCR + speech"],
              dm_ocr_sr=["all-MiniLM-L6-v2", "all-mpnet-base-v2"], dw_ocr_sr="64-word windows",
              fu="zsum", cw_ocr_sr="0.5", cw_ocr_sr_mpnet="0.5")
-    assert shown(at) == TUNED_ON_STUDY
+    assert shown(at) == maxp
     at = app("search", dense=["Comments alone"], dm_c_only="all-mpnet-base-v2")   # one model, as before
     assert at.pills(key="dm_c_only").value == ["mpnet"]
     assert shown(at) == "4gram+dense~c~mpnet~only.sr+ocr+c.noattr.bpx.zsum"
