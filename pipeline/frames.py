@@ -9,11 +9,11 @@ For each MEDIA/videos/{id}.mp4, ffmpeg decodes one frame every --interval second
 --max-frames, spread over the whole video when it is longer), scaled to --height pixels.
 A frame that looks like the last one read (under --change % of the pixels of 64x64
 greyscale thumbnails moved by more than 32 grey levels) is not read again: the same caption on ten frames
-costs one Tesseract call, and the frames read are the scene changes. The frames to read are
+is read once, and the frames read are the scene changes. The frames to read are
 stacked top to bottom, STACK at a time, into one image with white bands between, read by one
 Tesseract call through `pipeline.ocr.recognise` (the cover stage's settings): starting
 Tesseract and loading its model costs as much as reading a frame (half the OCR time on the
-demo's videos, same character accuracy). The lines of all frames are
+demo's videos; character accuracy 94.3% against 94.6%). The lines of all frames are
 merged in reading order (frame by frame, top to bottom) into one text, each line once: a
 line that is nearly the same as one already kept (rapidfuzz ratio >= 90 after lower-casing,
 so one misread letter in ten does not make it new) is dropped, and so are lines without a word of

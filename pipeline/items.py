@@ -3,10 +3,11 @@
 A stage hands `run_items` its pending work items (picklable dicts with an `id`) and a PURE,
 top-level function `item -> row dict` (so it pickles, and could later run on Ray or Dask).
 Items run on a `ProcessPoolExecutor` with `workers` processes (`workers <= 1`: in-process),
-and each finished row is upserted by id and committed at once. An item may be a *group*
-(`{"id": ..., "members": [item, ...]}`, see :func:`grouped`) when work is cheaper done
-together (Whisper reads short clips in one window): its function returns one row per member. A `kill -9` therefore loses
+and each finished row is upserted by id and committed at once. A `kill -9` therefore loses
 at most the items in flight, and a rerun redoes only what has no row (or a failed one).
+An item may be a *group* (`{"id": ..., "members": [item, ...]}`, see :func:`grouped`) when
+work is cheaper done together (Whisper reads short clips in one window): its function then
+returns one row per member, and each member is counted, written or lost as an item.
 
 A row is a failure when `reason(row)` gives a string; its first `:`-separated part is the
 reason category counted in the summary (e.g. "HTTP 404: Not Found" counts as "HTTP 404").

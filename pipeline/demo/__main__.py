@@ -7,7 +7,8 @@ demo corpus, then the dashboard.
    files with media URLs pointing at that server,
 3. run each stage as a subprocess: ingest -> download, then two lanes at once (ocr on half
    the workers -> frames, beside audio -> transcribe; Whisper reads the short clips several
-   at a time, and frames takes every core once transcribing is done), then etl (with the demo queries) ->
+   at a time, and frames takes every core once transcribing is done), then etl (with the
+   demo queries) ->
    embed -> experiments, the dashboard starting as soon as etl has written the corpus (so
    it is up while embeddings and the grid finish). The demo's stage state lives in
    DATA/demo/pipeline.db and DATA/demo/downloads/, the corpus in DATA/tiktoks.db and the
