@@ -13,7 +13,7 @@ apt:
 venv: .venv/.installed
 
 # One resolver run over every requirements file, then every module byte-compiled on all
-# cores (pip compiles one file at a time): about 110 s instead of 143 s here. Compiled they
+# cores (pip compiles one file at a time): about 90 s instead of 143 s here. Compiled they
 # must be: with PYTHONDONTWRITEBYTECODE set (as on our machines) Python would otherwise
 # compile every module it imports in every process, and the tests took 14 min instead of 10.
 # Some packages ship files that are not Python 3.11 (pip skips them too): `|| true`.

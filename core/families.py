@@ -74,8 +74,8 @@ MPNET_C = Dense("mpnet", {"c"}, only=True)                  # dense~c~mpnet~only
 # its 3,178 pseudo-queries, the family confirmed on the 86 real ones: core/transfer.py;
 # docs/results.md): 4-gram BM25 fused with MiniLM on the same fields. The dashboard offers it
 # as the Tuned hybrid preset; its embeddings take about a minute on a fresh 2-core machine.
-# (Chosen on the 86 queries alone, the MaxP hybrid with mpnet scored higher on them but not on
-# unseen queries, and its mpnet windows take half an hour to embed here.)
+# (Chosen on the 86 queries alone, the MaxP hybrid with mpnet scores higher on them, but 0.783
+# Success@1 on 60 unseen queries (issue 13), and its mpnet windows take half an hour to embed.)
 TUNED_ON_STUDY = str(_config((GRAM4, MINILM), Spec.of("bm25", k1=0.9, b=0.7), Spec.of("zsum")))
 BM25_DEFAULT = Spec.of("bm25", k1=0.9, b=0.4)
 BM25_GRID = _bm25((0.5, 0.9, 1.2, 1.6, 2.0), (0.1, 0.3, 0.4, 0.5, 0.75, 0.9))
