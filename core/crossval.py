@@ -92,24 +92,19 @@ class ScoreTable:
         return t if query_ids is None else t.loc[list(query_ids)]
 
     def warm(self, candidates) -> None:
-        """Build what scoring ``candidates`` reads once, here: the lexical indexes, and each
-        dense part's passage embeddings and query embeddings. Worker processes forked after
-        this inherit them instead of each building its own."""
+        """Build what scoring ``candidates`` reads once, here: the lexical indexes
+        (:meth:`core.engine.Engine.warm`), and each dense part's passage embeddings and query
+        embeddings. Worker processes forked after this inherit them instead of each building
+        its own."""
         engine = self.engine.engine
+        configs = [c if isinstance(c, Config) else Config.parse(str(c)) for c in candidates]
+        engine.warm(configs)
         texts = self.queries["query_text"].tolist()
-        seen = set()
-        for c in candidates:
-            config = c if isinstance(c, Config) else Config.parse(str(c))
-            for comp in config.components:
-                key = (str(comp), tuple(sorted(config.enrichment)), config.attribution)
-                if key in seen or not texts:
-                    continue
-                seen.add(key)
-                if comp.dense:
-                    engine.dense_index(comp.model).encode_queries(texts)
-                    engine.component_scores(config, comp, texts[:1])
-                else:
-                    engine.index(comp.tokeniser, config.enrichment, config.attribution)
+        dense = {(str(comp), comp.passage(cfg.enrichment)): (cfg, comp)
+                 for cfg in configs for comp in cfg.components if comp.dense}
+        for cfg, comp in dense.values() if texts else ():
+            engine.dense_index(comp.model).encode_queries(texts)
+            engine.component_scores(cfg, comp, texts[:1])
 
 
 def objective_value(rows: pd.DataFrame, objective: str = "mrr") -> tuple:

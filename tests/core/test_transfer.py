@@ -1,6 +1,8 @@
 """Tuning on one query set and scoring on another: no scoring query reaches the tuner."""
 import pandas as pd
 
+import core.dense
+
 from core.config import Config
 from core.crossval import ScoreTable, cross_validate, fold_ids, grid_tuner, table_evaluator
 from core.engine import Engine
@@ -91,6 +93,9 @@ def test_families_tuned_in_worker_processes_choose_the_same(tiny_db):
     """Forked workers tune the families; the choices and their rows equal one process's."""
     families = {"word": CANDIDATES[:1] + CANDIDATES[2:], "4gram": CANDIDATES[1:2],
                 "4gram grid": ["4gram.all.noattr.bm25(k1=1.2,b=0.75)", CANDIDATES[1]]}
+    if core.dense.installed("minilm"):   # warmed in the parent: embeddings and query vectors
+        families["hybrid"] = ["4gram+dense~ocr~sr.all.noattr.bm25(k1=0.9,b=0.4).zsum",
+                              "4gram+dense~ocr~sr.all.noattr.bm25(k1=0.9,b=0.4).zsum(dense=0.5)"]
     alone = ScoreTable(Engine.from_db(tiny_db), TUNING)
     expected = family_bests(alone, families)
     forked = ScoreTable(Engine.from_db(tiny_db), TUNING)
