@@ -29,23 +29,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dashboard import CHROMIUM_ARGS  # noqa: E402
+from bench.dashboard import CHROMIUM_ARGS, typed_search, wait_healthy  # noqa: E402
 
 URL = re.compile(r"== dashboard: (http://127\.0\.0\.1:\d+)")
-
-
-def healthy(url: str) -> bool:
-    try:
-        urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-        return True
-    except OSError:
-        return False
 
 
 def first_search(url: str, query: str) -> None:
@@ -56,11 +47,7 @@ def first_search(url: str, query: str) -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.set_default_timeout(120_000)
-        page.goto(f"{url}/search")
-        box = page.get_by_label("What do you remember about the video?")
-        box.fill(query)
-        box.press("Enter")
-        page.get_by_test_id("stCaptionContainer").filter(has_text="Top ").first.wait_for()
+        typed_search(page, url, query)
         browser.close()
 
 
@@ -111,8 +98,8 @@ def main(argv=None) -> int:
         if url is None:
             print("".join(lines[-30:]))
             raise SystemExit(f"make demo ended (exit {proc.returncode}) without a dashboard")
-        while not healthy(url):
-            time.sleep(0.2)
+        while not wait_healthy(url):
+            pass
         marks["dashboard health check answers"] = time.monotonic() - t0
         queries = json.loads((work / "data/demo/queries.json").read_text())
         first_search(url, queries[0]["text"])
