@@ -102,18 +102,19 @@ def summary_table(results: dict[str, pd.DataFrame], n_resamples: int = 2000, see
 
 
 def tag_breakdown(results: dict[str, pd.DataFrame], metrics=("success_at_1", "mrr")) -> pd.DataFrame:
-    """Per configuration × tag × value (1 = the tag holds): number of queries and metrics."""
+    """Per configuration × tag × value (1 = the tag holds): number of queries and metrics
+    (the mean over those queries, NaN values left out; NaN when there are none)."""
     rows = []
     for name, pq in results.items():
-        for tag in TAGS:
-            if tag not in pq:
-                continue
+        values = pq[[METRICS[m].column for m in metrics]].to_numpy(float)
+        for tag in (t for t in TAGS if t in pq):
+            flags = pq[tag].to_numpy()
             for value in (1, 0):
-                sub = pq[pq[tag] == value]
-                row = {"config": name, "tag": tag, "value": value, "queries": len(sub)}
-                for mname in metrics:
-                    row[mname] = float(sub[METRICS[mname].column].mean()) if len(sub) else np.nan
-                rows.append(row)
+                sub = values[flags == value]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means = np.nansum(sub, axis=0) / (~np.isnan(sub)).sum(axis=0)
+                rows.append({"config": name, "tag": tag, "value": value, "queries": len(sub),
+                             **{m: float(x) for m, x in zip(metrics, means)}})
     return pd.DataFrame(rows)
 
 
@@ -146,8 +147,11 @@ def paired_tests(results: dict[str, pd.DataFrame], baseline: str | None = None, 
     return df
 
 
+OUTCOME_TOL = 1e-9     # metric differences within this count as ties
+
+
 def outcomes(a: pd.DataFrame, b: pd.DataFrame, metric: str = "mean_rank",
-             tol: float = 1e-9) -> pd.Series:
+             tol: float = OUTCOME_TOL) -> pd.Series:
     """Per query of ``a``: 1 where a is better than b on ``metric``, −1 where worse, 0 tied
     (NaN where b lacks the query)."""
     m = METRICS[metric]
@@ -158,7 +162,7 @@ def outcomes(a: pd.DataFrame, b: pd.DataFrame, metric: str = "mean_rank",
                      index=x.index, name=metric)
 
 
-def win_loss(results: dict[str, pd.DataFrame], baseline: str | None = None, tol: float = 1e-9,
+def win_loss(results: dict[str, pd.DataFrame], baseline: str | None = None, tol: float = OUTCOME_TOL,
              metric: str = "mean_rank") -> pd.DataFrame:
     """Per pair: queries where a is better than b on ``metric`` (by default: ranks the target
     better, a lower expected rank), worse, tied; and how many targets each ranks first."""

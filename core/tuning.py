@@ -29,7 +29,7 @@ import pandas as pd
 from . import fusion as fusion_registry
 from .config import NGRAM, WINDOW_WORDS, Config, Lexical
 from .crossval import DEFAULT_SEED, fold_ids
-from .evaluation import METRICS, outcomes, per_query, summarise
+from .evaluation import METRICS, OUTCOME_TOL, per_query, summarise
 from .fields import BY_NAME, active_fields
 from .scheme import Param, Spec
 from .scoring import scheme_of
@@ -251,26 +251,34 @@ def compare(current: pd.DataFrame, baseline: pd.DataFrame, queries: pd.DataFrame
     base = baseline.set_index("query_id").reindex(cur["query_id"]).reset_index()
     a, b = summarise(cur, n_resamples, seed), summarise(base, n_resamples, seed)
     columns = [m.column for m in METRICS.values()]
-    p = paired_randomisation(cur[columns].to_numpy(float), base[columns].to_numpy(float), seed=seed)
-    rows, outcome = [], {}
-    for (name, m), p_value in zip(METRICS.items(), p):
-        o = outcome[name] = outcomes(cur, base, name)
+    x, y = (np.column_stack([t[c].to_numpy(float) for c in columns]) for t in (cur, base))
+    p = paired_randomisation(x, y, seed=seed)
+    # :func:`core.evaluation.outcomes` of every metric at once (the rows are aligned)
+    d = (x - y) * np.where([m.higher_is_better for m in METRICS.values()], 1.0, -1.0)
+    signs = np.select([d > OUTCOME_TOL, d < -OUTCOME_TOL, ~np.isnan(d)], [1.0, -1.0, 0.0], np.nan)
+    rows = []
+    for i, ((name, m), p_value) in enumerate(zip(METRICS.items(), p)):
+        o = signs[:, i]
         rows.append({"metric": name, "label": m.label, "higher_is_better": m.higher_is_better,
                      "current": a[name], "current_lo": a[f"{name}_lo"], "current_hi": a[f"{name}_hi"],
                      "baseline": b[name], "baseline_lo": b[f"{name}_lo"], "baseline_hi": b[f"{name}_hi"],
                      "diff": a[name] - b[name], "p": float(p_value),
                      "better": int((o == 1).sum()), "worse": int((o == -1).sum()),
                      "same": int((o == 0).sum())})
-    per = pd.DataFrame({"query_id": cur["query_id"], "rank": cur["rank"], "rank_lo": cur["rank_lo"],
-                        "rank_hi": cur["rank_hi"], "baseline_rank": base["rank"].to_numpy(),
-                        "baseline_rank_lo": base["rank_lo"].to_numpy(),
-                        "baseline_rank_hi": base["rank_hi"].to_numpy(), "rr": cur["rr"],
-                        "baseline_rr": base["rr"].to_numpy()})
-    per["gain"] = np.log2(per["baseline_rank"] / per["rank"])
-    o = outcome["mean_rank"].to_numpy()
-    per["outcome"] = np.select([o == 1, o == -1], ["better", "worse"], "same")
+    ids = cur["query_id"].to_numpy()
+    per = {"query_id": ids}
     if queries is not None:
-        info = queries.set_index("query_id")[["query_text", "target_id"]].reindex(per["query_id"])
-        per.insert(1, "query_text", info["query_text"].to_numpy())
-        per.insert(2, "target_id", info["target_id"].to_numpy())
+        where = pd.Index(queries["query_id"].to_numpy()).get_indexer(ids)
+        for c in ("query_text", "target_id"):
+            per[c] = np.where(where >= 0, queries[c].to_numpy(object)[where], None)
+    for c in ("rank", "rank_lo", "rank_hi"):
+        per[c], per[f"baseline_{c}"] = cur[c].to_numpy(float), base[c].to_numpy(float)
+    per["rr"], per["baseline_rr"] = cur["rr"].to_numpy(float), base["rr"].to_numpy(float)
+    per["gain"] = np.log2(per["baseline_rank"] / per["rank"])
+    o = signs[:, list(METRICS).index("mean_rank")]
+    per["outcome"] = np.select([o == 1, o == -1], ["better", "worse"], "same")
+    order = ["query_id", *(["query_text", "target_id"] if queries is not None else []), "rank", "rank_lo",
+             "rank_hi", "baseline_rank", "baseline_rank_lo", "baseline_rank_hi", "rr", "baseline_rr",
+             "gain", "outcome"]
+    per = pd.DataFrame({c: per[c] for c in order})
     return Comparison(pd.DataFrame(rows), per)

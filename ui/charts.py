@@ -13,6 +13,11 @@ from ui.data import FIELDS_ORDER, token_order
 
 FIELD_TITLE = "Fields (basic + enrichment)"
 
+# Altair validates each chart object against the Vega-Lite schema as it is built (a fifth of
+# building the Tune page's charts); ``to_dict()`` still validates, and tests/app/test_charts.py
+# validates every chart function's output that way.
+alt.utils.schemapi.disable_debug_mode()
+
 
 def _sorted_tokens(values) -> list[str]:
     return sorted(set(values), key=token_order)
@@ -68,17 +73,8 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float, top: f
                       legend=alt.Legend(orient="right", labelLimit=320))
     rank_title = f"Target rank (log scale; missing counted as {missing_rank:g})"
     if kind == "ecdf":
-        d = long.dropna(subset=["rank_lo"]).sort_values(["config", "rank"]).copy()
-        n = long.groupby("config")["query_id"].count()
-        d["share"] = d.groupby("config").cumcount().add(1) / d["config"].map(n)
-        return alt.Chart(d).mark_line(interpolate="step-after").encode(
-            x=alt.X("rank:Q", scale=alt.Scale(type="log", domain=[1, top or max(float(d["rank"].max()), 10)],
-                                              nice=False), title="Target rank (log scale)"),
-            y=alt.Y("share:Q", title="Queries with target at rank ≤ x",
-                    axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=color, tooltip=[alt.Tooltip("config:N"), alt.Tooltip("rank:Q"), alt.Tooltip("share:Q", format=".0%")],
-        ).properties(height=420, title="Cumulative distribution of target ranks "
-                                       "(missing ranks never reach the curve)")
+        d = ecdf_points(long)
+        return ecdf_chart(d, top or max(float(d["rank"].max()), 10), configs)
     if kind == "violin":
         d = long.assign(log_rank=np.log10(long["rank"].clip(lower=1)))
         top = float(np.log10(max(d["rank"].max(), 10)))
@@ -101,6 +97,30 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float, top: f
         y=alt.Y("rank:Q", scale=alt.Scale(type="log", **({"domain": [1, top]} if top else {})), title=rank_title),
         color=alt.Color("config:N", sort=configs, legend=None),
     ).properties(height=380, title="Target ranks per configuration")
+
+
+def ecdf_points(long: pd.DataFrame) -> pd.DataFrame:
+    """The steps of each configuration's rank ECDF: its found targets by rank, with ``share``
+    = the fraction of all its queries (missing ranks included) at that rank or better."""
+    d = long.dropna(subset=["rank_lo"]).sort_values(["config", "rank"]).copy()
+    n = long.groupby("config")["query_id"].count()
+    d["share"] = d.groupby("config").cumcount().add(1) / d["config"].map(n)
+    return d
+
+
+def ecdf_chart(points: pd.DataFrame, top: float, configs: list[str]) -> alt.Chart:
+    """:func:`ecdf_points` as step lines on a log rank axis up to ``top``, coloured by
+    configuration in the order ``configs``."""
+    return alt.Chart(points).mark_line(interpolate="step-after").encode(
+        x=alt.X("rank:Q", scale=alt.Scale(type="log", domain=[1, top], nice=False),
+                title="Target rank (log scale)"),
+        y=alt.Y("share:Q", title="Queries with target at rank ≤ x",
+                axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("config:N", sort=configs, title="Configuration",
+                        legend=alt.Legend(orient="right", labelLimit=320)),
+        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("rank:Q"), alt.Tooltip("share:Q", format=".0%")],
+    ).properties(height=420, title="Cumulative distribution of target ranks "
+                                   "(missing ranks never reach the curve)")
 
 
 def parallel_coordinates(summary: pd.DataFrame, metric: str, title: str,
@@ -211,20 +231,31 @@ def rank_scatter(per: pd.DataFrame, missing_rank: float, selection: str = "query
                  alt.Tooltip("baseline_rank:Q", title="baseline rank", format=".3g"),
                  alt.Tooltip("rank:Q", title="current rank", format=".3g")],
     ).add_params(pick)
-    diagonal = alt.Chart(pd.DataFrame({"r": [1.0, top]})).mark_line(color="#888", strokeDash=[4, 4]).encode(
+    # inline values, not a dataset: the spec stays the same while only ``per`` changes
+    diagonal = alt.Chart(alt.InlineData(values=[{"r": 1.0}, {"r": top}])).mark_line(color="#888", strokeDash=[4, 4]).encode(
         x=alt.X("r:Q", scale=log), y=alt.Y("r:Q", scale=log))
     return (diagonal + points).properties(
         height=420, title="Each query's target rank: below the diagonal, the current configuration "
                           "ranks it better (click a point to open it in Query lab)")
 
 
+def tag_bar_rows(breakdown: pd.DataFrame) -> pd.DataFrame:
+    """The rows :func:`tag_bars` draws: each tag that holds, labelled with its query count."""
+    d = breakdown[breakdown["value"] == 1].copy()
+    d["tag"] = d["tag"] + " (" + d["queries"].astype(str) + " queries)"
+    return d
+
+
 def tag_bars(breakdown: pd.DataFrame, metric: str, title: str) -> alt.Chart:
     """``metric`` on the queries whose target has each tag, per configuration, from
     :func:`core.evaluation.tag_breakdown` (rows with ``value`` 1), tags labelled."""
-    d = breakdown[breakdown["value"] == 1].copy()
-    d["tag"] = d["tag"] + " (" + d["queries"].astype(str) + " queries)"
-    configs = list(dict.fromkeys(d["config"]))
-    return alt.Chart(d).mark_bar().encode(
+    return tag_chart(tag_bar_rows(breakdown), metric, title)
+
+
+def tag_chart(rows: pd.DataFrame, metric: str, title: str) -> alt.Chart:
+    """:func:`tag_bars` of rows from :func:`tag_bar_rows`."""
+    configs = list(dict.fromkeys(rows["config"]))
+    return alt.Chart(rows).mark_bar().encode(
         y=alt.Y("tag:N", title="Queries whose target is tagged", axis=alt.Axis(labelLimit=320)),
         yOffset=alt.YOffset("config:N", sort=configs),
         x=alt.X(f"{metric}:Q", title=title, scale=alt.Scale(domain=[0, 1])),
@@ -266,17 +297,16 @@ def sweep_lines(swept: pd.DataFrame, current: float | None, label: str,
 _ALTAIR = threading.Lock()      # Altair's theme and data transformer are global to every thread
 
 
-def _arrow(data, datasets: dict) -> dict:
+def _arrow(data, datasets: dict, sources: dict | None = None) -> dict:
     """An Altair data transformer: the table as Arrow IPC bytes in ``datasets`` (what
     ``st.altair_chart`` sends, so Streamlit passes the bytes on untouched), named by its
     place in the chart, not its content: a chart whose data alone changed keeps its spec,
-    and the browser swaps the data into the drawn view instead of drawing it anew."""
-    table = pa.Table.from_pandas(pd.DataFrame(data), preserve_index=False)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
+    and the browser swaps the data into the drawn view instead of drawing it anew.
+    ``sources`` records the name under the table's ``id`` (see :func:`spec_with_data`)."""
     name = f"data-{len(datasets)}"
-    datasets[name] = sink.getvalue().to_pybytes()
+    datasets[name] = _arrow_bytes(data)
+    if sources is not None:
+        sources[id(data)] = name
     return {"name": name}
 
 
@@ -287,10 +317,57 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
     """The chart's Vega-Lite spec as ``st.altair_chart`` would send it (no default size, data
     as Arrow), for ``st.vega_lite_chart(spec=...)``: a page that caches it skips building and
     validating the chart (30–80 ms each) when its data has not changed."""
+    return _spec_and_sources(chart)[0]
+
+
+def _spec_and_sources(chart: alt.TopLevelMixin) -> tuple[dict, dict[int, str]]:
+    """:func:`vega_spec`, and the name of each dataset by ``id`` of the table it came from."""
     datasets: dict = {}
-    with _ALTAIR, alt.theme.enable("none"), alt.data_transformers.enable("trl_arrow", datasets=datasets):
+    sources: dict[int, str] = {}
+    with _ALTAIR, alt.theme.enable("none"), alt.data_transformers.enable(
+            "trl_arrow", datasets=datasets, sources=sources):
         # not validated against the Vega-Lite schema on every draw (half the cost of a new
         # view): the chart functions' output is checked once by tests/app/test_charts.py
         spec = chart.to_dict(validate=False)
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
-    return spec
+    return spec, sources
+
+
+_TEMPLATES: dict = {}     # key -> (spec with only its inline datasets, dataset name per table)
+_KEPT = 64
+_TEMPLATES_LOCK = threading.Lock()
+
+
+def spec_with_data(key, build, tables: list[pd.DataFrame]) -> dict:
+    """``vega_spec(build())``, without building the chart when only its data changed.
+
+    The first call for ``key`` builds the chart and remembers its spec and which of ``tables``
+    (by identity) each dataset is; a later call with the same ``key`` puts the new ``tables``'
+    Arrow bytes into that spec (a millisecond, where Altair takes 5–10 ms a chart). ``key``
+    must fix everything else the chart shows (titles, scales, sort orders); a chart with a
+    dataset not among ``tables`` is always built anew.
+    """
+    with _TEMPLATES_LOCK:
+        kept = _TEMPLATES.get(key)
+    if kept is None:
+        spec, sources = _spec_and_sources(build())
+        names = [sources.get(id(t)) for t in tables]
+        if set(names) != set(sources.values()) or None in names:
+            return spec
+        constant = {k: v for k, v in spec["datasets"].items() if k not in names}   # inline values
+        with _TEMPLATES_LOCK:
+            _TEMPLATES[key] = ({**spec, "datasets": constant}, names)
+            while len(_TEMPLATES) > _KEPT:
+                _TEMPLATES.pop(next(iter(_TEMPLATES)))
+        return spec
+    template, names = kept
+    return {**template, "datasets": {**template["datasets"],
+                                     **{name: _arrow_bytes(t) for name, t in zip(names, tables)}}}
+
+
+def _arrow_bytes(data) -> bytes:
+    table = pa.Table.from_pandas(pd.DataFrame(data), preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()

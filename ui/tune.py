@@ -29,7 +29,8 @@ from core.store import corpus_version
 from core.evaluation import per_query, tag_breakdown
 from core.metrics import missing_rank
 from core.tuning import Comparison, compare, parameter_of, sweep
-from ui.charts import rank_distribution, rank_scatter, tag_bars, vega_spec
+from ui.charts import (ecdf_chart, ecdf_points, rank_distribution, rank_scatter, spec_with_data,
+                       tag_bar_rows, tag_chart)
 from ui.controls import dense_models
 from ui.data import DataSource, engine_lock, get_engine
 from ui.evaluation import queries_digest
@@ -133,12 +134,23 @@ def _charts(key: tuple, config: str, baseline: str, ids: tuple, tags: tuple, met
     long = pd.concat([current.assign(config="current"), base.assign(config="baseline")], ignore_index=True)
     per = _compared(key, config, baseline, ids, _engine, _queries).per_query
     top = float(max(_engine.n_docs, 10))   # fixed axes: a slider moves the data, not the scales
-    charts = {"ecdf": rank_distribution(long, "ecdf", missing, top),
-              "box": rank_distribution(long, "box", missing, top), "scatter": rank_scatter(per, missing, top=top)}
+    order = ["current", "baseline"]
+    # only the columns drawn: less to encode and send on every slider move
+    ecdf, box = ecdf_points(long)[["config", "rank", "share"]], long[["config", "rank"]]
+    per = per[["query_id", "query_text", "baseline_rank", "rank", "outcome"]]
     bd = tag_breakdown({"current": current, "baseline": base}, metrics=tuple(m for m, _ in metrics))
     bd["tag"] = bd["tag"].map(dict(tags))
-    charts |= {f"tags:{m}": tag_bars(bd, m, label) for m, label in metrics}
-    return {name: vega_spec(chart) for name, chart in charts.items()}
+    tagged = tag_bar_rows(bd)
+    # each chart's spec is fixed by its key; a new configuration only brings new data
+    specs = {"ecdf": spec_with_data(("ecdf", top, *order), lambda: ecdf_chart(ecdf, top, order), [ecdf]),
+             "box": spec_with_data(("box", missing, top, *order),
+                                   lambda: rank_distribution(box, "box", missing, top), [box]),
+             "scatter": spec_with_data(("scatter", missing, top),
+                                       lambda: rank_scatter(per, missing, top=top), [per])}
+    for m, label in metrics:
+        specs[f"tags:{m}"] = spec_with_data(("tags", m, label, *order),
+                                            lambda m=m, label=label: tag_chart(tagged, m, label), [tagged])
+    return specs
 
 
 def chart_specs(source: DataSource, config: Config, baseline: Config, queries: pd.DataFrame, ids,

@@ -132,3 +132,47 @@ def test_the_tune_pages_charts_are_valid_vega_lite(tiny_db):
               rank_scatter(cmp.per_query, 5), tag_bars(bd, "mrr", "MRR")]
     for chart in charts:
         chart.to_dict(validate=True)        # raises on a spec Vega-Lite's schema rejects
+
+
+def test_spec_with_data_equals_building_the_chart_and_skips_building_it_again(tiny_db):
+    """The Tune page's charts after a slider move: the remembered spec with the new data
+    equals the spec of the chart built from scratch, and the chart is not built again."""
+    from core.config import STUDY_BEST, Config
+    from core.engine import Engine
+    from core.evaluation import per_query
+    from core.store import load_queries
+    from core.tuning import compare
+    from ui.charts import rank_scatter, spec_with_data, vega_spec
+
+    engine, queries = Engine.from_db(tiny_db), load_queries(tiny_db)
+    base = per_query(engine, STUDY_BEST, queries)
+    built = []
+
+    def scatter(per):
+        built.append(per)
+        return rank_scatter(per, 5.0, top=20.0)
+
+    specs = []
+    for config in ("word.sr+ocr+c.noattr.bm25", "word.basic.noattr.bxx", "2gram.basic.noattr.bpx"):
+        current = per_query(engine, Config.parse(config), queries)
+        per = compare(current, base, queries).per_query
+        spec = spec_with_data(("test-scatter", 5.0, 20.0), lambda: scatter(per), [per])
+        assert spec == vega_spec(rank_scatter(per, 5.0, top=20.0))
+        specs.append(spec)
+    assert len(built) == 1                                   # built once, then only data swapped
+    assert len({s["datasets"]["data-0"] for s in specs}) == 3   # and the data did change
+    assert {k: v for k, v in specs[0].items() if k != "datasets"} == \
+        {k: v for k, v in specs[2].items() if k != "datasets"}
+
+
+def test_spec_with_data_builds_a_chart_whose_data_it_was_not_given():
+    from ui.charts import rank_distribution, spec_with_data
+    built = []
+
+    def ecdf():   # derives its own table from long_ranks(): not one of the tables passed
+        built.append(1)
+        return rank_distribution(long_ranks(), "ecdf", 50, 1000.0)
+
+    for _ in range(2):
+        spec_with_data(("test-ecdf",), ecdf, [long_ranks()])
+    assert len(built) == 2
