@@ -90,40 +90,60 @@ def _run_configs_in_worker(corpus, mode, texts, queries, configs, weightings):
     return _run_configs(source, queries, configs, weightings)
 
 
-def _run_parallel(source, queries, configs, weightings, workers, progress):
-    """Spread the configurations over processes, one tokenisation per task."""
+def grid_task(task: dict):
+    """One task of a spread grid: the configurations of one tokenisation (a dict of
+    :func:`_run_configs_in_worker`'s arguments, so any executor can ship it)."""
+    return _run_configs_in_worker(**task)
+
+
+def pool_spread(workers: int):
+    """A ``spread`` for :func:`run_grid`: tasks in a local pool of ``workers`` processes."""
+    def spread(fn, tasks):
+        with worker_pool(workers) as pool:
+            futures = {pool.submit(fn, t): t for t in tasks}
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+    return spread
+
+
+def _run_parallel(source, queries, configs, weightings, spread, progress):
+    """Spread the configurations over workers, one tokenisation per task."""
     groups: dict[str, list[int]] = {}
     for i, (tokens, _, _) in enumerate(configs):
         groups.setdefault(tokens, []).append(i)
     results = [None] * len(configs)
     texts = {f: source.normalised(f) for f in ALL_FIELDS}  # normalise once, not per worker
-    with worker_pool(workers) as pool:
-        futures = {pool.submit(_run_configs_in_worker, source.corpus, source.mode, texts, queries,
-                               [configs[i] for i in members], weightings): members
-                   for members in groups.values()}
-        done = 0
-        for fut in as_completed(futures):
-            for i, r in zip(futures[fut], fut.result()):
-                results[i] = r
-                done += 1
-                if progress:
-                    progress(done, len(configs))
+    tasks = [{"corpus": source.corpus, "mode": source.mode, "texts": texts, "queries": queries,
+              "configs": [configs[i] for i in members], "weightings": weightings}
+             for members in groups.values()]
+    members_of = {id(t): m for t, m in zip(tasks, groups.values())}
+    done = 0
+    for task, result in spread(grid_task, tasks):
+        for i, r in zip(members_of[id(task)], result):
+            results[i] = r
+            done += 1
+            if progress:
+                progress(done, len(configs))
     return results
 
 
 def run_grid(source: TokenisedCorpus, queries: pd.DataFrame, index_configs=None,
-             weightings=tuple(SMART), progress=None, workers: int = 1) -> GridResult:
+             weightings=tuple(SMART), progress=None, workers: int = 1, spread=None) -> GridResult:
     """Run every (index configuration, weighting) on every query.
 
     ``progress(done, total)`` is called once per finished index configuration; with ``workers`` > 1
-    the tokenisations run in parallel processes (results are identical).
+    the tokenisations run in parallel processes (results are identical). ``spread(fn, tasks)``
+    runs them elsewhere instead (e.g. on Ray: ``pipeline.executors.ray_spread``), yielding
+    ``(task, fn(task))`` as each finishes; everything else, results included, stays here.
     """
     t_start = time.perf_counter()
     configs = list(index_configs or study_index_configs())
     weightings = [w if isinstance(w, Spec) else Spec.parse(w) for w in weightings]
     n_tokens = len({c[0] for c in configs})
-    if workers > 1 and n_tokens > 1:
-        results = _run_parallel(source, queries, configs, weightings, workers, progress)
+    if spread is None and workers > 1 and n_tokens > 1:
+        spread = pool_spread(workers)
+    if spread is not None:
+        results = _run_parallel(source, queries, configs, weightings, spread, progress)
     else:
         results = _run_configs(source, queries, configs, weightings, progress)
     qids = queries["query_id"].to_numpy()

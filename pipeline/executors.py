@@ -99,3 +99,14 @@ def ray_results(fn: Callable[[dict], dict], items: Iterable[dict], executor: str
             ray.cancel(ref, force=True)
         if started:
             ray.shutdown()
+
+
+def ray_spread(executor: str, workers: int):
+    """A ``spread`` for :func:`core.grid.run_grid`: each task a Ray task (retried when its
+    worker dies), its result back to the driver, which writes results.db as without Ray."""
+    def spread(fn, tasks):
+        for task, result, error in ray_results(fn, tasks, executor, workers):
+            if error is not None:
+                raise error
+            yield task, result
+    return spread

@@ -8,6 +8,11 @@ of {sr, ocr, c} × attribution {yes, no} × the 12 SMART weightings. ``--tokens`
 ``--config NAME`` adds any configuration (fusion, dense, BM25F, query options) and
 ``--family NAME`` every candidate of a method family of ``core.families`` (``--family list``
 names them); ``--tokens none`` leaves the study grid out.
+
+The grid's tokenisations run in ``--workers`` processes, or as Ray tasks with ``--executor
+ray`` (a local Ray with ``--workers`` CPUs) or ``--ray-address`` (a cluster): each task builds
+one tokenisation's indexes and scores its experiments; the results come back here and this
+process writes results.db, the same as without Ray.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from core.locks import Busy
 from core.store import NotADatabase, load_corpus, load_queries, write_results
 from core.text import MODES
 from core.weighting import SMART
+from pipeline import executors
 from pipeline.config import stage_parser
 
 
@@ -45,6 +51,7 @@ def main(argv=None) -> int:
     p.add_argument("--family", action="append", default=[],
                    help="add every candidate of a method family (core.families), repeatable; "
                         "'list' prints their names")
+    executors.add_options(p)
     args = p.parse_args(argv)
     by_name = {f.name: f for f in families()}
     if "list" in args.family:
@@ -77,7 +84,9 @@ def main(argv=None) -> int:
         result = GridResult(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), 0.0)
         if configs:
             with tqdm(total=len(configs), desc="indexes", unit="index") as bar:
-                result = run_grid(source, queries, configs, weightings, workers=args.workers,
+                where = executors.resolve(args)
+                spread = executors.ray_spread(where, args.workers) if executors.is_ray(where) else None
+                result = run_grid(source, queries, configs, weightings, workers=args.workers, spread=spread,
                                   progress=lambda done, total: bar.update())
         done = set(result.experiments["config"]) if len(result.experiments) else set()
         extra = [c for c in dict.fromkeys(extra) if str(c) not in done]

@@ -95,3 +95,24 @@ def test_exceptions_come_back_as_themselves_and_bad_executors_are_refused(local_
     with pytest.raises(Exception, match="unknown executor 'dask'"):
         executor_type("dask")
     assert executor_type("ray://head:10001") == "ray://head:10001"
+
+
+def test_the_grid_on_ray_writes_the_same_results_db_as_the_pool(tiny_db, tmp_path):
+    """pipeline.experiments --executor ray: one Ray task per tokenisation, results.db written
+    by the driver, equal to the process pool's but for the timings."""
+    from pipeline import experiments
+    from tests.pipeline.conftest import sql
+
+    grid = ["--tokens", "word", "--tokens", "4gram", "--tokens", "5gram", "--weighting", "bpx",
+            "--weighting", "bm25(k1=0.9,b=0.4)"]
+    pool, on_ray = tmp_path / "pool.db", tmp_path / "ray.db"
+    assert experiments.main(["--db", str(tiny_db), "--results", str(pool), "--workers", "2", *grid]) == 0
+    assert experiments.main(["--db", str(tiny_db), "--results", str(on_ray), "--workers", "2",
+                             "--executor", "ray", *grid]) == 0
+    queries = {"indexes": "select index_id, config, vocab_size from indexes order by index_id",
+               "experiments": "select * from experiments order by experiment_id",
+               "ranking_results": "select experiment_id, query_id, target_rank, rank_lo, rank_hi "
+                                  "from ranking_results order by experiment_id, query_id"}
+    for table, q in queries.items():
+        assert sql(on_ray, q) == sql(pool, q) and len(sql(pool, q)) > 0, table
+    assert len(sql(on_ray, queries["experiments"])) == 3 * 16 * 2
