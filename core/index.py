@@ -248,6 +248,14 @@ class Index:
         return prefix + self.cache["terms"][self.columns[column]]
 
 
+def _sum(matrices) -> sp.csr_matrix:
+    """The sum of same-shaped count matrices (a fresh matrix, even of one)."""
+    total = None
+    for m in matrices:
+        total = m.copy() if total is None else total + m
+    return total
+
+
 def _nonzero_columns(m: sp.csr_matrix) -> np.ndarray:
     return np.flatnonzero(np.bincount(m.indices, minlength=m.shape[1]))
 
@@ -261,19 +269,23 @@ def build_index(source: TokenisedCorpus, tokens: str, enrichment=frozenset(ENRIC
     """
     t0 = time.perf_counter()
     enrich = [e for e in ENRICHMENT_ORDER if e in enrichment]
-    for f in BASIC + tuple(ENRICHMENT[e] for e in enrich):
+    fields = BASIC + tuple(ENRICHMENT[e] for e in enrich)
+    for f in fields:
         source.field_counts(tokens, f)  # tokenise first so all blocks share one width
-    basic = sum(source.field_counts(tokens, f) for f in BASIC)
-    parts = [(0, basic)] + [(1 + ENRICHMENT_ORDER.index(e), source.field_counts(tokens, ENRICHMENT[e]))
-                            for e in enrich]
-    if not attribution:
-        parts = [(0, sum(m for _, m in parts))]
+    # one sum per block, no intermediate ones (at a million documents each copy of a 4-gram
+    # index's counts is gigabytes)
+    if attribution:
+        parts = [(0, _sum(source.field_counts(tokens, f) for f in BASIC))] + [
+            (1 + ENRICHMENT_ORDER.index(e), source.field_counts(tokens, ENRICHMENT[e])) for e in enrich]
+    else:
+        parts = [(0, _sum(source.field_counts(tokens, f) for f in fields))]
     mats, columns, blocks = [], [], []
     for block, m in parts:
         cols = _nonzero_columns(m)
-        mats.append(m[:, cols])
+        mats.append(m if len(cols) == m.shape[1] else m[:, cols])   # every column used: no copy
         columns.append(cols)
         blocks.append(np.full(len(cols), block, dtype=np.int8))
+    del parts
     counts = sp.hstack(mats, format="csr") if len(mats) > 1 else mats[0].tocsr()
     counts.sort_indices()
     return Index(index_name(tokens, enrich, attribution), tokens, counts, np.concatenate(columns),

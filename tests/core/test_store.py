@@ -146,3 +146,11 @@ def test_an_empty_queries_file_replaces_its_collection(tmp_path):
     write_corpus(path, [doc("1")], [], [query(1, "old", "1", "study2022"), query(2, "mine", "1", "collected")])
     write_corpus(path, [doc("1")], [], [], collections=["study2022"])
     assert load_queries(path)["query_text"].tolist() == ["mine"]
+
+
+def test_a_corpus_loaded_without_comments_is_the_same_but_for_them(tiny_db):
+    """``comments=False`` (indexes without comments at a million documents): every column
+    as loaded with comments, `comment_text` empty."""
+    full, lean = load_corpus(tiny_db), load_corpus(tiny_db, comments=False)
+    assert (full.docs["comment_text"] != "").any() and (lean.docs["comment_text"] == "").all()
+    pd.testing.assert_frame_equal(full.docs.drop(columns="comment_text"), lean.docs.drop(columns="comment_text"))
