@@ -14,6 +14,7 @@ from pipeline import ocr
 from pipeline.executors import executor_type, ray_results
 from pipeline.items import open_db, run_items
 from tests.pipeline.conftest import render_caption, rows
+from tests.pipeline.test_frames import caption_video  # noqa: F401 - a fixture
 from tests.pipeline.test_ocr import add_downloads
 
 ray = pytest.importorskip("ray", reason="Ray not installed (pip install -r requirements-scale.txt)")
@@ -116,3 +117,139 @@ def test_the_grid_on_ray_writes_the_same_results_db_as_the_pool(tiny_db, tmp_pat
     for table, q in queries.items():
         assert sql(on_ray, q) == sql(pool, q) and len(sql(pool, q)) > 0, table
     assert len(sql(on_ray, queries["experiments"])) == 3 * 16 * 2
+
+
+# ---------------------------------------------------------------- every per-item stage on Ray
+
+def untimed(table: dict) -> dict:
+    """A stage's rows without what differs between two runs of the same work: timings, and
+    the memory addresses ffmpeg prints in its messages."""
+    import re
+    return {i: {k: re.sub(r"0x[0-9a-f]+", "0x…", v) if isinstance(v, str) else v
+                for k, v in r.items() if k not in ("seconds", "download_timestamp")}
+            for i, r in table.items()}
+
+
+def pool_and_ray(stage, table, make_db, media, *extra):
+    """Run ``stage`` on two copies of the same pipeline database, with the process pool (2
+    workers) and on a local Ray (2 CPUs); both runs' rows."""
+    got = {}
+    for name, executor in (("pool", []), ("ray", ["--executor", "ray"])):
+        db = make_db(name)
+        stage.main(["--pipeline-db", str(db), "--media", str(media), "--workers", "2",
+                    "--no-progress", *extra, *executor])
+        got[name] = untimed(rows(db, table))
+    return got["pool"], got["ray"]
+
+
+def test_audio_on_ray_equals_the_pool(tmp_path, speech_mp4, silent_mp4):
+    import shutil
+
+    from pipeline import audio
+    from tests.pipeline.test_audio import add_downloads as audio_downloads
+    videos = tmp_path / "media" / "videos"
+    videos.mkdir(parents=True)
+    shutil.copy(speech_mp4, videos / "1.mp4")
+    shutil.copy(silent_mp4, videos / "2.mp4")
+
+    def make_db(name):
+        audio_downloads(tmp_path / f"{name}.db", ["1", "2", "3"], tmp_path / "media")   # 3: no file
+        return tmp_path / f"{name}.db"
+    pool, on_ray = pool_and_ray(audio, "audio", make_db, tmp_path / "media")
+    assert on_ray == pool and pool["1"]["error"] is None and pool["2"]["error"].startswith("no audio")
+
+
+def test_transcribe_on_ray_equals_the_pool(tmp_path, speech_wav):
+    """Sphinx (deterministic): the same rows. Whisper with a forced language, the clips read
+    as one group (a Ray task like any item): the same words to within a word, since Ray runs
+    its workers with one OpenMP thread and the pool does not, and CTranslate2's and the
+    voice-activity model's floating-point sums then differ in their last bits."""
+    import shutil
+
+    from pipeline import transcribe
+    from pipeline.quality import wer
+    media = tmp_path / "media"
+    (media / "audio").mkdir(parents=True)
+    for i in ("61", "62"):
+        shutil.copy(speech_wav, media / "audio" / f"{i}.wav")
+
+    def db_maker(engine):
+        def make_db(name):
+            db = sqlite_utils.Database(tmp_path / f"{engine}-{name}.db")
+            db["audio"].insert_all([{"id": i, "wav_path": str(media / "audio" / f"{i}.wav"), "error": None}
+                                    for i in ("61", "62")], pk="id")
+            db.close()
+            return tmp_path / f"{engine}-{name}.db"
+        return make_db
+    pool, on_ray = pool_and_ray(transcribe, "transcripts", db_maker("sphinx"), media, "--engine", "sphinx")
+    assert on_ray == pool and all(r["text"] for r in pool.values())
+    pool, on_ray = pool_and_ray(transcribe, "transcripts", db_maker("whisper"), media, "--language", "en")
+    assert set(on_ray) == set(pool) == {"61", "62"}
+    for i in pool:
+        assert {k: v for k, v in on_ray[i].items() if k != "text"} == {k: v for k, v in pool[i].items() if k != "text"}
+        assert on_ray[i]["engine"] == "whisper" and wer(pool[i]["text"], on_ray[i]["text"]) <= 0.25
+
+
+def test_frames_on_ray_equals_the_pool(tmp_path, caption_video):
+    from pipeline import frames
+    videos = tmp_path / "media" / "videos"
+    videos.mkdir(parents=True)
+    (videos / "41.mp4").write_bytes(caption_video.read_bytes())
+    (videos / "43.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"junk" * 500)
+
+    def make_db(name):
+        db = sqlite_utils.Database(tmp_path / f"{name}.db")
+        db["downloads"].insert_all([{"id": i, "video_path": str(videos / f"{i}.mp4")} for i in ("41", "43")],
+                                   pk="id")
+        db.close()
+        return tmp_path / f"{name}.db"
+    pool, on_ray = pool_and_ray(frames, "frames", make_db, tmp_path / "media", "--interval", "0.5")
+    assert on_ray == pool and pool["41"]["read"] == 3 and pool["43"]["error"].startswith("corrupt video")
+
+
+def test_download_on_ray_equals_the_pool(tmp_path, http_server, make_pipeline_db):
+    from pipeline import download
+    b = http_server.base
+    records = [{"id": "101", "video-src": f"{b}/ok/v101", "coverphoto-src": f"{b}/ok/c101"},
+               {"id": "103", "video-src": f"{b}/404/v103", "coverphoto-src": f"{b}/ok/c103"}]
+    got = {}
+    for name, executor in (("pool", []), ("ray", ["--executor", "ray"])):
+        db, media = make_pipeline_db(records, f"{name}.db"), tmp_path / name
+        download.main(["--pipeline-db", str(db), "--media", str(media), "--workers", "2", "--no-progress",
+                       "--retries", "1", "--backoff", "0.05", *executor])
+        got[name] = {i: {k: (str(v).replace(str(media), "MEDIA") if v else v) for k, v in r.items()}
+                     for i, r in untimed(rows(db, "downloads")).items()}
+    assert got["ray"] == got["pool"] and got["pool"]["101"]["video_path"] == "MEDIA/videos/101.mp4"
+
+
+def test_a_driver_killed_mid_run_on_ray_loses_nothing_and_the_rerun_resumes(tmp_path, caption_video):
+    """kill -9 of the driver (and with it the Ray it started) mid-run: the rows it wrote stay,
+    and a rerun on Ray does only the rest."""
+    import signal
+    import subprocess
+
+    from tests.pipeline.conftest import wait_for_rows
+    media = tmp_path / "media"
+    (media / "videos").mkdir(parents=True)
+    ids = [str(70 + n) for n in range(8)]
+    for i in ids:
+        (media / "videos" / f"{i}.mp4").write_bytes(caption_video.read_bytes())
+    db = sqlite_utils.Database(tmp_path / "p.db")
+    db["downloads"].insert_all([{"id": i, "video_path": str(media / "videos" / f"{i}.mp4")} for i in ids], pk="id")
+    db.close()
+    cmd = [sys.executable, "-m", "pipeline.frames", "--pipeline-db", str(tmp_path / "p.db"), "--media",
+           str(media), "--workers", "1", "--no-progress", "--interval", "0.5", "--executor", "ray"]
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(cmd, cwd=repo, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_rows(tmp_path / "p.db", "frames", 2, timeout=180)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = rows(tmp_path / "p.db", "frames")
+    assert 2 <= len(partial) < len(ids), f"not killed mid-run ({len(partial)} rows)"
+    rerun = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"frames: {len(ids) - len(partial)} pending, {len(partial)} skipped" in rerun.stdout
+    done = rows(tmp_path / "p.db", "frames")
+    assert set(done) == set(ids) and all(r["read"] == 3 for r in done.values())
+    assert all(done[i] == partial[i] for i in partial)   # what the killed run wrote is kept as it was
