@@ -1,7 +1,7 @@
 """Choosing the method with pseudo-queries: three ways of choosing, scored on three query sets.
 
     .venv/bin/python bench/pseudo.py --db /tmp/pseudo/tiktoks.db --pseudo pseudo.json --held held.json \
-        [--demo-db DEMO/tiktoks.db] [--repeats 20] [--families TEXT ...] [--no-dense] [--out bench/out/pseudo.md]
+        [--demo-db DEMO/tiktoks.db] [--repeats 20] [--families TEXT|=NAME ...] [--no-dense] [--out bench/out/pseudo.md]
 
 ``--pseudo`` and ``--held`` are ``pipeline.pseudo_queries``' tuning and held-aside files for
 the corpus ``--db``, whose own queries are the real ones. The ways of choosing, each a tuner
@@ -63,7 +63,8 @@ def main(argv=None) -> int:
     pseudo = ScoreTable(Engine(load_corpus(args.db, exclude_comments=tune_own)), tune_q)
     held_engine = Engine(load_corpus(args.db, exclude_comments=held_own))
     fams = [f for f in available_families(False if args.no_dense else None)
-            if not args.families or any(w.lower() in f.name.lower() for w in args.families)]
+            if not args.families or any(w[1:] == f.name if w.startswith("=") else w.lower() in f.name.lower()
+                                        for w in args.families)]
     grids = {f.name: list(f.candidates) for f in fams}
     print(f"{len(fams)} families, {sum(map(len, grids.values()))} candidates; real {len(real_q)}, "
           f"pseudo {len(tune_q)}, held aside {len(held_q)}", file=sys.stderr, flush=True)

@@ -69,6 +69,8 @@ MINILM_OS = Dense(fields={"ocr", "sr"})                     # dense~ocr~sr
 MINILM_C = Dense(fields={"c"}, only=True)                   # dense~c~only
 MPNET_OS = Dense("mpnet", {"ocr", "sr"})                    # dense~mpnet~ocr~sr
 MPNET_C = Dense("mpnet", {"c"}, only=True)                  # dense~c~mpnet~only
+TUNED = Dense("tuned")                                      # dense~tuned: pipeline.finetune's MiniLM
+TUNED_OS = Dense("tuned", {"ocr", "sr"})                    # dense~ocr~sr~tuned
 
 # what ``pipeline.evaluate --config best`` deploys on the 2022 corpus (every family tuned on
 # its 3,178 pseudo-queries, the family confirmed on the 86 real ones: core/transfer.py;
@@ -130,7 +132,8 @@ def _families() -> tuple[Family, ...]:
                        [_config(three, w, Spec.of("zall", dense=wd, word=ww))
                         for w in _bm25((0.5, 0.9), (0.5, 0.7)) for ww in (0.5, 0.75, 1.0)
                         for wd in (0.75, 1.0, 1.5)], dense=True))
-    return tuple(out + _families_2026() + _families_mpnet() + _families_lmdir() + _families_windows())
+    return tuple(out + _families_2026() + _families_mpnet() + _families_lmdir() + _families_windows()
+                 + _families_tuned())
 
 
 def _families_2026() -> list[Family]:
@@ -205,6 +208,14 @@ def _families_windows() -> list[Family]:
                            [_config(comps(win), w, _zsum(**{d.name: wd for d in comps(win)[1:]}))
                             for win in WINDOWS for w in BM25_SMALL for wd in (0.5, 0.75, 1.0)], dense=True))
     return out
+
+
+def _families_tuned() -> list[Family]:
+    """The deployed structure and the basic+OCR+speech hybrid with the MiniLM fine-tuned on
+    the corpus's pseudo-queries (``pipeline.finetune``) in place of MiniLM: candidates only
+    where that model has been trained (declared before either was cross-validated)."""
+    return [_dense_hybrid("Hybrid 4-gram BM25 + fine-tuned MiniLM", (GRAM4, TUNED)),
+            _dense_hybrid("Hybrid 4-gram BM25 + fine-tuned MiniLM on basic+OCR+speech", (GRAM4, TUNED_OS))]
 
 
 def available_families(dense: bool | None = None) -> list[Family]:

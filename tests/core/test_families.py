@@ -35,3 +35,28 @@ def test_maxp_families_tune_the_window_over_whole_passages_too():
     whole = {f.name: set(f.candidates) for f in families()}
     assert {c for c in maxp[1].candidates if "~w" not in c} == \
         whole["Hybrid 4-gram BM25 + MiniLM and mpnet on basic+OCR+speech"]
+
+
+def test_the_fine_tuned_families_are_candidates_only_where_the_model_is_trained(tmp_path, monkeypatch):
+    """``--config best`` can choose the MiniLM fine-tuned by ``pipeline.finetune`` once its
+    weights and training record are in the models directory, and not before."""
+    from core.dense import models
+    from core.families import available_families
+
+    def tuned_families():
+        models._installed.cache_clear()
+        return {f.name for f in available_families() if f.models == {"tuned"}}
+
+    monkeypatch.setenv("TRL_MODELS", str(tmp_path))
+    try:
+        if not models.installed("minilm"):
+            return   # no dense packages: no dense family at all (tested elsewhere)
+        assert tuned_families() == set()
+        trained = tmp_path / models.TUNED_NAME
+        trained.mkdir()
+        (trained / "model.safetensors").write_bytes(b"weights")
+        (trained / models.TRAINING_FILE).write_text("{}")
+        assert tuned_families() == {"Hybrid 4-gram BM25 + fine-tuned MiniLM",
+                                    "Hybrid 4-gram BM25 + fine-tuned MiniLM on basic+OCR+speech"}
+    finally:
+        models._installed.cache_clear()
