@@ -161,33 +161,40 @@ def test_audio_on_ray_equals_the_pool(tmp_path, speech_mp4, silent_mp4):
 
 def test_transcribe_on_ray_equals_the_pool(tmp_path, speech_wav):
     """Sphinx (deterministic): the same rows. Whisper with a forced language, the clips read
-    as one group (a Ray task like any item): the same words to within a word, since Ray runs
-    its workers with one OpenMP thread and the pool does not, and CTranslate2's and the
-    voice-activity model's floating-point sums then differ in their last bits."""
+    two by two (each group a Ray task like any item): the same words to within a word, since
+    Ray runs its workers with one OpenMP thread and the pool does not, and CTranslate2's and
+    the voice-activity model's floating-point sums then differ in their last bits. (Two
+    groups, so the pool really forks: one item would run in this process, and a Whisper
+    model loaded here would hang every later fork that uses one.)"""
     import shutil
 
     from pipeline import transcribe
     from pipeline.quality import wer
     media = tmp_path / "media"
     (media / "audio").mkdir(parents=True)
-    for i in ("61", "62"):
+    ids = ("61", "62", "63", "64")
+    for i in ids:
         shutil.copy(speech_wav, media / "audio" / f"{i}.wav")
+    seconds = transcribe.clip_seconds(media / "audio" / "61.wav") + transcribe.GAP_SECONDS
 
     def db_maker(engine):
         def make_db(name):
             db = sqlite_utils.Database(tmp_path / f"{engine}-{name}.db")
             db["audio"].insert_all([{"id": i, "wav_path": str(media / "audio" / f"{i}.wav"), "error": None}
-                                    for i in ("61", "62")], pk="id")
+                                    for i in ids], pk="id")
             db.close()
             return tmp_path / f"{engine}-{name}.db"
         return make_db
     pool, on_ray = pool_and_ray(transcribe, "transcripts", db_maker("sphinx"), media, "--engine", "sphinx")
     assert on_ray == pool and all(r["text"] for r in pool.values())
-    pool, on_ray = pool_and_ray(transcribe, "transcripts", db_maker("whisper"), media, "--language", "en")
-    assert set(on_ray) == set(pool) == {"61", "62"}
+    pool, on_ray = pool_and_ray(transcribe, "transcripts", db_maker("whisper"), media, "--language", "en",
+                                "--group-seconds", f"{2 * seconds + 0.5:.2f}")
+    assert set(on_ray) == set(pool) == set(ids)
     for i in pool:
         assert {k: v for k, v in on_ray[i].items() if k != "text"} == {k: v for k, v in pool[i].items() if k != "text"}
         assert on_ray[i]["engine"] == "whisper" and wer(pool[i]["text"], on_ray[i]["text"]) <= 0.25
+    from pipeline import whisper
+    assert whisper.recognizer.cache_info().currsize == 0   # no model was loaded in this process
 
 
 def test_frames_on_ray_equals_the_pool(tmp_path, caption_video):
