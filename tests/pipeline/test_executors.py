@@ -14,7 +14,7 @@ from pipeline import ocr
 from pipeline.executors import executor_type, ray_results
 from pipeline.items import open_db, run_items
 from tests.pipeline.conftest import render_caption, rows
-from tests.pipeline.test_frames import caption_video  # noqa: F401 - a fixture
+from tests.pipeline.test_frames import _stage_db, caption_video  # noqa: F401 - a fixture
 from tests.pipeline.test_ocr import add_downloads
 
 ray = pytest.importorskip("ray", reason="Ray not installed (pip install -r requirements-scale.txt)")
@@ -241,22 +241,20 @@ def test_a_driver_killed_mid_run_on_ray_loses_nothing_and_the_rerun_resumes(tmp_
     ids = [str(70 + n) for n in range(8)]
     for i in ids:
         (media / "videos" / f"{i}.mp4").write_bytes(caption_video.read_bytes())
-    db = sqlite_utils.Database(tmp_path / "p.db")
-    db["downloads"].insert_all([{"id": i, "video_path": str(media / "videos" / f"{i}.mp4")} for i in ids], pk="id")
-    db.close()
-    cmd = [sys.executable, "-m", "pipeline.frames", "--pipeline-db", str(tmp_path / "p.db"), "--media",
+    db = _stage_db(tmp_path, {i: media / "videos" / f"{i}.mp4" for i in ids})
+    cmd = [sys.executable, "-m", "pipeline.frames", "--pipeline-db", str(db), "--media",
            str(media), "--workers", "1", "--no-progress", "--interval", "0.5", "--executor", "ray"]
     repo = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(cmd, cwd=repo, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_rows(tmp_path / "p.db", "frames", 2, timeout=180)
+    wait_for_rows(db, "frames", 2, timeout=180)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    partial = rows(tmp_path / "p.db", "frames")
+    partial = rows(db, "frames")
     assert 2 <= len(partial) < len(ids), f"not killed mid-run ({len(partial)} rows)"
     rerun = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert f"frames: {len(ids) - len(partial)} pending, {len(partial)} skipped" in rerun.stdout
-    done = rows(tmp_path / "p.db", "frames")
+    done = rows(db, "frames")
     assert set(done) == set(ids) and all(r["read"] == 3 for r in done.values())
     assert all(done[i] == partial[i] for i in partial)   # what the killed run wrote is kept as it was
