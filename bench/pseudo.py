@@ -37,7 +37,7 @@ from core.engine import Engine  # noqa: E402
 from core.evaluation import per_query, summarise  # noqa: E402
 from core.families import available_families  # noqa: E402
 from core.store import load_corpus, load_queries  # noqa: E402
-from core.transfer import pseudo_confirmed_tuner  # noqa: E402
+from core.transfer import pseudo_confirmed_tuner, untrained  # noqa: E402
 from pipeline.evaluate import read_query_set  # noqa: E402
 
 
@@ -60,11 +60,14 @@ def main(argv=None) -> int:
     held_q, _, held_own = read_query_set(args.held)
     full = Engine(load_corpus(args.db))
     real = ScoreTable(full, real_q)
-    pseudo = ScoreTable(Engine(load_corpus(args.db, exclude_comments=tune_own)), tune_q)
     held_engine = Engine(load_corpus(args.db, exclude_comments=held_own))
     fams = [f for f in available_families(False if args.no_dense else None)
             if not args.families or any(w[1:] == f.name if w.startswith("=") else w.lower() in f.name.lower()
                                         for w in args.families)]
+    tune_q, fams, note = untrained(tune_q, fams)   # as pipeline.evaluate: no model scored on its training
+    if note:
+        print(f"pseudo: {note}", file=sys.stderr, flush=True)
+    pseudo = ScoreTable(Engine(load_corpus(args.db, exclude_comments=tune_own)), tune_q)
     grids = {f.name: list(f.candidates) for f in fams}
     print(f"{len(fams)} families, {sum(map(len, grids.values()))} candidates; real {len(real_q)}, "
           f"pseudo {len(tune_q)}, held aside {len(held_q)}", file=sys.stderr, flush=True)
@@ -101,7 +104,7 @@ def main(argv=None) -> int:
         print(f"{name}: {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
     table = pd.DataFrame(rows).set_index("choosing").T
     out = [f"Corpus {args.db}: {full.n_docs} documents; {len(real_q)} real queries, {len(tune_q)} pseudo-queries "
-           f"to tune on, {len(held_q)} held aside; {len(fams)} families ({sum(map(len, grids.values()))} "
+           f"to tune on{f' ({note})' if note else ''}, {len(held_q)} held aside; {len(fams)} families ({sum(map(len, grids.values()))} "
            f"candidates); {args.folds}-fold CV over the real queries (seed {args.seed}, repeated with seeds "
            f"{args.seed}–{args.seed + args.repeats - 1}); bench time {time.perf_counter() - t0:.0f} s.", "",
            table.to_markdown(), "", "Deployed (chosen with all the real queries):", ""]

@@ -9,7 +9,9 @@ are the negatives, so no labelled negatives are needed.
 
 Only pseudo-queries go in (:func:`training_pairs` refuses an entry without the comment it
 came from, which every real query lacks), and the caller passes the tuning split: the
-held-aside pseudo-queries are for scoring. The loop is plain torch (shuffled by a seeded
+held-aside pseudo-queries are for scoring. ``training.json`` also lists the videos the pairs
+came from, so the pseudo-confirmed rule (:func:`core.transfer.untrained`) never scores this
+model on a query it was trained on. The loop is plain torch (shuffled by a seeded
 generator, dropout seeded too), so one seed gives the same weights on the same machine.
 :func:`fine_tune` saves the model with ``training.json``: the settings, the base model's and
 the pairs' SHA-256, and the trained weights' SHA-256.
@@ -21,9 +23,12 @@ import json
 import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .dense.models import TRAINING_FILE
-from .pseudo_queries import POSITION_KEY
+from .pseudo_queries import POSITION_KEY, in_held_aside
+
+VIDEOS_KEY = "videos"   # training.json: the ids of the videos whose pseudo-queries were trained on
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,23 @@ class Settings:
     scale: float = 20.0             # MultipleNegativesRankingLoss' cosine scale
 
 
-def training_pairs(entries: list[dict], corpus) -> list[tuple[str, str]]:
-    """(query, passage) per pseudo-query entry whose target is in ``corpus`` (which must be
+class Pair(NamedTuple):
+    query: str
+    passage: str
+    video: str
+
+
+def trained_share(entries: list[dict], fraction: float, seed: int = 0) -> list[dict]:
+    """The entries of a ``fraction`` of the videos (by a hash of ``seed`` and the video id, as
+    the held-aside split, under another seed): the rest of the tuning set stays unseen by the
+    model, so the pseudo-confirmed rule can still score it fairly."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"the trained fraction must be in (0, 1], got {fraction}")
+    return [e for e in entries if in_held_aside(str(e["target"]), fraction, f"train:{seed}")]
+
+
+def training_pairs(entries: list[dict], corpus) -> list[Pair]:
+    """(query, passage, video) per pseudo-query entry whose target is in ``corpus`` (which must be
     the corpus without the entries' comments); ValueError for an entry that is not one."""
     from .dense.passages import passages
     text = dict(zip(corpus.ids, passages(corpus.docs)))
@@ -48,7 +68,7 @@ def training_pairs(entries: list[dict], corpus) -> list[tuple[str, str]]:
                              "fine-tuning never uses real queries")
         passage = text.get(str(e["target"]))
         if passage:
-            pairs.append((str(e["text"]), passage))
+            pairs.append(Pair(str(e["text"]), passage, str(e["target"])))
     return pairs
 
 
@@ -59,7 +79,7 @@ def _sha256(items) -> str:
     return h.hexdigest()
 
 
-def fine_tune(pairs: list[tuple[str, str]], out_dir, base_dir, settings: Settings = Settings(),
+def fine_tune(pairs: list[Pair], out_dir, base_dir, settings: Settings = Settings(),
               progress=None) -> dict:
     """Train a copy of the model in ``base_dir`` on ``pairs`` and save it to ``out_dir``
     with ``training.json`` (returned). ``progress(step, steps, loss)`` after each step."""
@@ -87,7 +107,7 @@ def fine_tune(pairs: list[tuple[str, str]], out_dir, base_dir, settings: Setting
             chosen = [pairs[perm[i]] for i in b]
             if len(chosen) < 2:
                 continue
-            features = [model.tokenize([q for q, _ in chosen]), model.tokenize([p for _, p in chosen])]
+            features = [model.tokenize([p.query for p in chosen]), model.tokenize([p.passage for p in chosen])]
             value = loss(features, None)
             optimiser.zero_grad()
             value.backward()
@@ -101,6 +121,7 @@ def fine_tune(pairs: list[tuple[str, str]], out_dir, base_dir, settings: Setting
     weights = out / "model.safetensors"
     info = {"base": str(base_dir), "base_sha256": sha256_of(Path(base_dir) / "model.safetensors"),
             "pairs": len(pairs), "pairs_sha256": _sha256(pairs), "steps": step,
+            VIDEOS_KEY: sorted({p.video for p in pairs}),
             "loss": "MultipleNegativesRankingLoss", "settings": asdict(settings),
             "sha256": sha256_of(weights) if weights.is_file() else None}
     (out / TRAINING_FILE).write_text(json.dumps(info, indent=1))

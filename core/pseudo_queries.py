@@ -153,7 +153,7 @@ def from_corpus(path, filters: Filters = Filters(), fraction: float = 0.2,
     return picked, *held_aside(picked[picked["reason"].isna()], fraction, seed)
 
 
-def in_held_aside(video_id: str, fraction: float, seed: int = 0) -> bool:
+def in_held_aside(video_id: str, fraction: float, seed: int | str = 0) -> bool:
     """Whether a video's pseudo-queries are held aside: sha256(seed, id) read as a number in
     [0, 1) is below ``fraction``."""
     h = hashlib.sha256(f"{seed}:{video_id}".encode()).digest()

@@ -142,14 +142,18 @@ def tuned_on(db, entries: list, label: str, args, engines: dict) -> tuple[Config
     queries ``entries`` (queries.json entries), the family confirmed on the database's own
     queries; returns the configuration and its figures on the tuning queries (in-sample)."""
     from core.crossval import ScoreTable
-    from core.transfer import pseudo_confirmed_best
+    from core.pseudo_queries import MIN_QUERIES
+    from core.transfer import pseudo_confirmed_best, untrained
     problems: list[str] = []
     tuning = pd.DataFrame(query_rows(entries, label, "evaluate", problems))
     if tuning.empty:
         raise ValueError(f"no usable queries in {label}")
     skip = own_comments(entries)
     full, tune_engine = engine_without(db, set(), args.mode, engines), engine_without(db, skip, args.mode, engines)
-    fams = budgeted_families(tune_engine, args.families, args.budget)
+    tuning, fams, note = untrained(tuning, budgeted_families(tune_engine, args.families, args.budget),
+                                   min(MIN_QUERIES, len(tuning)))
+    if note:
+        print(f"evaluate: {note}", file=sys.stderr)
     own = load_queries(db)
     config, family = pseudo_confirmed_best(ScoreTable(tune_engine, tuning), ScoreTable(full, own),
                                            {f.name: list(f.candidates) for f in fams}, args.tune_weight,

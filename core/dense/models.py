@@ -18,8 +18,8 @@ against the published file.
 from __future__ import annotations
 
 import functools
-
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -110,6 +110,15 @@ def tuned_path() -> Path:
         raise DenseUnavailable(f"no fine-tuned model in {target} (its {TRAINING_FILE} and "
                                "model.safetensors): train one with 'python -m pipeline.finetune --db DB'")
     return target
+
+
+def trained_videos(model: str) -> frozenset[str] | None:
+    """The videos whose pseudo-queries ``model`` was fine-tuned on (its ``training.json``):
+    empty for the published models, None when the file does not say (trained before it did)."""
+    if model != "tuned":
+        return frozenset()
+    videos = json.loads((tuned_path() / TRAINING_FILE).read_text()).get("videos")
+    return None if videos is None else frozenset(map(str, videos))
 
 
 def sha256_of(path: Path) -> str:

@@ -35,8 +35,9 @@ def test_pairs_are_pseudo_queries_with_the_rest_of_their_video(tmp_path):
     view = load_corpus(db, exclude_comments=own_comments(entries))
     pairs = training_pairs(entries, view)
     assert len(pairs) == 4
-    for (query, passage), (_, desc, sr, comment) in zip(pairs, VIDEOS):
+    for (query, passage, video), (vid, desc, sr, comment) in zip(pairs, VIDEOS):
         assert query == comment and desc in passage and sr in passage and comment not in passage
+        assert video == vid
     with pytest.raises(ValueError, match="never uses real queries"):
         training_pairs([{"text": "a real query", "target": "1"}], view)
 
@@ -56,7 +57,8 @@ def test_one_small_epoch_changes_the_embeddings_deterministically(tmp_path):
     assert a["sha256"] == b["sha256"] and a["pairs_sha256"] == b["pairs_sha256"]
     saved = json.loads((tmp_path / "a" / TRAINING_FILE).read_text())
     assert saved["settings"]["seed"] == 3 and saved["base_sha256"] and saved["loss"] == "MultipleNegativesRankingLoss"
-    texts = [q for q, _ in pairs]
+    assert saved["videos"] == ["1", "2", "3", "4"]   # what core.transfer.untrained keeps out of the vote
+    texts = [p.query for p in pairs]
     base = SentenceTransformer(str(model_dir("minilm")), device="cpu").encode(texts)
     tuned_a = SentenceTransformer(str(tmp_path / "a"), device="cpu").encode(texts)
     tuned_b = SentenceTransformer(str(tmp_path / "b"), device="cpu").encode(texts)
@@ -66,3 +68,15 @@ def test_one_small_epoch_changes_the_embeddings_deterministically(tmp_path):
     assert c["sha256"] != a["sha256"]
     assert POSITION_KEY in entries[0]
 
+
+
+def test_a_share_of_the_videos_is_trained_on_and_the_rest_left_for_tuning():
+    from core.finetune import trained_share
+    entries = [{"text": f"q{i}", "target": str(v), POSITION_KEY: 0} for i, v in enumerate(range(1000, 1400))]
+    half = trained_share(entries, 0.5, seed=0)
+    assert 150 < len(half) < 250 and half == trained_share(entries, 0.5, seed=0)   # deterministic
+    assert trained_share(entries, 1.0) == entries
+    assert {e["target"] for e in trained_share(entries, 0.3)} <= {e["target"] for e in trained_share(entries, 0.6)}
+    assert half != trained_share(entries, 0.5, seed=1)
+    with pytest.raises(ValueError, match="trained fraction"):
+        trained_share(entries, 0.0)

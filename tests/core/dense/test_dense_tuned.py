@@ -108,3 +108,33 @@ def test_tuned_through_onnx_matches_torch_and_follows_retraining(tmp_path, tiny_
     assert onnx.query_session("tuned") is not None and onnx.onnx_path("tuned").read_bytes() != old_export
     st = models.load_model("tuned")
     np.testing.assert_allclose(onnx.encode(TEXTS, model="tuned"), onnx._torch_encode(st, TEXTS), atol=1e-5)
+
+
+def test_the_rule_never_scores_the_tuned_model_on_its_training_queries(tmp_path, trained, fresh):
+    import json
+    import pandas as pd
+    from core.families import available_families
+    from core.transfer import untrained
+    fresh.setenv("TRL_MODELS", str(trained))
+    assert models.trained_videos("tuned") == {"1", "2", "3", "4"} and models.trained_videos("minilm") == frozenset()
+    fams = [f for f in available_families() if f.name in ("BM25 4-gram", "Hybrid 4-gram BM25 + fine-tuned MiniLM")]
+    assert len(fams) == 2
+    targets = ["1", "2", "3", "4"] * 10 + [str(900 + i % 30) for i in range(210)]
+    queries = pd.DataFrame({"query_text": [f"query {i}" for i in range(250)], "target_id": targets})
+    left, kept, note = untrained(queries, fams)
+    assert len(left) == 210 and not left["target_id"].isin(["1", "2", "3", "4"]).any() and kept == fams
+    assert "210 of 250" in note
+    left, kept, note = untrained(queries, fams, minimum=220)   # too few left: the tuned family goes instead
+    assert left is queries and [f.name for f in kept] == ["BM25 4-gram"] and "only 210" in note
+    left, kept, note = untrained(queries, fams[:1])   # no fine-tuned model among them
+    assert left is queries and kept == fams[:1] and note == ""
+    old = tmp_path / "old"
+    shutil.copytree(trained, old)
+    info = json.loads((old / models.TUNED_NAME / models.TRAINING_FILE).read_text())
+    del info["videos"]   # a model trained before training.json listed its videos
+    (old / models.TUNED_NAME / models.TRAINING_FILE).write_text(json.dumps(info))
+    fresh.setenv("TRL_MODELS", str(old))
+    forget()
+    left, kept, note = untrained(queries, fams)
+    assert models.trained_videos("tuned") is None
+    assert left is queries and [f.name for f in kept] == ["BM25 4-gram"] and "do not record" in note
