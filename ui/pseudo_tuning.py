@@ -4,15 +4,20 @@ Each chosen family's parameters are chosen on every pseudo-query the corpus's co
 (:mod:`core.pseudo_queries`: the held-aside fifth of the videos left out, each query scored
 against the corpus without its own comment), then scored on the page's real queries, which
 that tuning never saw: no cross-validation is needed, and the choice rests on thousands of
-queries instead of a fold of the real ones. Cached per corpus build and family grid.
+queries instead of a fold of the real ones. A family with a model fine-tuned on pseudo-queries
+is tuned on those of the videos it was not trained on (:func:`core.transfer.untrained`), or
+left out. Cached per corpus build, family grid and tuning queries.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from core import pseudo_queries
 from core.crossval import ScoreTable, grid_tuner
+from core.families import families as all_families
 from core.store import corpus_version
+from core.transfer import untrained
 from ui.data import DataSource, engine_lock, get_engine
 from ui.evaluation import PSEUDO, Evaluation, Method, score_table
 
@@ -36,8 +41,8 @@ def _pseudo_table(path: str, version: str, mode: str) -> ScoreTable | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _pseudo_best(key: tuple, candidates: tuple, objective: str, _table: ScoreTable) -> str:
-    return grid_tuner(_table, candidates, objective)(_table.queries)
+def _pseudo_best(key: tuple, candidates: tuple, objective: str, query_ids: tuple, _table: ScoreTable) -> str:
+    return grid_tuner(_table, candidates, objective)(pd.DataFrame({"query_id": list(query_ids)}))
 
 
 def pseudo_methods(source: DataSource, all_queries: pd.DataFrame, ids, families: list[Method],
@@ -55,8 +60,13 @@ def pseudo_methods(source: DataSource, all_queries: pd.DataFrame, ids, families:
             return 0
         table, _ = score_table(source, all_queries)
         folds = next((r.set_index("query_id")["fold"] for r in ev.cv.values() if "fold" in r), None)
+        by_name = {f.name: f for f in all_families()}
         for m in families:
-            best = _pseudo_best(key, m.candidates, objective, pseudo)
+            queries, kept, _ = untrained(pseudo.queries, [by_name[m.name]],
+                                         min(pseudo_queries.MIN_QUERIES, len(pseudo.queries)))
+            if not kept:
+                continue
+            best = _pseudo_best(key, m.candidates, objective, tuple(queries["query_id"]), pseudo)
             rows = table.rows(best, list(ids)).reset_index(drop=True)
             if folds is not None:
                 rows["fold"] = rows["query_id"].map(folds)
