@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import threading
@@ -147,6 +149,18 @@ def wait_for_rows(db_path, table, at_least: int, timeout: float = 30) -> int:
         except sqlite3.OperationalError:  # table not created yet
             pass
     return done
+
+
+def killed_mid_run(cmd, db_path, table, at_least: int, timeout: float = 30, cwd=None) -> dict:
+    """Start a stage (``cmd``) in its own process group, wait until it has committed
+    ``at_least`` rows of ``table``, kill -9 the group (the stage and its workers), and return
+    the rows it left."""
+    proc = subprocess.Popen(cmd, cwd=cwd or Path(__file__).resolve().parents[2], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_rows(db_path, table, at_least, timeout)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return rows(db_path, table)
 
 
 def rows(db_path, table) -> dict:

@@ -14,7 +14,7 @@ from pipeline import ocr
 from pipeline.executors import executor_type, ray_results
 from pipeline.items import open_db, run_items
 from tests.pipeline.conftest import render_caption, rows
-from tests.pipeline.test_frames import _stage_db, caption_video  # noqa: F401 - a fixture
+from tests.pipeline.test_frames import caption_video, copies_run  # noqa: F401 - a fixture
 from tests.pipeline.test_ocr import add_downloads
 
 ray = pytest.importorskip("ray", reason="Ray not installed (pip install -r requirements-scale.txt)")
@@ -232,25 +232,13 @@ def test_download_on_ray_equals_the_pool(tmp_path, http_server, make_pipeline_db
 def test_a_driver_killed_mid_run_on_ray_loses_nothing_and_the_rerun_resumes(tmp_path, caption_video):
     """kill -9 of the driver (and with it the Ray it started) mid-run: the rows it wrote stay,
     and a rerun on Ray does only the rest."""
-    import signal
     import subprocess
 
-    from tests.pipeline.conftest import wait_for_rows
-    media = tmp_path / "media"
-    (media / "videos").mkdir(parents=True)
+    from tests.pipeline.conftest import killed_mid_run
     ids = [str(70 + n) for n in range(8)]
-    for i in ids:
-        (media / "videos" / f"{i}.mp4").write_bytes(caption_video.read_bytes())
-    db = _stage_db(tmp_path, {i: media / "videos" / f"{i}.mp4" for i in ids})
-    cmd = [sys.executable, "-m", "pipeline.frames", "--pipeline-db", str(db), "--media",
-           str(media), "--workers", "1", "--no-progress", "--interval", "0.5", "--executor", "ray"]
+    db, cmd = copies_run(tmp_path, caption_video, ids, "--executor", "ray")
     repo = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen(cmd, cwd=repo, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_rows(db, "frames", 2, timeout=180)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    partial = rows(db, "frames")
+    partial = killed_mid_run(cmd, db, "frames", 2, timeout=180)
     assert 2 <= len(partial) < len(ids), f"not killed mid-run ({len(partial)} rows)"
     rerun = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr

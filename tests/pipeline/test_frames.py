@@ -2,8 +2,6 @@
 (each found once), a video without text, corrupt and missing files, resume after kill -9."""
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +10,7 @@ import pytest
 import sqlite_utils
 
 from pipeline import frames
-from tests.pipeline.conftest import render_caption, rows, wait_for_rows
+from tests.pipeline.conftest import killed_mid_run, render_caption, rows
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTIONS = ["WAIT FOR THE END", "STEP ONE: BOIL IT", "IT WORKED"]
@@ -74,6 +72,18 @@ def _stage_db(tmp_path, videos: dict) -> Path:
     return db
 
 
+def copies_run(tmp_path, video: Path, ids: list[str], *extra: str) -> tuple[Path, list[str]]:
+    """A pipeline db whose downloads ``ids`` are copies of ``video``, and the frames stage's
+    command line over it (one worker, a frame every 0.5 s, then ``extra``)."""
+    media = tmp_path / "media"
+    (media / "videos").mkdir(parents=True)
+    for i in ids:
+        (media / "videos" / f"{i}.mp4").write_bytes(video.read_bytes())
+    db = _stage_db(tmp_path, {i: media / "videos" / f"{i}.mp4" for i in ids})
+    return db, [sys.executable, "-m", "pipeline.frames", "--pipeline-db", str(db), "--media",
+                str(media), "--workers", "1", "--no-progress", "--interval", "0.5", *extra]
+
+
 def test_stage_records_text_nothing_and_reasons(caption_video, blank_video, tmp_path, capsys):
     media = tmp_path / "media"
     (media / "videos").mkdir(parents=True)
@@ -96,20 +106,9 @@ def test_stage_records_text_nothing_and_reasons(caption_video, blank_video, tmp_
 
 
 def test_kill_9_mid_run_then_rerun_finishes(caption_video, tmp_path):
-    media = tmp_path / "media"
-    (media / "videos").mkdir(parents=True)
     ids = [str(50 + n) for n in range(6)]
-    for i in ids:
-        (media / "videos" / f"{i}.mp4").write_bytes(caption_video.read_bytes())
-    db = _stage_db(tmp_path, {i: media / "videos" / f"{i}.mp4" for i in ids})
-    cmd = [sys.executable, "-m", "pipeline.frames", "--pipeline-db", str(db), "--media",
-           str(media), "--workers", "1", "--no-progress", "--interval", "0.5"]
-    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_rows(db, "frames", 2, timeout=120)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    partial = rows(db, "frames")
+    db, cmd = copies_run(tmp_path, caption_video, ids)
+    partial = killed_mid_run(cmd, db, "frames", 2, timeout=120)
     assert 2 <= len(partial) < 6, f"not killed mid-run ({len(partial)} rows)"
     rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr

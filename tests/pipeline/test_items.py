@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import items
-from tests.pipeline.conftest import rows, wait_for_rows
+from tests.pipeline.conftest import killed_mid_run, rows
 
 REPO = Path(__file__).resolve().parents[2]
 STAGES = ["pipeline.download", "pipeline.ocr", "pipeline.frames", "pipeline.audio",
@@ -125,12 +124,7 @@ def test_kill_9_mid_run_then_rerun_equals_uninterrupted(http_server, tmp_path,
     reference = _snapshot(ref_db, ref_media)
     assert len(reference) == 10
 
-    proc = subprocess.Popen(_download_cmd(db, media), cwd=REPO, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_rows(db, "downloads", 3)
-    os.killpg(proc.pid, signal.SIGKILL)  # the stage and its worker processes, like kill -9
-    proc.wait()
-    partial = rows(db, "downloads")
+    partial = killed_mid_run(_download_cmd(db, media), db, "downloads", 3)   # the stage and its workers
     assert 3 <= len(partial) < 10, f"not killed mid-run ({len(partial)} rows)"
     for r in partial.values():  # whatever was committed is complete
         for k in ("video_path", "cover_path"):

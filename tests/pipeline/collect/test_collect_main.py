@@ -4,8 +4,6 @@ records going through ingest and the ETL into tiktoks.db with their watched_at."
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,7 +11,7 @@ from pathlib import Path
 
 from pipeline import etl
 from pipeline.collect.__main__ import main
-from tests.pipeline.conftest import rows, sql
+from tests.pipeline.conftest import killed_mid_run, rows, sql
 
 REPO = Path(__file__).resolve().parents[3]
 OK1, OK2, CORRUPT, GONE, LINKED = "7301", "7302", "7303", "7304", "7305"
@@ -156,18 +154,7 @@ def test_kill_9_mid_run_then_rerun_resumes(video_site, tmp_path):
     cmd = [sys.executable, "-m", "pipeline.collect", "--links", str(links), "--download",
            "--pipeline-db", str(db), "--media", str(media), "--rate", "3", "--no-progress",
            "--url-template", video_site.template]
-    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline, done = time.monotonic() + 60, 0
-    while time.monotonic() < deadline and done < 2:
-        time.sleep(0.05)
-        try:
-            done = len(sql(db, "select id from collected"))
-        except Exception:  # noqa: BLE001 - the database or table is not there yet
-            pass
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    partial = rows(db, "collected")
+    partial = killed_mid_run(cmd, db, "collected", 2, timeout=60)
     assert 2 <= len(partial) < len(ids), f"not killed mid-run ({len(partial)} rows)"
     finals = {p.name for p in media.rglob("*") if p.is_file() and ".collect" not in p.parts}
     assert finals == {f"{v}.{ext}" for v in partial for ext in ("mp4", "jpg")}   # whole or none
