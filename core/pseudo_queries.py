@@ -182,7 +182,9 @@ def own_comments(entries) -> set[tuple[str, int]]:
     without a position, such as real queries, contribute none)."""
     out = set()
     for q in entries if isinstance(entries, list) else []:
-        if isinstance(q, dict) and isinstance(q.get(POSITION_KEY), int) and q.get("target") is not None:
+        pos = q.get(POSITION_KEY) if isinstance(q, dict) else None
+        if (type(pos) is int and 0 <= pos < 2**63   # a bool is no position; SQLite's integers
+                and q.get("target") is not None):
             out.add((str(q["target"]).strip(), q[POSITION_KEY]))
     return out
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from .locks import rebuild_lock, write_lock
+from .locks import Busy, rebuild_lock, write_lock
 
 TIKTOK_COLUMNS = {
     "id": str, "web_id": str, "permalink": str, "video_src": str, "coverphoto_src": str,
@@ -56,9 +56,12 @@ class NotADatabase(ValueError):
 
 
 def check_database(path) -> Path:
-    """``path``, unless it is a file that is not SQLite: then :class:`NotADatabase` says so
-    (sqlite would fail later, deep in a query, with "file is not a database")."""
+    """``path``, unless it is a directory or a file that is not SQLite: then
+    :class:`NotADatabase` says so (sqlite would fail later, deep in a query, with "file is not
+    a database" or "unable to open database file")."""
     p = Path(path)
+    if p.is_dir():
+        raise NotADatabase(f"{p} is a directory, not a database file; check the path")
     if p.is_file() and p.stat().st_size:
         with open(p, "rb") as f:
             head = f.read(len(SQLITE_HEADER))
@@ -100,8 +103,39 @@ def create_corpus_schema(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
+KINDS = {"corpus": "tiktoks", "results": "experiments"}   # a kind of database: its own table
+
+
+def _tables(path: Path) -> set[str]:
+    """The tables of an existing SQLite file, read-only; Busy when another process locks it."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        return {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            raise Busy(f"{path} is locked by another process ({e}); run again when it is free") from None
+        raise NotADatabase(f"{path} cannot be read as a SQLite database ({e})") from None
+    finally:
+        conn.close()
+
+
+def check_kind(path, kind: str) -> Path:
+    """``path``, unless it is a database of another kind than ``kind`` (``corpus`` or
+    ``results``): a corpus given as ``--results`` (or the reverse) is refused, not replaced."""
+    p = check_database(path)
+    if p.is_file() and p.stat().st_size:
+        tables = _tables(p)
+        if tables and KINDS[kind] not in tables:
+            other = next((k for k, t in KINDS.items() if t in tables), None)
+            what = (f"a {other} database" if other else
+                    f"a database of something else (tables {', '.join(sorted(tables)[:6])})")
+            raise NotADatabase(f"{p} is {what}, not a {kind} database: refusing to write a "
+                               f"{kind} database over it; check the path")
+    return p
+
+
 @contextlib.contextmanager
-def atomic_database(path: str | os.PathLike, finish=None):
+def atomic_database(path: str | os.PathLike, finish=None, kind: str | None = None):
     """Yield a fresh Database at a temporary path; rename it over `path` only on success.
 
     One rebuild of `path` at a time (:func:`core.locks.rebuild_lock`: a second one raises
@@ -110,9 +144,12 @@ def atomic_database(path: str | os.PathLike, finish=None):
     the old file include every write made before it (:func:`core.locks.write_lock`).
     """
     try:   # never replace a file that is not a database: it may be anything
-        path = check_database(path)
+        check_database(path)
     except NotADatabase as e:
+        if Path(path).is_dir():
+            raise
         raise NotADatabase(f"{e}; move it away to write a new database here") from None
+    path = check_kind(path, kind) if kind else Path(path)   # nor a database of another kind
     with rebuild_lock(path):
         tmp = path.with_name(path.name + ".tmp")
         tmp.unlink(missing_ok=True)
@@ -138,15 +175,19 @@ def _researcher_data(path, replaced_collections: set) -> tuple[list[dict], list[
     """
     if not Path(path).exists():
         return [], []
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
     try:
         tables = db.table_names()
         views = list(db.query("select * from views")) if "views" in tables else []
         queries = [q for q in db.query("select * from queries order by query_id")
                    if q.get("collection") not in replaced_collections] if "queries" in tables else []
         return queries, views
-    except sqlite3.DatabaseError:
-        return [], []  # not a readable database: nothing to keep
+    except sqlite3.DatabaseError as e:   # never rebuild without what it was to carry over
+        if "locked" in str(e) or "busy" in str(e):
+            raise Busy(f"{path} is locked by another process ({e}): not rebuilt, so the queries "
+                       "and views collected in it are kept; run again when it is free") from None
+        raise NotADatabase(f"cannot read the collected queries and views of {path} ({e}); "
+                           "move it away to write a new database here") from None
     finally:
         db.close()
 
@@ -174,7 +215,7 @@ def write_corpus(path, tiktoks: list[dict], comments: list[dict], queries: list[
             if views:
                 db["views"].insert_all(views)
 
-    with atomic_database(path, finish=carry_over) as db:
+    with atomic_database(path, finish=carry_over, kind="corpus") as db:
         create_corpus_schema(db)
         with db.atomic():
             db["tiktoks"].insert_all(tiktoks, batch_size=500)
@@ -305,7 +346,7 @@ def _insert_results(db: sqlite_utils.Database, indexes: pd.DataFrame, experiment
 def write_results(path, indexes: pd.DataFrame, experiments: pd.DataFrame, queries: pd.DataFrame,
                   rankings: pd.DataFrame, meta: dict | None = None) -> None:
     """Write a results database in the study's schema (plus config names, tie ranges, mode)."""
-    with atomic_database(path) as db:
+    with atomic_database(path, kind="results") as db:
         with db.atomic():
             _insert_results(db, indexes, experiments, queries, rankings, meta)
         db["ranking_results"].create_index(["experiment_id", "query_id"], unique=True)
@@ -318,7 +359,7 @@ def replace_experiments(path, drop, indexes: pd.DataFrame, experiments: pd.DataF
     before or after, never between, and a failure leaves it as it was."""
     drop = [int(i) for i in drop]
     with write_lock(path):   # not into a file a rebuild is about to replace (core.locks)
-        db = sqlite_utils.Database(check_database(path))
+        db = sqlite_utils.Database(check_kind(path, "results"))
         try:
             with db.atomic():
                 if drop:

@@ -14,11 +14,11 @@ nothing was pending); 1 when all pending videos failed or some could not be reco
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 
 from pipeline import items as runner
+from pipeline.config import positive_int, run_cli
 
 TABLE = "audio"
 COLUMNS = {"id": str, "wav_path": str, "error": str, "seconds": float}
@@ -68,7 +68,7 @@ def audio_item(item: dict) -> dict:
 
 def build_parser():
     p = runner.file_stage_parser(__doc__)
-    p.add_argument("--sample-rate", type=int, default=16000,
+    p.add_argument("--sample-rate", type=positive_int, default=16000,
                    help="WAV sample rate in Hz (pocketsphinx's models expect 16000)")
     return p
 
@@ -90,4 +90,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

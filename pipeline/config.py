@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
+import sys
 from pathlib import Path
 
 DATA = Path(os.environ.get("TRL_DATA", "data"))
@@ -20,6 +22,27 @@ def defaults() -> dict:
         "pipeline_db": DATA / "pipeline.db",  # per-item stage state (raw, downloads, ocr, ...)
         "media": DATA / "media",            # downloaded videos/ covers/ and extracted audio/
     }
+
+
+def _number(kind, test, what: str):
+    """An argparse type: ``kind(text)``, refused with a message unless ``test(value)``."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value != value or not test(value):   # NaN fails every test
+            raise argparse.ArgumentTypeError(f"{text!r}: must be {what}")
+        return value
+    parse.__name__ = what   # argparse names the type in its own messages
+    return parse
+
+
+positive_int = _number(int, lambda v: v > 0, "a whole number of 1 or more")
+count = _number(int, lambda v: v >= 0, "a whole number of 0 or more")
+positive_float = _number(float, lambda v: 0 < v < float("inf"), "a number above 0")
+seconds_or_zero = _number(float, lambda v: 0 <= v < float("inf"), "a number of 0 or more")
+fraction = _number(float, lambda v: 0 <= v <= 1, "between 0 and 1")
 
 
 def stage_parser(description: str, *, db=True, results=False, pipeline_db=False, media=False,
@@ -39,7 +62,7 @@ def stage_parser(description: str, *, db=True, results=False, pipeline_db=False,
         p.add_argument("--media", type=Path, default=d["media"],
                        help="media directory (videos/, covers/, audio/)")
     if workers:
-        p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+        p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                        help="parallel worker processes for per-item work")
     return p
 
@@ -54,3 +77,31 @@ def add_embed_cache(p: argparse.ArgumentParser) -> None:
 def use_embed_cache(args) -> None:
     if getattr(args, "embed_cache", None):
         os.environ["TRL_EMBED_CACHE"] = str(args.embed_cache)
+
+
+def run_cli(main) -> None:
+    """A stage's ``__main__``: exit with ``main()``'s code. A file or database problem it did
+    not foresee (a path that is a directory or not writable, a database another process
+    locks) becomes one line naming the file, with exit code 2 (3: busy), not a traceback."""
+    from core.locks import Busy
+    from core.store import NotADatabase
+
+    name = Path(sys.argv[0]).stem if Path(sys.argv[0]).stem != "__main__" else Path(sys.argv[0]).parent.name
+    try:
+        code = main()
+    except Busy as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        code = 3
+    except NotADatabase as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        code = 2
+    except sqlite3.DatabaseError as e:
+        busy = "locked" in str(e) or "busy" in str(e)
+        print(f"{name}: {'another process holds the database: ' if busy else 'database error: '}{e}"
+              f"{'; run again when it is free' if busy else ''}", file=sys.stderr)
+        code = 3 if busy else 2
+    except OSError as e:
+        where = " → ".join(str(f) for f in (e.filename, e.filename2) if f)
+        print(f"{name}: {e.strerror or e}{f': {where}' if where else ''}", file=sys.stderr)
+        code = 2
+    sys.exit(code)

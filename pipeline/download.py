@@ -22,13 +22,13 @@ from __future__ import annotations
 import json
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
 from core.store import valid_id
 from pipeline import executors
 from pipeline import items as runner
+from pipeline.config import run_cli
 
 TABLE = "downloads"
 COLUMNS = {"id": str, "video_path": str, "cover_path": str, "download_timestamp": float,
@@ -310,4 +310,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

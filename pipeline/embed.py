@@ -23,7 +23,7 @@ from core.dense import DenseUnavailable, installed, onnx_path
 from core.dense.budget import cost, needs, prepare
 from core.engine import Engine
 from core.families import TUNED_ON_STUDY
-from pipeline.config import add_embed_cache, stage_parser, use_embed_cache
+from pipeline.config import add_embed_cache, run_cli, stage_parser, use_embed_cache
 
 
 def prepared(engine: Engine, config: Config) -> bool:
@@ -91,4 +91,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -33,7 +33,7 @@ from core.json_text import parse_json
 from core.engine import warm_index_cache
 from core.locks import Busy
 from core.store import TAGS, NotADatabase, check_database, parse_count, valid_id, write_corpus
-from pipeline.config import stage_parser
+from pipeline.config import run_cli, stage_parser
 
 STAGE_TABLES = ("downloads", "ocr", "audio", "transcripts", "frames")
 MAX_LISTED = 25  # unusable records listed one per line in the summary
@@ -134,11 +134,15 @@ def build_rows(pipeline_db) -> tuple[list, list, dict]:
 
 
 def load_queries(path: Path, collection: str | None = None) -> list[dict]:
-    """The study's queries.json as `queries` rows; raises ValueError naming a bad entry."""
+    """The study's queries.json as `queries` rows; raises ValueError naming a bad entry.
+
+    An entry's own `collection` and `created-at` (a file written by the dashboard's export,
+    core.query_set) are kept; `collection` overrides the first, the file's name stands in for
+    it, and the file's time for a missing `created-at`."""
     data = parse_json(Path(path).read_bytes(), str(path))   # BadJSON is a ValueError
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a JSON list of queries")
-    collection = collection or Path(path).stem
+    stem = Path(path).stem
     created = datetime.fromtimestamp(Path(path).stat().st_mtime, timezone.utc).isoformat(
         timespec="seconds")
     rows = []
@@ -150,9 +154,12 @@ def load_queries(path: Path, collection: str | None = None) -> list[dict]:
             target = valid_id(q.get("target"))
         except ValueError as exc:
             raise ValueError(f"{where}: 'target': {exc}") from None
+        own = {k: q.get(k) if isinstance(q.get(k), str) and q.get(k).strip() else None
+               for k in ("collection", "created-at", "created_at")}
         row = {"query_id": i + 1, "query_text": q["text"], "target_id": target,
-               "author": q.get("author"), "created_at": q.get("created_at") or created,
-               "collection": collection}
+               "author": q.get("author"),
+               "created_at": own["created-at"] or own["created_at"] or created,
+               "collection": collection or own["collection"] or stem}
         for tag in TAGS:
             value = q.get(tag.replace("_", "-"), q.get(tag, False))
             if value not in (True, False, 0, 1, None):
@@ -176,7 +183,9 @@ def summary(tiktoks: list, reasons: dict, queries: list, db_path) -> str:
     if queries:
         ok = {t["id"] for t in tiktoks if t["usable"]}
         missing = [q["query_id"] for q in queries if q["target_id"] not in ok]
-        text += f" {len(queries)} queries in collection {queries[0]['collection']!r}"
+        names = sorted({q["collection"] for q in queries})
+        text += (f" {len(queries)} queries in collection{'s' if len(names) > 1 else ''} "
+                 f"{', '.join(map(repr, names))}")
         shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
         text += (f"; {len(missing)} targets not usable (queries {shown})." if missing
                  else ", every target usable.")
@@ -217,4 +226,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_cli(main)

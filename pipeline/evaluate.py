@@ -52,11 +52,13 @@ from core.dense import DenseUnavailable
 from core.engine import Engine
 from core.evaluation import per_query, summarise
 from core.index_cache import IndexCache
+from core.outputs import check_outputs
 from core.pseudo_queries import own_comments
 from core.store import load_corpus, load_queries
 from core.text import MODES
 from core.trec import qrels_lines, run_lines
-from pipeline.config import add_embed_cache, stage_parser, use_embed_cache
+from pipeline.config import (add_embed_cache, fraction, positive_int, run_cli, seconds_or_zero,
+                             stage_parser, use_embed_cache)
 from pipeline.import_study import ImportError_, query_rows, read_json
 
 
@@ -190,19 +192,19 @@ def main(argv=None) -> int:
                    help="with --config best: tune every family's parameters on these queries and confirm the "
                         "family on the db's own (core/transfer.py); 'auto' (the default): pseudo-queries from "
                         "the db's comments when it has 200 or more; 'own': the db's own queries alone")
-    p.add_argument("--tune-weight", type=float, default=0.5,
+    p.add_argument("--tune-weight", type=fraction, default=0.5,
                    help="with --tune-queries: the tuning queries' share of the family vote (the db's own "
                         "queries have the rest)")
     p.add_argument("--mode", choices=MODES, default=None,
                    help="normalisation mode (default: the one the corpus database records)")
     p.add_argument("--per-query", action="store_true", help="also print each query's target rank")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                    help="with --config best: processes tuning the families on pseudo-queries "
                         "(default: one per core)")
     p.add_argument("--families", nargs="+", default=None, metavar="TEXT",
                    help="with --config best: only the families whose names contain one of these texts "
                         "(case-insensitive), e.g. 'BM25 4-gram' 'MiniLM'")
-    p.add_argument("--budget", type=float, default=10.0, metavar="MINUTES",
+    p.add_argument("--budget", type=seconds_or_zero, default=10.0, metavar="MINUTES",
                    help="with --config best: leave out families whose embedding (not cached yet) would "
                         "take the estimated total past this many minutes, unless --families names them "
                         "(default: 10)")
@@ -210,7 +212,7 @@ def main(argv=None) -> int:
                    help="write the ranking of the scoring queries as a TREC run (trec_eval, ranx)")
     p.add_argument("--qrels-out", type=Path, default=None, metavar="FILE",
                    help="write the scoring queries' targets as TREC qrels")
-    p.add_argument("--run-depth", type=int, default=1000, help="documents per query in --run-out")
+    p.add_argument("--run-depth", type=positive_int, default=1000, help="documents per query in --run-out")
     add_embed_cache(p)
     args = p.parse_args(argv)
     use_embed_cache(args)
@@ -218,10 +220,16 @@ def main(argv=None) -> int:
     try:
         if args.tune_queries and args.config != "best":
             raise ValueError("--tune-queries chooses the configuration: use it with --config best")
+        check_outputs({"--run-out": args.run_out, "--qrels-out": args.qrels_out},
+                      {"--db": args.db, "--queries": args.queries, "--tune-queries":
+                       args.tune_queries if args.tune_queries not in (None, "auto", "own") else None})
         entries, label = (pseudo_tuning_set(args.db, args.tune_queries or "auto")
                           if args.config == "best" else (None, ""))
         engines: dict = {}
         engine = engine_without(args.db, set(), args.mode, engines)
+        if engine.n_docs == 0:
+            raise ValueError(f"{args.db} has no usable documents (none with text to search): "
+                             "nothing to rank")
         queries, problems, skip = read_query_set(args.queries)
         for msg in problems:
             print(f"evaluate: skipped {msg}", file=sys.stderr)
@@ -271,4 +279,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -28,11 +28,11 @@ from core.families import families
 from core.grid import STUDY_TOKENS, GridResult, combine, run_configs, run_grid, study_index_configs
 from core.index import TokenisedCorpus
 from core.locks import Busy
-from core.store import NotADatabase, load_corpus, load_queries, write_results
+from core.store import NotADatabase, check_kind, load_corpus, load_queries, write_results
 from core.text import MODES
 from core.weighting import SMART
 from pipeline import executors
-from pipeline.config import stage_parser
+from pipeline.config import run_cli, stage_parser
 
 
 def main(argv=None) -> int:
@@ -67,6 +67,7 @@ def main(argv=None) -> int:
         print(f"experiments: {e}", file=sys.stderr)
         return 2
     try:
+        check_kind(args.results, "results")   # before the grid runs, not after it
         corpus = load_corpus(args.db)
         source = TokenisedCorpus(corpus, args.mode)
     except (FileNotFoundError, ValueError) as e:
@@ -117,4 +118,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -25,19 +25,19 @@ from core.dense import DenseUnavailable
 from core.finetune import Settings, fine_tune, trained_share, training_pairs
 from core.pseudo_queries import as_queries, from_corpus, own_comments
 from core.store import NotADatabase, load_corpus
-from pipeline.config import stage_parser
+from pipeline.config import fraction, positive_float, positive_int, run_cli, stage_parser
 
 
 def main(argv=None) -> int:
     p = stage_parser(__doc__.splitlines()[0])
     d = Settings()
     p.add_argument("--out", type=Path, default=None, help="model directory (default: $TRL_MODELS/all-MiniLM-L6-v2-tuned)")
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="pairs per batch (its in-batch negatives)")
-    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    p.add_argument("--epochs", type=positive_int, default=d.epochs)
+    p.add_argument("--batch-size", type=positive_int, default=d.batch_size, help="pairs per batch (its in-batch negatives)")
+    p.add_argument("--learning-rate", type=positive_float, default=d.learning_rate)
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--max-pairs", type=int, default=None, help="train on at most this many pairs")
-    p.add_argument("--train-fraction", type=float, default=0.5,
+    p.add_argument("--max-pairs", type=positive_int, default=None, help="train on at most this many pairs")
+    p.add_argument("--train-fraction", type=fraction, default=0.5,
                    help="share of the other videos trained on; --config best tunes on the rest")
     p.add_argument("--held-aside-fraction", type=float, default=0.2, help="share of videos never trained on")
     p.add_argument("--held-aside-seed", type=int, default=0, help="seed of the held-aside split")
@@ -65,4 +65,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

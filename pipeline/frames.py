@@ -29,12 +29,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from pipeline import items as runner
+from pipeline.config import positive_float, positive_int, run_cli
+from pipeline.ocr import language_problem, psm_option
 
 TABLE = "frames"
 COLUMNS = {"id": str, "text": str, "sampled": int, "read": int, "error": str, "seconds": float}
@@ -183,26 +184,29 @@ def frames_item(item: dict) -> dict:
 
 def build_parser():
     p = runner.file_stage_parser(__doc__)
-    p.add_argument("--interval", type=float, default=1.0,
+    p.add_argument("--interval", type=positive_float, default=1.0,
                    help="seconds between sampled frames (stretched for long videos so at "
                         "most --max-frames are sampled)")
-    p.add_argument("--max-frames", type=int, default=30, help="frames sampled per video at most")
-    p.add_argument("--height", type=int, default=720, help="frames are scaled to this height")
+    p.add_argument("--max-frames", type=positive_int, default=30, help="frames sampled per video at most")
+    p.add_argument("--height", type=positive_int, default=720, help="frames are scaled to this height")
     p.add_argument("--change", type=float, default=0.5,
                    help="read a frame only when more than this percentage of its 64x64 "
                         "greyscale thumbnail differs from the last frame read; -1 reads "
                         "every frame")
     p.add_argument("--lang", default="eng", help="Tesseract language(s), e.g. eng or eng+spa")
-    p.add_argument("--psm", default="auto",
+    p.add_argument("--psm", default="auto", type=psm_option,
                    help="Tesseract page segmentation mode: a number or auto (3 and 11, the "
                         "better one kept)")
-    p.add_argument("--timeout", type=float, default=60,
+    p.add_argument("--timeout", type=positive_float, default=60,
                    help="seconds Tesseract may spend on one frame")
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    p = build_parser()
+    args = p.parse_args(argv)
+    if why := language_problem(args.lang):
+        p.error(why)
     videos = args.media / "videos"
 
     def make_item(id_, prev):
@@ -218,4 +222,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

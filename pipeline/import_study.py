@@ -21,7 +21,7 @@ from core.json_text import BadJSON, parse_json
 from core.engine import warm_index_cache
 from core.locks import Busy
 from core.store import NotADatabase, parse_count, valid_id, write_corpus
-from pipeline.config import stage_parser
+from pipeline.config import run_cli, stage_parser
 
 REQUIRED = ("id", "creator-username", "description")
 TEXT_KEYS = ("web-id", "permalink", "video-src", "coverphoto-src", "music-src", "music-title",
@@ -39,6 +39,8 @@ class ImportError_(Exception):
 def read_json(path: Path):
     if not path.exists():
         raise ImportError_(f"missing file: {path}")
+    if path.is_dir():
+        raise ImportError_(f"{path} is a directory, not a JSON file")
     try:
         return parse_json(path.read_bytes(), str(path))
     except BadJSON as e:
@@ -139,7 +141,13 @@ def load_study(src: Path):
     meta = {"source": str(src.resolve()), "normalisation": "study2022"}
     map_path = src / "unidecode_jl_map.json"
     if map_path.exists():
-        meta["unidecode_jl_map"] = json.dumps(read_json(map_path), ensure_ascii=False)
+        jl_map = read_json(map_path)
+        if not (isinstance(jl_map, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in jl_map.items())):
+            got = "an object with other values" if isinstance(jl_map, dict) else f"a JSON {type(jl_map).__name__}"
+            raise ImportError_(f"{map_path}: expected a JSON object mapping characters to their "
+                               f"names (strings to strings), as in the study's; got {got}")
+        meta["unidecode_jl_map"] = json.dumps(jl_map, ensure_ascii=False)
     else:
         meta["normalisation"] = "default"
         problems.append(f"{map_path} not found: study2022 normalisation unavailable, using default")
@@ -177,4 +185,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

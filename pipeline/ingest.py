@@ -26,7 +26,7 @@ import sqlite_utils
 
 from core.json_text import BadJSON, parse_json
 from core.store import valid_id
-from pipeline.config import stage_parser
+from pipeline.config import run_cli, stage_parser
 from pipeline.items import open_db
 
 # field -> (accepted types, required). Every key of the study's batches is listed, then the
@@ -184,4 +184,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_cli(main)

@@ -11,6 +11,8 @@ returns one row per member, and each member is counted, written or lost as an it
 
 A row is a failure when `reason(row)` gives a string; its first `:`-separated part is the
 reason category counted in the summary (e.g. "HTTP 404: Not Found" counts as "HTTP 404").
+A failure never replaces an item's earlier successful row (`--all` with a wrong `--media`
+would otherwise erase every result): it is counted, and the old row kept.
 
 Exit-code convention shared by the stages (`exit_code`): 0 when every pending item got a row
 (successes and failures recorded with a reason alike) and, if anything was pending, at least
@@ -67,6 +69,7 @@ class Counts:
     pending: int = 0
     done: int = 0           # rows written with a successful result
     failed: int = 0         # rows written with a recorded failure reason
+    kept: int = 0           # of those, items whose earlier successful row was kept instead
     lost: int = 0           # items with no row written (worker crashed)
     reasons: Counter = field(default_factory=Counter)
     seconds: float = 0.0
@@ -146,14 +149,26 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
             record_row(r)
 
     def record_row(row):
-        upsert_row(db, table, row)
         why = reason(row)
+        kept = bool(why) and succeeded(row.get("id"))
+        if not kept:
+            upsert_row(db, table, row)
         if why:
             counts.failed += 1
+            counts.kept += kept
             counts.reasons[category(row) if category else error_category(why)] += 1
-            log.warning("%s: %s failed: %s", table, row.get("id"), why)
+            log.warning("%s: %s failed%s: %s", table, row.get("id"),
+                        ", earlier result kept" if kept else "", why)
         else:
             counts.done += 1
+
+    def succeeded(id_) -> bool:
+        """Has `id_` a successful row already? (`--all` redoes done items: a failure then,
+        from a moved media directory or a broken tool, must not erase what was read.)"""
+        if id_ is None or table not in db.table_names():
+            return False
+        earlier = list(db.query(f"select * from [{table}] where id = ?", [id_]))
+        return bool(earlier) and not reason(earlier[0])
 
     with logging_redirect_tqdm(), tqdm(total=counts.pending, desc=desc or table, unit="item",
                                        disable=not progress or not items) as bar:
@@ -191,7 +206,9 @@ def add_common_options(p: argparse.ArgumentParser, *, retry_default: bool) -> No
                    help="also redo items whose earlier result was a recorded failure")
     p.add_argument("--all", dest="redo_all", action="store_true",
                    help="redo every item, including ones already done")
-    p.add_argument("--limit", type=int, default=None,
+    from pipeline.config import count
+
+    p.add_argument("--limit", type=count, default=None,
                    help="process at most this many pending items (default: all)")
     p.add_argument("--no-progress", dest="progress", action="store_false",
                    help="hide the progress bar")
@@ -212,6 +229,8 @@ def summary(stage: str, counts: Counts, skipped: int, workers: int) -> str:
     reasons = ", ".join(f"{k}: {v}" for k, v in counts.reasons.most_common())
     if reasons:
         text += f" ({reasons})"
+    if counts.kept:
+        text += f"; {counts.kept} failed item(s) kept their earlier result"
     if counts.lost:
         text += f"; {counts.lost} lost (no row written, rerun to retry)"
     return text + f"; {counts.seconds:.1f} s{per} on {workers} worker(s)."
@@ -291,6 +310,10 @@ def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
             print(f"{name}: no `{source_table}` table in {args.pipeline_db}: "
                   f"run `{source_cmd}` first")
             return 1
+        if not Path(args.media).is_dir():
+            print(f"{name}: no media directory {args.media}: run `python -m pipeline.download` "
+                  f"first, or pass --media")
+            return 2
         prev = {r["id"]: r for r in db.query(f"select * from [{table}]")}
         cands, invalid = [], 0
         for r in db.query(source_sql):

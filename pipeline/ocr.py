@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 from pipeline import items as runner
+from pipeline.config import count, positive_float, run_cli
 
 TABLE = "ocr"
 COLUMNS = {"id": str, "text": str, "error": str, "seconds": float}
@@ -85,6 +85,29 @@ def recognise(img, *, lang="eng", psm="auto", timeout=60.0) -> str:
     return max(results, key=lambda r: r[1])[0]
 
 
+def psm_option(text: str) -> str:
+    """argparse type of ``--psm``: auto, or one of Tesseract's page segmentation modes 0-13."""
+    if text == "auto" or (text.isdigit() and 0 <= int(text) <= 13):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r}: must be auto or a number from 0 to 13")
+
+
+def language_problem(lang: str) -> str | None:
+    """Why Tesseract cannot read ``lang`` (e.g. ``eng+spa``), or None: checked before any item
+    runs, so a typo is one message instead of a failure recorded against every image."""
+    import pytesseract
+
+    try:
+        have = set(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractNotFoundError, OSError) as e:
+        return f"Tesseract is not available: {e}"
+    missing = [lang_ for lang_ in lang.split("+") if lang_ not in have]
+    if missing:
+        return (f"--lang {lang}: Tesseract has no data for {', '.join(map(repr, missing))} "
+                f"(installed: {', '.join(sorted(have - {'osd'}))}; Debian packages tesseract-ocr-<lang>)")
+    return None
+
+
 def ocr_item(item: dict) -> dict:
     """Pure per-item work: OCR one cover photo into an `ocr` row."""
     from PIL import Image, UnidentifiedImageError
@@ -116,20 +139,23 @@ def ocr_item(item: dict) -> dict:
 def build_parser():
     p = runner.file_stage_parser(__doc__)
     p.add_argument("--lang", default="eng", help="Tesseract language(s), e.g. eng or eng+spa")
-    p.add_argument("--psm", default="auto",
+    p.add_argument("--psm", default="auto", type=psm_option,
                    help="Tesseract page segmentation mode: a number (3 automatic, as in the "
                         "study; 11 sparse text) or auto (run 3 and 11, keep the better)")
     p.add_argument("--preprocess", action=argparse.BooleanOptionalAction, default=True,
                    help="upscale small images before OCR")
-    p.add_argument("--min-height", type=int, default=720,
+    p.add_argument("--min-height", type=count, default=720,
                    help="with --preprocess, upscale images shorter than this many pixels")
-    p.add_argument("--timeout", type=float, default=60,
+    p.add_argument("--timeout", type=positive_float, default=60,
                    help="seconds Tesseract may spend on one image")
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    p = build_parser()
+    args = p.parse_args(argv)
+    if why := language_problem(args.lang):
+        p.error(why)
     covers = args.media / "covers"
 
     def make_item(id_, prev):
@@ -145,4 +171,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -23,8 +23,9 @@ import sys
 from pathlib import Path
 
 from core.pseudo_queries import REASONS, Filters, as_queries, from_corpus
+from core.outputs import check_outputs
 from core.store import NotADatabase
-from pipeline.config import stage_parser
+from pipeline.config import positive_int, run_cli, stage_parser
 
 
 def write_json(path: Path, entries: list[dict]) -> None:
@@ -43,7 +44,7 @@ def main(argv=None) -> int:
                    help="share of videos whose queries are held aside (with --held-aside-out)")
     p.add_argument("--seed", type=int, default=0, help="seed of the held-aside split")
     d = Filters()
-    p.add_argument("--per-video", type=int, default=d.per_video, help="at most this many queries per video")
+    p.add_argument("--per-video", type=positive_int, default=d.per_video, help="at most this many queries per video")
     p.add_argument("--min-words", type=int, default=d.min_words)
     p.add_argument("--max-words", type=int, default=d.max_words)
     p.add_argument("--similarity", type=float, default=d.similarity,
@@ -51,6 +52,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     filters = Filters(args.min_words, args.max_words, d.min_content, args.similarity, args.per_video)
     try:
+        check_outputs({"--out": args.out, "--held-aside-out": args.held_aside_out}, {"--db": args.db})
         fraction = args.held_aside_fraction if args.held_aside_out else 0.0
         picked, tuning, held = from_corpus(args.db, filters, fraction, args.seed)
     except (FileNotFoundError, NotADatabase, ValueError) as e:
@@ -73,4 +75,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -19,7 +19,7 @@ import pandas as pd
 from core.metrics import STUDY_DOCUMENTS, missing_rank, summary
 from core.results import documents_of
 from core.store import read_table
-from pipeline.config import stage_parser
+from pipeline.config import run_cli, stage_parser
 
 KEY = ["ngram_size", "sr", "ocr", "comments", "field_attributions",
        "term_weight", "collection_weight", "normalizer"]
@@ -128,4 +128,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import time
 from pathlib import Path
 
 from pipeline import items as runner
+from pipeline.config import count, positive_float, run_cli, seconds_or_zero
 
 TABLE = "transcripts"
 COLUMNS = {"id": str, "text": str, "engine": str, "language": str, "error": str,
@@ -71,6 +71,28 @@ def sphinx_decoder(language: str = "en-US"):
     config.set_string("-dict", str(data / "pronounciation-dictionary.dict"))
     config.set_string("-logfn", os.devnull)
     return pocketsphinx.Decoder(config)
+
+
+def language_problem(engine: str, language: str | None) -> str | None:
+    """Why ``engine`` cannot take ``--language``, or None: checked before any clip runs, so a
+    typo is one message instead of a failure recorded against every clip."""
+    if language is None or engine == "google":   # Google takes any BCP-47 tag it knows
+        return None
+    if engine == "whisper":
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        code = language.split("-")[0].lower()
+        if code not in _LANGUAGE_CODES:
+            return (f"--language {language}: Whisper knows no language {code!r} (two-letter "
+                    f"codes such as en, es, de, fr, ja)")
+        return None
+    import speech_recognition as sr
+
+    data = Path(sr.__file__).resolve().parent / "pocketsphinx-data"
+    have = sorted(d.name for d in data.iterdir() if d.is_dir()) if data.is_dir() else []
+    if language not in have:
+        return f"--language {language}: sphinx has models for {', '.join(have) or 'no language'} only"
+    return None
 
 
 def recognize(recognizer, audio, engine: str, language: str) -> str:
@@ -222,24 +244,27 @@ def build_parser():
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help="whisper: offline Whisper base; sphinx: offline CMU Sphinx (weaker); "
                         "google: Google's web API, as in the study (needs the internet)")
-    p.add_argument("--chunk-seconds", type=float, default=None,
+    p.add_argument("--chunk-seconds", type=positive_float, default=None,
                    help="split audio into pieces this long (default: the whole file for "
                         "whisper, 30 s for sphinx, 60 s for google)")
     p.add_argument("--language", default=None,
                    help="force a language, e.g. en or en-US (default: whisper detects it; "
                         "sphinx and google use en-US, the only model sphinx bundles)")
-    p.add_argument("--group-seconds", type=float, default=GROUP_SECONDS,
+    p.add_argument("--group-seconds", type=seconds_or_zero, default=GROUP_SECONDS,
                    help="whisper with --language: read clips under half this long together, "
                         "up to this many seconds of audio at once (0: every clip alone)")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", type=count, default=1,
                    help="CPU threads of each whisper worker process")
-    p.add_argument("--timeout", type=float, default=30.0,
+    p.add_argument("--timeout", type=positive_float, default=30.0,
                    help="seconds to wait for each google request")
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    p = build_parser()
+    args = p.parse_args(argv)
+    if why := language_problem(args.engine, args.language):
+        p.error(why)
     audio = args.media / "audio"
 
     def make_item(id_, prev):
@@ -261,4 +286,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

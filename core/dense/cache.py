@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..store import check_database
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (model_key TEXT NOT NULL, text_sha BLOB NOT NULL, vector BLOB NOT NULL,
                                     PRIMARY KEY (model_key, text_sha)) WITHOUT ROWID;
@@ -57,6 +59,7 @@ class EmbeddingCache:
     def _connect(self) -> sqlite3.Connection:
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            check_database(self.path)   # a mistyped cache path is said so, never written into
         con = sqlite3.connect(self.path, timeout=120)
         con.execute("PRAGMA busy_timeout = 120000")
         if not self._ready:

@@ -38,7 +38,7 @@ from pipeline import items as runner
 from pipeline.collect.export import LINKS, LISTS, ExportError, merge, read_export, read_links
 from pipeline.collect.fetch import Failure, fetch
 from pipeline.collect.record import info_to_record
-from pipeline.config import stage_parser
+from pipeline.config import positive_float, run_cli, stage_parser
 
 TABLE = "collected"
 COLUMNS = {"id": str, "record": str, "error": str, "attempts": int, "collected_at": str,
@@ -82,7 +82,7 @@ def build_parser():
                    help="comments to keep per video, when yt-dlp's extractor gives them")
     p.add_argument("--rate", type=float, default=1.0,
                    help="at most this many requests per second")
-    p.add_argument("--timeout", type=float, default=20.0,
+    p.add_argument("--timeout", type=positive_float, default=20.0,
                    help="seconds to wait for an unresponsive server")
     p.add_argument("--retries", type=int, default=2,
                    help="extra attempts after a timeout or network error")
@@ -230,4 +230,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

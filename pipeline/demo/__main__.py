@@ -172,9 +172,9 @@ def main(argv=None) -> int:
     ap.add_argument("--port", type=int, default=8501, help="dashboard port")
     ap.add_argument("--media-port", type=int, default=DEFAULT_PORT,
                     help="port of the demo media server (falls back to a free one)")
-    ap.add_argument("--limit", type=int, default=None, help="only the first N demo records")
+    ap.add_argument("--limit", type=config.count, default=None, help="only the first N demo records")
     ap.add_argument("--seed", type=int, default=generator.DEFAULT_SEED)
-    ap.add_argument("--workers", type=int, default=2, help="worker processes per stage")
+    ap.add_argument("--workers", type=config.positive_int, default=2, help="worker processes per stage")
     ap.add_argument("--skip-experiments", action="store_true", help="do not run the grid")
     a = ap.parse_args(argv)
     p = paths()
@@ -241,4 +241,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    config.run_cli(main)

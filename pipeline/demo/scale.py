@@ -232,7 +232,7 @@ def generate(out: Path, docs: int, seed: int = 0, n_queries: int = 200) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     voc = Vocabulary()
     keywords, n_comments = [], 0
-    with atomic_database(out / "tiktoks.db") as db:
+    with atomic_database(out / "tiktoks.db", kind="corpus") as db:
         create_corpus_schema(db)
         conn: sqlite3.Connection = db.conn
         conn.execute("PRAGMA journal_mode = OFF")     # a temporary file, renamed when complete

@@ -154,3 +154,70 @@ def test_a_corpus_loaded_without_comments_is_the_same_but_for_them(tiny_db):
     full, lean = load_corpus(tiny_db), load_corpus(tiny_db, comments=False)
     assert (full.docs["comment_text"] != "").any() and (lean.docs["comment_text"] == "").all()
     pd.testing.assert_frame_equal(full.docs.drop(columns="comment_text"), lean.docs.drop(columns="comment_text"))
+
+
+def results_file(path):
+    write_results(path, pd.DataFrame([{"index_id": 1, "config": "word.basic.noattr"}]),
+                  pd.DataFrame([{"experiment_id": 1, "index_id": 1, "config": "word.basic.noattr.bpx"}]),
+                  pd.DataFrame([{"query_id": 1, "query_text": "a"}]),
+                  pd.DataFrame({"experiment_id": [1], "query_id": [1], "rank_lo": [1.0], "rank_hi": [1.0]}))
+
+
+def test_a_database_of_the_other_kind_is_never_replaced(tmp_path):
+    """A results database given as the corpus (or the corpus given as ``--results``) was
+    replaced without a word; now the write refuses, names what the file is, and leaves it."""
+    results, corpus = tmp_path / "results.db", tmp_path / "tiktoks.db"
+    results_file(results)
+    write_corpus(corpus, [doc("1")], [], [query(1, "mine", "1", "collected")])
+    before = results.read_bytes(), corpus.read_bytes()
+    with pytest.raises(NotADatabase, match="results.db is a results database, not a corpus database"):
+        write_corpus(results, [doc("2")], [])
+    with pytest.raises(NotADatabase, match="tiktoks.db is a corpus database, not a results database"):
+        results_file(corpus)
+    assert (results.read_bytes(), corpus.read_bytes()) == before
+    write_corpus(tmp_path / "empty.db", [doc("3")], [])   # a new path, or an empty file, is fine
+    assert load_corpus(tmp_path / "empty.db").ids == ["3"]
+
+
+def test_a_rebuild_waits_for_a_lock_and_keeps_what_was_collected(tmp_path):
+    """Another process holding the corpus locked past sqlite's default 5 s made the rebuild
+    read no collected queries and drop them; now it waits for the lock and carries them over."""
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "tiktoks.db"
+    write_corpus(path, [doc("1")], [], [query(1, "study", "1", "study"), query(2, "mine", "1", "collected")])
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "c.execute('begin exclusive'); print('held', flush=True); time.sleep(7)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        start = time.perf_counter()
+        write_corpus(path, [doc("1")], [], [query(1, "study again", "1", "study")])
+        waited = time.perf_counter() - start
+    finally:
+        holder.wait()
+    assert load_queries(path)[["query_text", "collection"]].values.tolist() == [
+        ["study again", "study"], ["mine", "collected"]]
+    assert waited > 5   # it met the lock for longer than sqlite's default 5 s timeout
+
+
+def test_an_unreadable_database_is_not_rebuilt_without_its_collected_queries(tmp_path):
+    """A SQLite file whose pages are damaged: the rebuild refuses rather than dropping the
+    queries and views it cannot read."""
+    path = tmp_path / "tiktoks.db"
+    write_corpus(path, [doc(str(i)) for i in range(1, 400)], [], [query(1, "mine", "1", "collected")])
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)   # every page but the schema's
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotADatabase, match="cannot read the collected queries and views of"):
+        write_corpus(path, [doc("1")], [])
+    assert path.read_bytes() == bytes(data)
+
+
+def test_a_directory_is_no_database(tmp_path):
+    with pytest.raises(NotADatabase, match="is a directory, not a database file"):
+        load_corpus(tmp_path)

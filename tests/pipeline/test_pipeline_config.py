@@ -1,13 +1,15 @@
 """The options every pipeline stage shares: one parser builder, defaults under $TRL_DATA."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipeline.config import DATA, defaults, stage_parser
+from pipeline.config import (DATA, count, defaults, fraction, positive_float, positive_int, run_cli,
+                             stage_parser)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +42,11 @@ def test_defaults_and_types():
 def test_bad_values_are_refused(capsys):
     with pytest.raises(SystemExit):
         stage_parser("x", workers=True).parse_args(["--workers", "many"])
-    assert "invalid int value: 'many'" in capsys.readouterr().err
+    assert "argument --workers: 'many' is not a number" in capsys.readouterr().err
+    for bad in ("0", "-1"):   # was accepted and printed as "on -1 worker(s)"
+        with pytest.raises(SystemExit):
+            stage_parser("x", workers=True).parse_args(["--workers", bad])
+        assert f"'{bad}': must be a whole number of 1 or more" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         stage_parser("x").parse_args(["--results", "r.db"])   # not an option of this stage
 
@@ -51,3 +57,47 @@ def test_trl_data_moves_every_default(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == {"db": str(tmp_path / "tiktoks.db"), "results": str(tmp_path / "results.db"),
                                       "pipeline_db": str(tmp_path / "pipeline.db"), "media": str(tmp_path / "media")}
+
+
+@pytest.mark.parametrize("kind, good, bad", [
+    (positive_int, {"1": 1, "12": 12}, ["0", "-3", "1.5", "x"]),
+    (count, {"0": 0, "7": 7}, ["-1", "x"]),
+    (positive_float, {"0.5": 0.5, "60": 60.0}, ["0", "-5", "nan", "inf", "x"]),
+    (fraction, {"0": 0.0, "0.5": 0.5, "1": 1.0}, ["5", "-0.1", "nan"]),
+])
+def test_number_types(kind, good, bad):
+    import argparse
+
+    assert {t: kind(t) for t in good} == good
+    for text in bad:
+        with pytest.raises(argparse.ArgumentTypeError, match=repr(text)):
+            kind(text)
+
+
+def run_cli_with(tmp_path, body: str) -> subprocess.CompletedProcess:
+    """A stage's __main__ whose main() runs ``body``, as a real process."""
+    script = tmp_path / "stage.py"
+    script.write_text("import sqlite3, sys\nfrom pipeline.config import run_cli\n"
+                      f"def main():\n    {body}\nrun_cli(main)\n")
+    return subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_a_file_problem_is_one_line_not_a_traceback(tmp_path):
+    """A path that is a directory, or a database another process holds, reaches the user as
+    one line naming it (exit 2, busy 3); the stage's own exit code passes through."""
+    (tmp_path / "out").mkdir()
+    r = run_cli_with(tmp_path, f"open({str(tmp_path / 'out')!r}, 'w')")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"stage: Is a directory: {tmp_path / 'out'}"
+    db = tmp_path / "held.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("create table t (x)")
+    holder.execute("begin exclusive")
+    try:
+        r = run_cli_with(tmp_path, f"sqlite3.connect({str(db)!r}, timeout=0.1).execute('select * from t')")
+    finally:
+        holder.close()
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+    assert "another process holds the database: database is locked; run again when it is free" in r.stderr
+    assert run_cli_with(tmp_path, "return 5").returncode == 5
