@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -176,6 +177,15 @@ def rounded(s: dict) -> dict:
     return {k + suffix: round(s[k + suffix], 6) for k in keys for suffix in ("", "_lo", "_hi")}
 
 
+def printable(text: str, width: int = 120) -> str:
+    """Query text fit for a terminal: control and format characters (escape sequences, NUL,
+    right-to-left overrides) shown as U+FFFD, whitespace collapsed, at most ``width`` long."""
+    shown = "".join("\ufffd" if unicodedata.category(c)[0] == "C" and not c.isspace() else c
+                    for c in str(text))
+    shown = " ".join(shown.split())
+    return shown if len(shown) <= width else shown[:width - 1] + "…"
+
+
 def write_lines(path: Path, lines: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -262,7 +272,7 @@ def main(argv=None) -> int:
     absent = int((engine.target_positions(queries["target_id"]) < 0).sum())
     if args.per_query:
         for (_, q), (_, r) in zip(queries.iterrows(), pq.iterrows()):
-            print(f"{r['rank']:8.1f}  {q['query_text']}")
+            print(f"{r['rank']:8.1f}  {printable(q['query_text'])}")
     if tuning:
         print(f"evaluate: tuned on {tuning['queries']} queries of {tuning['file']} (family "
               f"{tuning['family']!r} confirmed on {tuning['own_queries']} queries of the db), in-sample: "

@@ -18,6 +18,7 @@ a file again is idempotent. Exit code 1 when a file could not be read at all, el
 from __future__ import annotations
 
 import json
+import math
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -71,6 +72,8 @@ def check_record(rec) -> str:
         if isinstance(value, bool) or not isinstance(value, types):
             want = " or ".join(t.__name__ for t in types)
             raise ValueError(f"field {name!r} is a {type(value).__name__}, expected {want}")
+        if isinstance(value, float) and not math.isfinite(value):   # JSON's NaN would never compare
+            raise ValueError(f"field {name!r} is {value}, expected a finite number")
     try:
         rid = valid_id(rec["id"])
     except ValueError as exc:
@@ -82,14 +85,14 @@ def check_record(rec) -> str:
             v = c.get(k)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (str, int))):
                 raise ValueError(f"field 'comments'[{i}].{k!r} is a {type(v).__name__}, "
-                                 "expected str")
+                                 "expected str or int")
     return rid
 
 
 def read_batch(path: Path) -> list:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = path.read_bytes()   # bytes: json takes UTF-8 with or without a byte-order mark
+    except OSError as exc:
         raise FileError(f"{path}: cannot read: {exc}") from None
     try:
         data = parse_json(text, str(path))
@@ -158,10 +161,13 @@ def main(argv=None) -> int:
     p = stage_parser(__doc__.split("\n\n")[0], db=False, pipeline_db=True)
     p.add_argument("files", nargs="+", help="batch JSON files or directories of them")
     a = p.parse_args(argv)
+    files = batch_files(a.files)
+    if not files:
+        print(f"ingest: no batch files (*.json) in {', '.join(a.files)}: nothing to read", file=sys.stderr)
+        return 2
     db = open_pipeline_db(a.pipeline_db)
     total = {"loaded": 0, "replaced": 0, "kept": 0, "rejected": 0}
     bad_files = []
-    files = batch_files(a.files)
     for path in files:
         try:
             counts = ingest_file(db, path)

@@ -110,3 +110,13 @@ def test_own_comment_is_absent_from_the_index_it_is_scored_against(tmp_path):
     assert per_query(Engine(full), config, queries)["rank"].iloc[0] == 1
     assert per_query(Engine(view), config, queries)["rank"].iloc[0] > 1
     assert POSITION_KEY in entries[0]
+
+
+def test_own_comments_take_only_real_positions():
+    """A position of true was read as 1, and one past SQLite's integers crashed evaluate."""
+    from core.pseudo_queries import POSITION_KEY, own_comments
+
+    entries = [{"target": "1", POSITION_KEY: 0}, {"target": "2", POSITION_KEY: True},
+               {"target": "3", POSITION_KEY: 2**70}, {"target": "4", POSITION_KEY: -1},
+               {"target": "5", POSITION_KEY: 3}]
+    assert own_comments(entries) == {("1", 0), ("5", 3)}

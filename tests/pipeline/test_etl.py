@@ -119,3 +119,27 @@ def test_stages_not_run_yet(tmp_path):
     assert etl.main(["--pipeline-db", str(p), "--db", str(out)]) == 0
     assert sql(out, "select usable, coverphoto_ocr, speech_to_text from tiktoks") == [(0, None, None)]
     assert sql(out, "select count(*) from queries") == [(0,)]
+
+
+def test_an_exported_query_file_keeps_its_collections_and_times(tmp_path, pipeline_db, capsys):
+    """The dashboard's export (core.query_set) names each query's collection and creation time:
+    rebuilding from it duplicated every query into a collection named after the file and
+    stamped them all with the file's time. Now each keeps its own, and a rebuild replaces."""
+    from core.query_set import export_queries
+
+    out = tmp_path / "tiktoks.db"
+    args = ["--pipeline-db", str(pipeline_db), "--db", str(out)]
+    assert etl.main(args + ["--queries", str(query_file(tmp_path)), "--collection", "study"]) == 0
+    with sqlite_utils.Database(out) as db:
+        db["queries"].insert({"query_id": 3, "query_text": "mine", "target_id": "3005",
+                              "collection": "collected", "created_at": "2026-12-01T10:00:00+00:00"})
+    before = sql(out, "select query_text, target_id, collection, created_at from queries order by query_id")
+    exported = tmp_path / "export.json"
+    exported.write_text(export_queries(load_queries(out)))
+    assert etl.main(args + ["--queries", str(exported)]) == 0
+    assert sql(out, "select query_text, target_id, collection, created_at from queries order by query_id") == before
+    assert sorted(sql(out, "select collection, count(*) from queries group by collection")) == [
+        ("collected", 1), ("study", 2)]
+    assert sql(out, "select created_at from queries where collection = 'collected'") == [
+        ("2026-12-01T10:00:00+00:00",)]
+    assert "3 queries in collections 'collected', 'study'" in capsys.readouterr().out

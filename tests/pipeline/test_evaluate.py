@@ -107,3 +107,41 @@ def test_evaluate_best_leaves_out_families_past_its_embedding_budget(tiny_db, qu
     assert evaluate.main(args + ["--budget", "0", "--families", "Dense all-MiniLM"]) == 0
     err = capsys.readouterr().err
     assert "skipped Dense" not in err and "10/10" in err   # named families always run
+
+
+def test_outputs_never_land_on_inputs_and_an_empty_corpus_is_no_result(tiny_db, query_file, tmp_path, capsys):
+    """--qrels-out naming the corpus or the queries file overwrote it; --run-depth -5 wrote all
+    but the last 5; a corpus with no usable documents reported a mean rank of 0."""
+    import shutil
+
+    from core.store import write_corpus
+
+    db = tmp_path / "copy.db"
+    shutil.copy(tiny_db, db)
+    before = db.read_bytes(), query_file.read_bytes()
+    args = ["--db", str(db), "--queries", str(query_file), "--config", "4gram.all.bpx"]
+    assert evaluate.main([*args, "--qrels-out", str(db)]) == 2
+    assert "is a SQLite database: refusing to overwrite it with text" in capsys.readouterr().err
+    assert evaluate.main([*args, "--run-out", str(query_file)]) == 2
+    assert "--run-out" in capsys.readouterr().err
+    assert (db.read_bytes(), query_file.read_bytes()) == before
+    with pytest.raises(SystemExit):
+        evaluate.main([*args, "--run-out", str(tmp_path / "run.txt"), "--run-depth", "-5"])
+    assert "'-5': must be a whole number of 1 or more" in capsys.readouterr().err
+    empty = tmp_path / "empty.db"
+    write_corpus(empty, [{"id": "1001", "description": "x", "usable": 0}], [])
+    assert evaluate.main(["--db", str(empty), "--queries", str(query_file), "--config", "4gram.all.bpx"]) == 2
+    assert "has no usable documents" in capsys.readouterr().err
+
+
+def test_per_query_text_is_printed_harmless(tiny_db, tmp_path, capsys):
+    """--per-query printed query text as written: an escape sequence could recolour or
+    rewrite the terminal, and a megabyte query filled it."""
+    hostile = "corgi \x1b[2J\x1b]0;owned\x07 zoomies \u202e\x00" + "x" * 1_000_000
+    q = tmp_path / "q.json"
+    q.write_text(json.dumps([{"text": hostile, "target": "1009"}]))
+    assert evaluate.main(["--db", str(tiny_db), "--queries", str(q), "--config", "4gram.all.bpx",
+                          "--per-query"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "\x1b" not in line and "\x00" not in line and "\u202e" not in line and "\x07" not in line
+    assert "corgi \ufffd[2J\ufffd]0;owned\ufffd zoomies \ufffd\ufffdxxx" in line and len(line) < 140

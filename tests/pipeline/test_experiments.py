@@ -68,3 +68,17 @@ def test_family_list_and_bad_names(tiny_db, tmp_path, capsys):
     assert experiments.main(["--db", str(tiny_db), "--results", str(tmp_path / "r.db"), "--tokens", "none"]) == 2
     assert "nothing to run" in capsys.readouterr().err
     assert not (tmp_path / "r.db").exists()
+
+
+def test_results_over_the_corpus_is_refused_before_the_grid(tiny_db, tmp_path, capsys):
+    """--results naming the corpus replaced it with a results database, after the whole grid."""
+    import shutil
+
+    corpus = tmp_path / "copy.db"
+    shutil.copy(tiny_db, corpus)
+    before = corpus.read_bytes()
+    assert experiments.main(["--db", str(corpus), "--results", str(corpus), "--tokens", "word",
+                             "--weighting", "bpx"]) == 2
+    err = capsys.readouterr().err
+    assert "is a corpus database, not a results database: refusing" in err and "Ran" not in err
+    assert corpus.read_bytes() == before

@@ -114,3 +114,16 @@ def test_kill_9_mid_run_then_rerun_finishes(caption_video, tmp_path):
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert f"frames: {6 - len(partial)} pending, {len(partial)} skipped" in rerun.stdout
     assert all(r["text"].splitlines() == CAPTIONS for r in rows(db, "frames").values())
+
+
+@pytest.mark.parametrize("bad, says", [(["--max-frames", "0"], "'0': must be a whole number of 1 or more"),
+                                       (["--interval", "-1"], "'-1': must be a number above 0"),
+                                       (["--lang", "xx"], "--lang xx: Tesseract has no data for 'xx'")])
+def test_bad_options_are_refused_before_any_video(tmp_path, capsys, bad, says):
+    """--max-frames 0 crashed every item with ZeroDivisionError, and -3 recorded "no frame could
+    be decoded" over good text; now such options are one message before anything runs."""
+    (tmp_path / "media").mkdir()
+    with pytest.raises(SystemExit) as e:
+        frames.main(["--pipeline-db", str(tmp_path / "p.db"), "--media", str(tmp_path / "media"), *bad])
+    assert e.value.code == 2 and says in capsys.readouterr().err
+    assert not (tmp_path / "p.db").exists()

@@ -92,3 +92,15 @@ def test_reimport_keeps_collected_queries_and_viewer_history(study, tmp_path):
     assert q["query_text"].tolist()[1] == "the one with lol comments"
     assert len(history.history(db, "ann")) == 1
     assert corpus_version(db) != first
+
+
+@pytest.mark.parametrize("content, got", [([1, 2, 3], "a JSON list"), ({"😅": 5}, "an object with other values")])
+def test_a_malformed_name_map_is_refused_before_anything_is_written(study, tmp_path, capsys, content, got):
+    """A unidecode_jl_map.json that is not an object of strings was stored, and every later
+    search of the corpus crashed on it; now the import refuses and writes nothing."""
+    (study / "unidecode_jl_map.json").write_text(json.dumps(content))
+    db = tmp_path / "t.db"
+    assert import_study.main([str(study), "--db", str(db)]) == 2
+    assert f"expected a JSON object mapping characters to their names (strings to strings), as in the study's; got {got}" \
+        in capsys.readouterr().err
+    assert not db.exists()

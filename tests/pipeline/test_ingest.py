@@ -103,3 +103,28 @@ def test_deeply_nested_json_is_one_bad_file_not_a_crash(tmp_path, capsys):
     assert rc == 1
     assert "batch_deep.json: JSON nested too deeply to read" in capsys.readouterr().err
     assert sql(db, "select id from raw") == [("1001",)]
+
+
+def test_a_byte_order_mark_is_read_and_a_nan_timestamp_refused(tmp_path, capsys):
+    """A file saved with a UTF-8 byte-order mark (as some editors do) was rejected although
+    evaluate and etl read it; a NaN scrape-timestamp was stored, and every later re-scrape of
+    that id then counted as "older" and was ignored."""
+    bom = tmp_path / "batch_1.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps([record("1001")]).encode())
+    nan = tmp_path / "batch_2.json"
+    nan.write_text(json.dumps([record("1002", ts=float("nan"))]))   # json writes NaN
+    db = tmp_path / "pipeline.db"
+    assert ingest.main(["--pipeline-db", str(db), str(bom), str(nan)]) == 0
+    assert sql(db, "select id from raw") == [("1001",)]
+    assert sql(db, "select reason from rejects") == [
+        ("batch_2.json record 0: field 'scrape-timestamp' is nan, expected a finite number",)]
+    write(nan, [record("1002", ts=1.0)])
+    assert ingest.main(["--pipeline-db", str(db), str(nan)]) == 0
+    assert sql(db, "select id from raw order by id") == [("1001",), ("1002",)]
+
+
+def test_a_directory_without_batches_is_an_error_not_zero_of_zero(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert ingest.main(["--pipeline-db", str(tmp_path / "p.db"), str(tmp_path / "empty")]) == 2
+    assert "no batch files (*.json) in" in capsys.readouterr().err
+    assert not (tmp_path / "p.db").exists()

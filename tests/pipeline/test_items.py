@@ -180,3 +180,21 @@ def test_stages_writing_one_db_at_once_wait_for_each_other(tmp_path):
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     assert all(len(rows(db, t)) == 150 for t in ("a", "b", "c"))
+
+
+def fails(item):
+    return {"id": item["id"], "value": None, "pid": os.getpid(), "error": "missing file: gone"}
+
+
+def test_a_failure_never_replaces_an_earlier_result(tmp_path):
+    """`--all` with a mistyped --media (or a broken tool) recorded "missing file" over every
+    good row; now a failure is counted and said, and the earlier result stays."""
+    db = items.open_db(tmp_path / "p.db")
+    db["t"].create({"id": str, "value": int, "pid": int, "error": str}, pk="id")
+    items.run_items(db, "t", [{"id": str(n), "n": n} for n in (2, 4, 5)], square, progress=False)
+    counts = items.run_items(db, "t", [{"id": str(n)} for n in (2, 4, 5, 6)], fails, progress=False)
+    got = rows(tmp_path / "p.db", "t")
+    assert (got["2"]["value"], got["2"]["error"], got["4"]["value"]) == (4, None, 16)   # kept
+    assert got["5"]["error"] == "missing file: gone" and got["6"]["error"] == "missing file: gone"
+    assert (counts.done, counts.failed, counts.kept) == (0, 4, 2)
+    assert "2 failed item(s) kept their earlier result" in items.summary("t", counts, 0, 1)

@@ -102,3 +102,31 @@ def test_a_thin_banner_is_not_upscaled_past_the_bound(tmp_path):
     assert ocr.recognise(img) == ""          # and Tesseract reads it without running out of memory
     Image.new("RGB", (400, 300), "white").save(tmp_path / "small.png")
     assert ocr.load_image(tmp_path / "small.png").size == (960, 720)   # ordinary covers as before
+
+
+def test_bad_options_are_refused_before_any_item_and_lose_nothing(tmp_path, font_path, capsys):
+    """A mistyped --lang or --psm was recorded as every image's failure, and with --all over
+    every good row; so was a wrong --media. Now the options are checked first, and a failure
+    never replaces an earlier result."""
+    import pytest
+
+    media, db = tmp_path / "media", tmp_path / "pipeline.db"
+    (media / "covers").mkdir(parents=True)
+    render_caption(media / "covers" / "11.jpg", "easy pasta recipe", font_path, size=(540, 960), font_size=40)
+    add_downloads(db, ["11"], media)
+    assert run(db, media, workers=1) == 0
+    good = rows(db, "ocr")["11"]
+    assert "pasta" in good["text"].lower()
+    capsys.readouterr()
+    for bad, says in ((["--lang", "xx"], "--lang xx: Tesseract has no data for 'xx'"),
+                      (["--psm", "banana"], "'banana': must be auto or a number from 0 to 13"),
+                      (["--timeout", "0"], "'0': must be a number above 0")):
+        with pytest.raises(SystemExit) as e:
+            run(db, media, "--all", *bad)
+        assert e.value.code == 2 and says in capsys.readouterr().err
+    assert run(db, tmp_path / "typo", "--all") == 2
+    assert "no media directory" in capsys.readouterr().out
+    (tmp_path / "elsewhere").mkdir()
+    assert run(db, tmp_path / "elsewhere", "--all", workers=1) == 1   # every item failed
+    assert "1 failed item(s) kept their earlier result" in capsys.readouterr().out
+    assert rows(db, "ocr")["11"] == good

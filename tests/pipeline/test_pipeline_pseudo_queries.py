@@ -121,3 +121,16 @@ def test_best_tunes_on_pseudo_queries_and_confirms_on_the_db_queries(tmp_path, c
     assert evaluate.main(args + ["--tune-queries", "own"]) == 2      # the db has no queries of its own
     assert "no queries of its own" in capsys.readouterr().err
     assert evaluate.main(args[:5] + ["word.all.noattr.bm25", "--tune-queries", str(out)]) == 2
+
+
+def test_an_output_over_an_input_or_the_other_output_is_refused(tmp_path, capsys):
+    """--out naming the corpus wrote JSON over it; --out and --held-aside-out naming one file
+    left the held-aside set where the summary said the tuning set was."""
+    db = corpus(tmp_path)
+    before = db.read_bytes()
+    assert pseudo_queries.main(["--db", str(db), "--out", str(db)]) == 2
+    assert "is a SQLite database: refusing to overwrite it with text" in capsys.readouterr().err
+    same = tmp_path / "same.json"
+    assert pseudo_queries.main(["--db", str(db), "--out", str(same), "--held-aside-out", str(same)]) == 2
+    assert "--held-aside-out" in capsys.readouterr().err and not same.exists()
+    assert db.read_bytes() == before

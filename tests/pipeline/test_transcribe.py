@@ -192,3 +192,20 @@ def test_quality_measures():
     assert char_accuracy("homework", "homework") == 1
     assert char_accuracy("homework", "homewerk") == pytest.approx(7 / 8)
     assert char_accuracy("abc", "totally different text") == 0
+
+
+def test_bad_options_are_refused_before_any_clip(broken_db, capsys):
+    """A language Whisper or sphinx does not know, or a chunk length of -5 s, was recorded as
+    every clip's failure (with --all, over good transcripts); now it is one message, first."""
+    media, db = broken_db
+    before = rows(db, "transcripts") if "transcripts" in sqlite_utils.Database(db).table_names() else {}
+    args = ["--pipeline-db", str(db), "--media", str(media), "--no-progress", "--all"]
+    for bad, says in ((["--language", "klingon"], "--language klingon: Whisper knows no language 'klingon'"),
+                      (["--engine", "sphinx", "--language", "en"], "--language en: sphinx has models for en-US only"),
+                      (["--chunk-seconds", "-5"], "'-5': must be a number above 0"),
+                      (["--workers", "0"], "'0': must be a whole number of 1 or more")):
+        with pytest.raises(SystemExit) as e:
+            transcribe.main([*args, *bad])
+        assert e.value.code == 2 and says in capsys.readouterr().err
+    after = rows(db, "transcripts") if "transcripts" in sqlite_utils.Database(db).table_names() else {}
+    assert after == before

@@ -135,3 +135,17 @@ def test_two_writers_at_once_do_not_corrupt_it(tmp_path):
         assert p.returncode == 0, out
     got = check(path)
     assert sorted(got) == list(range(60 * 50))
+
+
+def test_a_cache_path_that_is_no_database_is_said_so_and_left_alone(tmp_path):
+    """`--embed-cache` naming a text file ended in "file is not a database", a directory in
+    "unable to open database file"; now each says what the path is, and nothing is written."""
+    from core.store import NotADatabase
+
+    text = tmp_path / "notes.txt"
+    text.write_text("my notes\n")
+    with pytest.raises(NotADatabase, match="notes.txt is not a SQLite database"):
+        EmbeddingCache(text).get("m@1", [text_sha("x")])
+    with pytest.raises(NotADatabase, match="is a directory, not a database file"):
+        EmbeddingCache(tmp_path).put("m@1", [text_sha("x")], np.zeros((1, 384), np.float32))
+    assert text.read_text() == "my notes\n"
