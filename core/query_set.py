@@ -10,6 +10,7 @@ identical JSON; the study's own file (without them) imports unchanged.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -22,6 +23,8 @@ from .index import TokenisedCorpus
 from .json_text import BadJSON, parse_json
 from .store import QUERY_COLUMNS, TAGS, load_corpus, load_queries, valid_id, write_results
 from .weighting import SMART
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")   # tab and line breaks are typing
 
 # one line each, in our words, for the query form
 TAG_HELP = {
@@ -70,6 +73,8 @@ def validate_query(text, target, *, known: set[str], usable: set[str],
         text = check_query(text)
     except QueryError as e:
         raise QuerySetError(str(e)) from None
+    if _CONTROL.search(text):
+        raise QuerySetError("The query contains control characters (such as NUL); type it as words.")
     if target is None or not str(target).strip():
         raise QuerySetError("Pick the target video from your history or paste its id.")
     try:
@@ -170,15 +175,23 @@ def parse_queries(data) -> tuple[list[dict], list[str]]:
         except ValueError as e:
             problems.append(f"{here}: {e}")
             continue
-        bad = [k for k in JSON_KEYS[3:] if k in q and not isinstance(q[k], (bool, int))]
+        bad = [k for k in JSON_KEYS[3:] if k in q and q[k] not in (True, False, None)]   # 0 and 1 pass
         if bad:
             problems.append(f"{here}: tag(s) {', '.join(bad)} should be true or false")
             continue
+        author = q.get("author")
+        if author not in (None, ""):
+            try:
+                author = clean_participant(author if isinstance(author, str) else "\x00")
+            except ValueError as e:
+                problems.append(f"{here}: 'author' {str(author)[:40]!r}: "
+                                f"{'not text' if not isinstance(q['author'], str) else e}")
+                continue
         extra = {k: q.get(k) if isinstance(q.get(k), str) and q.get(k) else None
                  for k in ("created-at", "collection")}
         rows.append({"query_text": q["text"], "target_id": target,  # as written: the study's
                      # queries keep their trailing spaces, which n-grams see
-                     "author": str(q.get("author") or ""),
+                     "author": author or "",
                      **{t: int(bool(q.get(t.replace("_", "-"), False))) for t in TAGS},
                      "created_at": extra["created-at"], "collection": extra["collection"]})
     return rows, problems
@@ -201,15 +214,14 @@ def import_queries(path, data, collection: str = IMPORTED, replace: bool = False
     Entries keep their own ``collection`` when the file has one, else get `collection`.
     Queries already in the set (same text up to case and spacing, same target) are counted,
     not added again, so importing a file twice changes nothing. ``replace`` empties the set
-    first. Targets missing from the corpus or unusable are reported and skipped.
+    first, but only when the file has at least one query to put in it. Targets missing from
+    the corpus or unusable are reported and skipped.
     """
     rows, problems = parse_queries(data)
     report = ImportReport(problems=problems)
     known, usable = query_targets(path)
     with open_db(path, write=True) as db, db.atomic():
-        if replace and "queries" in db.table_names():
-            db.execute("delete from queries")
-        existing = _existing(db)
+        existing = {} if replace else _existing(db)
         fresh = []
         for pos, row in enumerate(rows, start=1):
             try:
@@ -224,6 +236,13 @@ def import_queries(path, data, collection: str = IMPORTED, replace: bool = False
             existing[key] = -pos
             row["collection"] = row["collection"] or collection
             fresh.append(row)
+        if replace and not fresh:   # a file from another corpus must not empty the set
+            raise QuerySetError(f"Nothing in this file can go into the test set "
+                                f"({len(report.problems)} entries with a problem, e.g. "
+                                f"{report.problems[0][:120] if report.problems else 'none'}); "
+                                "the test set was kept as it was.")
+        if replace and "queries" in db.table_names():
+            db.execute("delete from queries")
         report.added = _insert(db, fresh)
     return report
 

@@ -13,6 +13,7 @@ defaults filled in, are equal.
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
 import re
 from dataclasses import dataclass
@@ -38,11 +39,12 @@ class Param:
         return self.range or (self.lo, self.hi)
 
     def check(self, scheme: str, value: float) -> None:
-        if self.lo <= value <= self.hi:
+        if math.isfinite(value) and self.lo <= value <= self.hi:
             return
         bound = f"{self.name} >= {self.lo:g}" if self.hi == float("inf") else \
             f"{self.lo:g} <= {self.name} <= {self.hi:g}"
-        raise ValueError(f"{scheme} needs {bound}, got {self.name}={value:g}")
+        raise ValueError(f"{scheme} needs {bound}, got {self.name}={value:g}"
+                         + ("" if math.isfinite(value) else " (it must be a finite number)"))
 
 
 def fmt(v: float) -> str:

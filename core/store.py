@@ -106,12 +106,14 @@ def create_corpus_schema(db: sqlite_utils.Database) -> None:
 KINDS = {"corpus": "tiktoks", "results": "experiments"}   # a kind of database: its own table
 
 
-def _tables(path: Path) -> set[str]:
-    """The tables of an existing SQLite file, read-only; Busy when another process locks it."""
+def table_names(path) -> set[str]:
+    """The tables of an existing database file, read-only (an empty file has none);
+    :class:`NotADatabase` when it is no SQLite database, Busy when another process locks it."""
+    path = check_database(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
     try:
         return {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    except sqlite3.OperationalError as e:
+    except sqlite3.DatabaseError as e:
         if "locked" in str(e) or "busy" in str(e):
             raise Busy(f"{path} is locked by another process ({e}); run again when it is free") from None
         raise NotADatabase(f"{path} cannot be read as a SQLite database ({e})") from None
@@ -124,7 +126,7 @@ def check_kind(path, kind: str) -> Path:
     ``results``): a corpus given as ``--results`` (or the reverse) is refused, not replaced."""
     p = check_database(path)
     if p.is_file() and p.stat().st_size:
-        tables = _tables(p)
+        tables = table_names(p)
         if tables and KINDS[kind] not in tables:
             other = next((k for k, t in KINDS.items() if t in tables), None)
             what = (f"a {other} database" if other else

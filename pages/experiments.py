@@ -12,13 +12,15 @@ from core.evaluation import METRICS, metric_label, outcomes, paired_tests, per_q
 from core.query_set import tagged_query_ids
 from ui.charts import heatmap, parallel_coordinates, rank_distribution
 from ui.query_filters import query_filters
-from ui.data import current_source, page_results, show_missing_data, tag_names
+from ui.data import current_source, page_results, readable_corpus, show_missing_data, tag_names
 from ui.evaluation import corpus_queries, csv_button, cv_section, metric_columns
 
 CV_TAB = ":material/verified: Methods, cross-validated"
 
 st.title(":material/leaderboard: Experiments")
 source = current_source()
+if source.has_db and not readable_corpus(source):
+    st.stop()
 results = page_results(source, required=False)
 if results is None:
     if not source.has_db:

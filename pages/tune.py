@@ -32,6 +32,11 @@ if all_queries.empty:
     st.info("This corpus has no test queries to tune on. `make study` imports the study's 86, "
             "`make demo` generates some, and **Collect queries** adds your own.")
     st.stop()
+if not (engine.target_positions(all_queries["target_id"]) >= 0).any():
+    st.info("None of this corpus's test queries has its target among the searchable documents, "
+            "so there is no rank to tune: the corpus may have no usable documents yet (run the "
+            "pipeline's stages, then `python -m pipeline.etl`).")
+    st.stop()
 
 tags = tag_names()
 chosen_tags = st.pills("Only queries whose target is tagged", list(tags), format_func=tags.get,

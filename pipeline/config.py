@@ -41,7 +41,7 @@ def _number(kind, test, what: str):
 positive_int = _number(int, lambda v: v > 0, "a whole number of 1 or more")
 count = _number(int, lambda v: v >= 0, "a whole number of 0 or more")
 positive_float = _number(float, lambda v: 0 < v < float("inf"), "a number above 0")
-seconds_or_zero = _number(float, lambda v: 0 <= v < float("inf"), "a number of 0 or more")
+non_negative_float = _number(float, lambda v: 0 <= v < float("inf"), "a number of 0 or more")
 fraction = _number(float, lambda v: 0 <= v <= 1, "between 0 and 1")
 
 

@@ -58,7 +58,7 @@ from core.pseudo_queries import own_comments
 from core.store import load_corpus, load_queries
 from core.text import MODES
 from core.trec import qrels_lines, run_lines
-from pipeline.config import (add_embed_cache, fraction, positive_int, run_cli, seconds_or_zero,
+from pipeline.config import (add_embed_cache, fraction, non_negative_float, positive_int, run_cli,
                              stage_parser, use_embed_cache)
 from pipeline.import_study import ImportError_, query_rows, read_json
 
@@ -214,7 +214,7 @@ def main(argv=None) -> int:
     p.add_argument("--families", nargs="+", default=None, metavar="TEXT",
                    help="with --config best: only the families whose names contain one of these texts "
                         "(case-insensitive), e.g. 'BM25 4-gram' 'MiniLM'")
-    p.add_argument("--budget", type=seconds_or_zero, default=10.0, metavar="MINUTES",
+    p.add_argument("--budget", type=non_negative_float, default=10.0, metavar="MINUTES",
                    help="with --config best: leave out families whose embedding (not cached yet) would "
                         "take the estimated total past this many minutes, unless --families names them "
                         "(default: 10)")

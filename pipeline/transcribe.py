@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 from pipeline import items as runner
-from pipeline.config import count, positive_float, run_cli, seconds_or_zero
+from pipeline.config import count, non_negative_float, positive_float, run_cli
 
 TABLE = "transcripts"
 COLUMNS = {"id": str, "text": str, "engine": str, "language": str, "error": str,
@@ -250,7 +250,7 @@ def build_parser():
     p.add_argument("--language", default=None,
                    help="force a language, e.g. en or en-US (default: whisper detects it; "
                         "sphinx and google use en-US, the only model sphinx bundles)")
-    p.add_argument("--group-seconds", type=seconds_or_zero, default=GROUP_SECONDS,
+    p.add_argument("--group-seconds", type=non_negative_float, default=GROUP_SECONDS,
                    help="whisper with --language: read clips under half this long together, "
                         "up to this many seconds of audio at once (0: every clip alone)")
     p.add_argument("--threads", type=count, default=1,

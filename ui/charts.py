@@ -104,7 +104,8 @@ def ecdf_points(long: pd.DataFrame) -> pd.DataFrame:
     = the fraction of all its queries (missing ranks included) at that rank or better."""
     d = long.dropna(subset=["rank_lo"]).sort_values(["config", "rank"]).copy()
     n = long.groupby("config")["query_id"].count()
-    d["share"] = d.groupby("config").cumcount().add(1) / d["config"].map(n)
+    d["share"] = (d.groupby("config").cumcount().add(1) / d["config"].map(n).astype(float)
+                  if len(d) else pd.Series(dtype=float))   # no target found: no step
     return d
 
 

@@ -32,7 +32,8 @@ from core.config import component
 from core.engine import Engine
 from core.fields import enrichment_name, enrichment_subsets
 from core.results import Results, read_results
-from core.store import TAGS, corpus_version, load_queries, read_table
+from core.locks import Busy
+from core.store import TAGS, NotADatabase, corpus_version, load_queries, read_table, table_names
 from ui.display import escape_md
 
 SOURCE_KEY = "data_source"      # st.session_state key holding the current DataSource
@@ -224,6 +225,22 @@ def engine_lock() -> threading.RLock:
     return _ENGINE_LOCK
 
 
+def readable_corpus(source: DataSource) -> bool:
+    """Is the source's database a corpus? If not (another file, an empty one, another kind of
+    database), say so in words: every page stops here, none with a traceback."""
+    try:
+        tables = table_names(source.db)
+    except (NotADatabase, Busy) as e:
+        st.error(f"Could not open the corpus `{source.db}`: {escape_md(e)}")
+        return False
+    if "tiktoks" not in tables:
+        st.error(f"Could not open the corpus `{source.db}`: it has no `tiktoks` table, so it is "
+                 "not a corpus database (build one with `make demo`, `make study` or "
+                 "`python -m pipeline.etl`).")
+        return False
+    return True
+
+
 def show_missing_data(source: DataSource, need_results: bool = False) -> bool:
     """Explain in words what is missing; True when the page can go on.
 
@@ -235,7 +252,7 @@ def show_missing_data(source: DataSource, need_results: bool = False) -> bool:
     if need_results and not source.has_results:
         missing.append(f"the results database `{source.results}`")
     if not missing:
-        return True
+        return readable_corpus(source)
     st.info(
         f"**No data yet.** This page needs {' and '.join(missing)}.\n\n"
         "* `make demo` builds the demo corpus (`data/tiktoks.db`, `data/results.db`), runs the "

@@ -29,7 +29,7 @@ from core.evaluation import (METRICS, metric_label, paired_tests, per_query_tabl
                              tag_breakdown, win_loss)
 from core.families import Family, available_families
 from core.metrics import STUDY_MISSING_RANK, missing_rank
-from core.store import QUERY_COLUMNS, corpus_version
+from core.store import QUERY_COLUMNS, corpus_version, count_documents
 from ui.charts import ci_chart
 from ui.data import DataSource, engine_lock, get_engine, get_queries, tag_names
 from ui.display import escape_md
@@ -240,6 +240,11 @@ def cv_section(source: DataSource, all_queries: pd.DataFrame, ids: list[int], fi
     """The "Methods, cross-validated" view: controls, then figures, tests and tables."""
     if not source.has_db:
         st.info(f"Cross-validating method families needs the corpus database `{source.db}`.",
+                icon=":material/database:")
+        return
+    if count_documents(source.db) == 0:
+        st.info("Cross-validating method families needs searchable documents, and this corpus has "
+                "none yet (run the pipeline's stages, then `python -m pipeline.etl`).",
                 icon=":material/database:")
         return
     fams = {f.name: f for f in available_families()}

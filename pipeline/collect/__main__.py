@@ -38,7 +38,7 @@ from pipeline import items as runner
 from pipeline.collect.export import LINKS, LISTS, ExportError, merge, read_export, read_links
 from pipeline.collect.fetch import Failure, fetch
 from pipeline.collect.record import info_to_record
-from pipeline.config import positive_float, run_cli, stage_parser
+from pipeline.config import count, non_negative_float, positive_float, run_cli, stage_parser
 
 TABLE = "collected"
 COLUMNS = {"id": str, "record": str, "error": str, "attempts": int, "collected_at": str,
@@ -78,15 +78,15 @@ def build_parser():
                    help="only export entries dated on or after this day (UTC)")
     p.add_argument("--download", action="store_true",
                    help="also download each video and its cover into the media directory")
-    p.add_argument("--max-comments", type=int, default=0,
+    p.add_argument("--max-comments", type=count, default=0,
                    help="comments to keep per video, when yt-dlp's extractor gives them")
-    p.add_argument("--rate", type=float, default=1.0,
-                   help="at most this many requests per second")
+    p.add_argument("--rate", type=non_negative_float, default=1.0,
+                   help="at most this many requests per second (0: no pacing)")
     p.add_argument("--timeout", type=positive_float, default=20.0,
                    help="seconds to wait for an unresponsive server")
-    p.add_argument("--retries", type=int, default=2,
+    p.add_argument("--retries", type=count, default=2,
                    help="extra attempts after a timeout or network error")
-    p.add_argument("--backoff", type=float, default=2.0,
+    p.add_argument("--backoff", type=non_negative_float, default=2.0,
                    help="first back-off in seconds; doubled after every failed attempt")
     p.add_argument("--batch", type=Path,
                    help="batch JSON file written and ingested (None: collected.json beside "

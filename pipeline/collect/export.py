@@ -17,12 +17,13 @@ and a malformed date is kept as "no date"; both are reported as problems, never 
 """
 from __future__ import annotations
 
-import json
 import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+
+from core.json_text import BadJSON, parse_json
 
 LISTS = ("history", "likes", "favourites")
 LINKS = "links"   # the source of an entry read from a links file
@@ -186,9 +187,9 @@ def _read_member(name: str, data: bytes, out: Read) -> None:
     text = data.decode("utf-8-sig", errors="replace")
     if name.lower().endswith(".json"):
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ExportError(f"{name}: not valid JSON (line {e.lineno}, column {e.colno})") from None
+            parsed = parse_json(text, name)
+        except BadJSON as e:
+            raise ExportError(str(e)) from None
         got = read_json_export(parsed, Path(name).name)
     elif name.lower().endswith(".txt") and list_of_file(name):
         got = read_txt_export(text, list_of_file(name), Path(name).name)
@@ -208,6 +209,9 @@ def read_export(path) -> Read:
             for p in sorted(path.rglob("*")):
                 if p.is_file():
                     _read_member(str(p), p.read_bytes(), out)
+        elif path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
+            raise ExportError(f"{path}: not a readable zip file (cut off while downloading?); "
+                              "download the export again")
         elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as z:
                 for info in z.infolist():

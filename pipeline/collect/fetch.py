@@ -31,7 +31,8 @@ CATEGORIES = (
                  "removed", "deleted", "does not exist"), False),
     ("timeout", ("timed out", "timeout"), True),
     ("network error", ("http error 5", "http error 429", "connection", "network", "reset",
-                       "refused", "temporary failure", "name resolution", "eof"), True),
+                       "refused", "temporary failure", "name resolution", "eof",
+                       "more expected", "incomplete read", "content too short"), True),   # cut off
 )
 
 

@@ -139,3 +139,41 @@ def test_query_lab_opens_the_query_the_url_names_by_id(app):
     assert at.selectbox(key="query").value == "4"
     at = app("query_lab", query="99999")   # unknown: the first query, not an error
     assert not at.exception and at.selectbox(key="query").value == "1"
+
+
+def test_every_page_says_when_the_database_is_no_corpus(app, tmp_path, monkeypatch):
+    """Viewer, Experiments and Collect queries showed a traceback for a file that is not a
+    corpus (another file, an empty one, a SQLite database without the corpus's tables); every
+    page now says so in words (the app fixture asserts no exception on each)."""
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("create table notes (x)").connection.close()
+    cases = {"hello.db": ("is not a SQLite database", lambda p: p.write_text("hello notes\n")),
+             "empty.db": ("it has no `tiktoks` table", lambda p: p.write_bytes(b"")),
+             "other.db": ("it has no `tiktoks` table", None)}
+    for name, (says, make) in cases.items():
+        path = tmp_path / name
+        if make:
+            make(path)
+        monkeypatch.setenv("TRL_DB", str(path))
+        for page in ("viewer", "experiments", "collect", "search", "tune"):
+            at = app(page, participant="ann")
+            assert "Could not open the corpus" in texts(at) and says in texts(at), (name, page)
+
+
+def test_tune_and_cross_validation_say_when_no_target_is_searchable(app, tiny_db, tmp_path, monkeypatch):
+    """With no usable document, the Tune page's rank charts divided strings by numbers and the
+    cross-validated tab showed "zero-size array to reduction operation maximum"."""
+    from core.store import load_queries, write_corpus
+
+    queries = load_queries(tiny_db)
+    path = tmp_path / "unusable.db"
+    write_corpus(path, [{"id": t, "description": "x", "usable": 0} for t in queries["target_id"]], [],
+                 queries.to_dict("records"))
+    monkeypatch.setenv("TRL_DB", str(path))
+    at = app("tune")
+    assert "None of this corpus's test queries has its target among the searchable documents" in texts(at)
+    at = app("experiments", tab=":material/verified: Methods, cross-validated")
+    assert "Cross-validating method families needs searchable documents" in texts(at)
+    assert "cv_fam" not in [w.key for w in at.multiselect]

@@ -157,3 +157,32 @@ def test_rerun_experiments_writes_results_with_new_queries(tiny_db, tmp_path):
     assert len(read_table(results, "ranking_results")) == 32 * 7
     with pytest.raises(QuerySetError, match="no queries"):
         rerun_experiments(tiny_db, results, queries=load_queries(tiny_db).iloc[:0])
+
+
+def test_replace_keeps_the_set_when_the_file_has_nothing_to_put_in_it(tiny_db):
+    """"Replace the whole test set" with a file of another corpus (or []) deleted every query,
+    collected ones included, and put nothing back."""
+    before = load_queries(tiny_db)
+    assert len(before) > 0
+    for data in ('[{"text": "x y", "target": "123"}]', "[]"):
+        with pytest.raises(QuerySetError, match="the test set was kept as it was"):
+            import_queries(tiny_db, data, replace=True)
+        assert load_queries(tiny_db).equals(before)
+
+
+def test_import_checks_authors_tags_and_text_as_the_form_does(tiny_db):
+    """Import stored an author given as an object as its repr, an author with NUL and 5,000
+    characters as is, a tag of 5 as true and a query with NUL: now each is a problem."""
+    entries = [{"text": "corgi zoomies", "target": "1009", "author": {"a": 1}},
+               {"text": "corgi zoomies", "target": "1009", "author": "ann\x00" + "x" * 5000},
+               {"text": "corgi zoomies", "target": "1009", "useful-description": 5},
+               {"text": "corgi\x00 zoomies", "target": "1009"},
+               {"text": "garlic pasta", "target": "1001", "author": "  Ann  Lee ", "purely-visual": 1}]
+    report = import_queries(tiny_db, json.dumps(entries))
+    assert len(report.problems) == 4 and len(report.added) == 1
+    assert report.problems[0].startswith("query #1: 'author'") and "not text" in report.problems[0]
+    assert report.problems[1].startswith("query #2: 'author'")
+    assert report.problems[2] == "query #3: tag(s) useful-description should be true or false"
+    assert "control characters" in report.problems[3]
+    added = load_queries(tiny_db).tail(1).iloc[0]
+    assert (added["author"], added["purely_visual"]) == ("Ann Lee", 1)

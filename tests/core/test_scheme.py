@@ -50,6 +50,11 @@ def test_param_check_names_the_bound():
         k1.check("bm25", -1)
     with pytest.raises(ValueError, match=r"^bm25 needs 0 <= b <= 1, got b=1.5$"):
         b.check("bm25", 1.5)
+    # an unbounded parameter still needs a finite value: k1=1e400 parsed as inf gave NaN scores
+    with pytest.raises(ValueError, match=r"^bm25 needs k1 >= 0, got k1=inf \(it must be a finite number\)$"):
+        k1.check("bm25", float("inf"))
+    with pytest.raises(ValueError, match=r"^bm25 needs k1 >= 0, got k1=nan"):
+        k1.check("bm25", float("nan"))
 
 
 def test_param_span_is_its_range_or_its_bounds():

@@ -106,8 +106,16 @@ def test_bad_entries_are_reported_not_fatal(tmp_path):
 
 
 def test_not_an_export_is_a_clear_error(tmp_path):
-    with pytest.raises(ExportError, match="not valid JSON"):
+    with pytest.raises(ExportError, match="u.json: malformed JSON at line 1"):
         read_export(write(tmp_path, "u.json", '{"Activity": '))
+    with pytest.raises(ExportError, match="JSON nested too deeply to read"):   # was a RecursionError
+        read_export(write(tmp_path, "deep.json", "[" * 100_000 + "]" * 100_000))
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w") as z:
+        z.writestr("user_data.json", json.dumps({"Activity": {}}) * 200)
+    (tmp_path / "cut.zip").write_bytes(whole.read_bytes()[:100])
+    with pytest.raises(ExportError, match="cut.zip: not a readable zip file"):   # was "no watch history"
+        read_export(tmp_path / "cut.zip")
     with pytest.raises(ExportError, match="no watch history"):
         read_export(write(tmp_path, "v.json", {"Profile": {}}))
     with pytest.raises(ExportError, match="expected a JSON object"):

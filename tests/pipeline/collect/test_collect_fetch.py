@@ -85,3 +85,14 @@ def test_tiktok_extractor_messages_are_classified(exc, category):
     wrapped = DownloadError(f"ERROR: [TikTok] 7300000000000000001: {exc}", (type(exc), exc, None))
     got = classify(wrapped)
     assert str(got).startswith(category + ": [TikTok]"), str(got)
+
+
+def test_a_cut_off_download_is_a_network_error_and_retried():
+    """A server closing the connection mid-video (yt-dlp: "636 bytes read, 99364 more expected")
+    was an "extractor error", never retried; it is the network's fault, as pipeline.download says."""
+    from http.client import IncompleteRead
+
+    cause = IncompleteRead(b"x" * 636, 99364)
+    wrapped = DownloadError(f"ERROR: [download] Got error: {cause}", (type(cause), cause, None))
+    got = classify(wrapped)
+    assert str(got).startswith("network error: ") and got.retry

@@ -140,7 +140,7 @@ def test_pacing_and_bad_input(video_site, tmp_path, capsys):
     bad = tmp_path / "user_data_tiktok.json"
     bad.write_text('{"Activity": [', encoding="utf-8")
     assert main(["--pipeline-db", str(tmp_path / "p.db"), "--export", str(bad)]) == 2
-    assert "not valid JSON" in capsys.readouterr().err
+    assert "malformed JSON at line 1" in capsys.readouterr().err
 
 
 def test_kill_9_mid_run_then_rerun_resumes(video_site, tmp_path):
