@@ -41,7 +41,7 @@ from .fields import ENRICHMENT_ORDER, STUDY_ENRICHMENT, enrichment_name
 from .scheme import Param, Spec
 from .scoring import REGISTRY as SCORING
 from .scoring import scheme_of
-from .text import tokeniser
+from .text import MAX_NGRAM, tokeniser
 
 _CONFIG = re.compile(r"^(?P<tok>[^.]+)\.(?P<fields>[^.]+)(?:\.(?P<attr>attr|noattr))?"
                      r"\.(?P<w>[a-z0-9_]+(?:\([^)]*\))?)(?:\.(?P<fusion>[a-z0-9_]+(?:\([^)]*\))?))?$")
@@ -52,7 +52,7 @@ WINDOW = re.compile(r"^w([1-9][0-9]*)$")   # dense window option: w64 = 64-word 
 WINDOW_RANGE = (8, 512)
 # the numeric parts of components, declared like a scheme's parameters so that the sidebar's
 # sliders and the Tune page's sweep (core.tuning) cover the same values
-NGRAM = Param("n", 4, 2, float("inf"), "characters per n-gram: small n forgives typos and "
+NGRAM = Param("n", 4, 2, MAX_NGRAM, "characters per n-gram: small n forgives typos and "
               "matches inside words, large n needs longer exact runs", step=1, range=(2, 8),
               integer=True)
 WINDOW_WORDS = Param("window", 64, *WINDOW_RANGE, "words per dense window (MaxP: a document "

@@ -78,13 +78,17 @@ def char_ngrams(text: str, n: int) -> list[str]:
     return [s[i:i + n] for i in range(len(s) - n + 1)]
 
 
+MAX_NGRAM = 12   # longer n-grams only match text copied verbatim; the study used 3 to 5
+
+
 @functools.lru_cache(maxsize=None)
 def tokeniser(name: str):
     """A tokeniser by name: ``word`` or ``<n>gram`` (e.g. ``4gram``)."""
     if name == "word":
         return word_tokens
     m = re.fullmatch(r"(\d+)gram", name)
-    if not m or int(m.group(1)) < 2:
-        raise ValueError(f"unknown tokenisation {name!r}: use 'word' or '<n>gram' with n >= 2")
+    if not m or not 2 <= int(m.group(1)) <= MAX_NGRAM:
+        raise ValueError(f"unknown tokenisation {name!r}: use 'word' or '<n>gram' with "
+                         f"2 <= n <= {MAX_NGRAM}")
     n = int(m.group(1))
     return functools.partial(char_ngrams, n=n)

@@ -66,7 +66,8 @@ def test_ngram_deletes_symbols_before_slicing():
 def test_tokeniser_names():
     assert tokeniser("word") is word_tokens
     assert tokeniser("5gram")("abcdef") == ["abcde", "bcdef"]
-    for bad in ("1gram", "gram", "words", "4-gram"):
+    assert len(tokeniser("12gram")("a" * 13)) == 2
+    for bad in ("1gram", "gram", "words", "4-gram", "13gram", "999999gram"):   # n past 12 matches nothing
         with pytest.raises(ValueError, match="unknown tokenisation"):
             tokeniser(bad)
 
