@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -88,10 +90,12 @@ def fine_tune(pairs: list[Pair], out_dir, base_dir, settings: Settings = Setting
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from .dense.models import sha256_of
 
-    if len(pairs) < 2:
-        raise ValueError("fine-tuning needs at least 2 pairs (each batch's other pairs are its negatives)")
     random.Random(settings.seed).shuffle(pairs := list(pairs))
     pairs = pairs[:settings.max_pairs] if settings.max_pairs else pairs
+    if len(pairs) < 2 or settings.batch_size < 2:
+        raise ValueError(f"fine-tuning needs at least 2 pairs and batches of 2 or more (each batch's "
+                         f"other pairs are its negatives); got {len(pairs)} pair(s), batch size "
+                         f"{settings.batch_size}")
     torch.manual_seed(settings.seed)
     model = SentenceTransformer(str(base_dir), device="cpu")
     loss = MultipleNegativesRankingLoss(model, scale=settings.scale)
@@ -115,14 +119,49 @@ def fine_tune(pairs: list[Pair], out_dir, base_dir, settings: Settings = Setting
             step += 1
             if progress:
                 progress(step, steps, value.item())
+    if step == 0:
+        raise ValueError("no training step ran: nothing was saved")
     model.eval()
-    out = Path(out_dir)
-    model.save(str(out))
-    weights = out / "model.safetensors"
+    out = check_out_dir(out_dir, base_dir)
+    staged = out.with_name(f"{out.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staged, ignore_errors=True)
+    model.save(str(staged))
+    weights = staged / "model.safetensors"
     info = {"base": str(base_dir), "base_sha256": sha256_of(Path(base_dir) / "model.safetensors"),
             "pairs": len(pairs), "pairs_sha256": _sha256(pairs), "steps": step,
             VIDEOS_KEY: sorted({p.video for p in pairs}),
             "loss": "MultipleNegativesRankingLoss", "settings": asdict(settings),
             "sha256": sha256_of(weights) if weights.is_file() else None}
-    (out / TRAINING_FILE).write_text(json.dumps(info, indent=1))
+    (staged / TRAINING_FILE).write_text(json.dumps(info, indent=1))
+    _swap_in(staged, out)
     return info
+
+
+def check_out_dir(out_dir, base_dir) -> Path:
+    """``out_dir``, unless writing a model there could destroy something: a file, the base
+    model, the models directory itself or any directory that is not an earlier fine-tune (one
+    with ``training.json``); ValueError says which. Checked before training, and again before
+    saving."""
+    from .dense.models import models_dir
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a model directory")
+    protected = {Path(base_dir).resolve(), models_dir().resolve()}
+    if out.resolve() in protected or Path(base_dir).resolve().is_relative_to(out.resolve()):
+        raise ValueError(f"--out {out} is the base model or the models directory: refusing to "
+                         "overwrite it; choose another directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / TRAINING_FILE).is_file():
+        raise ValueError(f"--out {out} holds something other than an earlier fine-tune (no "
+                         f"{TRAINING_FILE}): refusing to overwrite it; choose another directory")
+    return out
+
+
+def _swap_in(staged: Path, out: Path) -> None:
+    """Put the staged model directory at ``out`` whole: an interrupted save never leaves one
+    run's weights beside another's training.json (directories cannot be renamed over)."""
+    old = out.with_name(f"{out.name}.old-{os.getpid()}")
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staged, out)
+    shutil.rmtree(old, ignore_errors=True)

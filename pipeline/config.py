@@ -89,6 +89,10 @@ def run_cli(main) -> None:
     name = Path(sys.argv[0]).stem if Path(sys.argv[0]).stem != "__main__" else Path(sys.argv[0]).parent.name
     try:
         code = main()
+    except KeyboardInterrupt:
+        print(f"\n{name}: interrupted (finished work is kept; run again to go on)",
+              file=sys.stderr)
+        code = 130
     except Busy as e:
         print(f"{name}: {e}", file=sys.stderr)
         code = 3

@@ -68,11 +68,15 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"embed: {e}", file=sys.stderr)
         return 2
+    if engine.n_docs == 0:
+        print(f"embed: {args.db} has no usable documents: nothing to embed", file=sys.stderr)
+        return 2
     for config in configs:
         missing = sorted(m for m in config.models if not installed(m))
         if missing:
-            print(f"embed: skipped {config}: model(s) {', '.join(missing)} not installed "
-                  "(pip install -r requirements-dense.txt)")
+            how = ("train it with 'python -m pipeline.finetune --db DB'" if missing == ["tuned"]
+                   else "pip install -r requirements-dense.txt")
+            print(f"embed: skipped {config}: model(s) {', '.join(missing)} not installed ({how})")
             continue
         try:
             if prepared(engine, config):

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from core.dense import DenseUnavailable
-from core.finetune import Settings, fine_tune, trained_share, training_pairs
+from core.finetune import Settings, check_out_dir, fine_tune, trained_share, training_pairs
 from core.pseudo_queries import as_queries, from_corpus, own_comments
 from core.store import NotADatabase, load_corpus
 from pipeline.config import fraction, positive_float, positive_int, run_cli, stage_parser
@@ -44,7 +44,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     try:
         from core.dense.models import TUNED_NAME, model_dir, models_dir
-        out = args.out or models_dir() / TUNED_NAME
+        out = check_out_dir(args.out or models_dir() / TUNED_NAME, model_dir("minilm"))   # before training
         _, tuning, held = from_corpus(args.db, fraction=args.held_aside_fraction, seed=args.held_aside_seed)
         entries = as_queries(tuning)
         trained = trained_share(entries, args.train_fraction, args.seed)

@@ -99,10 +99,11 @@ def main(argv=None) -> int:
     x, c = m[m["normalizer"] == "x"], m[m["normalizer"] == "c"]
     per = m.groupby("config")["agrees"].mean().sort_values()
     print(f"Matched {len(m)} (experiment, query) pairs over {m['config'].nunique()} experiments.")
-    print(f"x-normalised half: {x['agrees'].mean():.4f} of {len(x)} pairs agree "
-          f"({int((~x['agrees']).sum())} disagree).")
-    print(f"c-normalised half: {c['agrees'].mean():.4f} of {len(c)} pairs agree "
-          "(the original's cosine lengths were wrong, so this half is not expected to match).")
+    for half, rows, note in (("x", x, ""), ("c", c, " (the original's cosine lengths were wrong, so "
+                                                    "this half is not expected to match)")):
+        print(f"{half}-normalised half: " + (f"{rows['agrees'].mean():.4f} of {len(rows)} pairs agree "
+                                             f"({int((~rows['agrees']).sum())} disagree){note}."
+                                             if len(rows) else "no pairs."))
     print("Least-agreeing x-normalised experiments:")
     for cfg, a in per[per.index.isin(x["config"])].head(args.worst).items():
         print(f"  {cfg:40s} {a:.3f}")
@@ -121,7 +122,8 @@ def main(argv=None) -> int:
         "agreement_c": round(float(c["agrees"].mean()), 5) if len(c) else None,
         "best_config": best[1], "best_success_at_1": round(best[2]["success_at_1"], 4),
         "best_mrr": round(best[2]["mrr"], 4),
-        "grid_seconds": round(float(meta.get("grid_seconds", "nan")), 2), "mode": meta.get("mode"),
+        "grid_seconds": round(float(meta["grid_seconds"]), 2) if "grid_seconds" in meta else None,
+        "mode": meta.get("mode"),   # None (JSON null), never NaN: the last line stays valid JSON
     }
     print(json.dumps(report))
     return 0

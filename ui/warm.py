@@ -32,7 +32,8 @@ def warm() -> str:
 
     source = initial_source()
     if not source.has_db:
-        return f"modules only ({source.db} does not exist)"
+        what = "is a directory, not a database file" if source.db.is_dir() else "does not exist"
+        return f"modules only ({source.db} {what})"
     with engine_lock():
         engine = get_engine(source)
         engine.warm((STUDY_BEST,))

@@ -152,7 +152,13 @@ def _load_model(model: str):
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
             raise _missing(e.name) from None
-        _MODELS[model] = SentenceTransformer(str(_PATHS[model]()), device="cpu").eval()
+        path = _PATHS[model]()
+        try:
+            _MODELS[model] = SentenceTransformer(str(path), device="cpu").eval()
+        except (OSError, ValueError, KeyError) as e:   # a damaged or foreign model directory
+            raise DenseUnavailable(f"the {model} model in {path} cannot be loaded ({type(e).__name__}: "
+                                   f"{str(e).splitlines()[0][:200]}); remove the directory and "
+                                   f"{'train it again' if model == 'tuned' else 'reinstall its package'}") from None
     return _MODELS[model]
 
 

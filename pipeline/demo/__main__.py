@@ -30,6 +30,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -57,11 +58,32 @@ def paths(data: Path | None = None) -> dict:
             "queries": demo / "queries.json", "truth": demo / "truth.json"}
 
 
+_RUNNING: set = set()             # the stages' processes now running (two lanes at once)
+_STOPPING = threading.Event()      # set by a `kill` of the demo: no further stage starts
+
+
+def _terminate(signum, frame):
+    """A `kill` of the demo stops the stages it started too (a Ctrl-C reaches them itself)."""
+    _STOPPING.set()
+    for proc in list(_RUNNING):
+        proc.terminate()
+    raise KeyboardInterrupt
+
+
 def run_stage(name: str, module: str, args: list, timings: dict, required: bool) -> bool:
     """Run `python -m module args` and time it; a required stage that fails stops the demo."""
+    if _STOPPING.is_set():
+        raise KeyboardInterrupt
     print(f"\n== {name}: python -m {module} {' '.join(map(str, args))}", flush=True)
     t0 = time.monotonic()
-    rc = subprocess.call([sys.executable, "-m", module, *map(str, args)], cwd=REPO)
+    proc = subprocess.Popen([sys.executable, "-m", module, *map(str, args)], cwd=REPO)
+    _RUNNING.add(proc)
+    try:
+        rc = proc.wait()
+    finally:
+        _RUNNING.discard(proc)
+    if _STOPPING.is_set():
+        raise KeyboardInterrupt
     timings[name] = time.monotonic() - t0
     print(f"== {name}: exit {rc} after {timings[name]:.1f} s", flush=True)
     if rc != 0:
@@ -134,14 +156,9 @@ def start_dashboard(port: int, p: dict) -> subprocess.Popen | None:
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false"]
     env = dict(os.environ, TRL_DATA=str(p["data"]))
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env)
-    signal.signal(signal.SIGTERM, _interrupt)  # a `kill` of the demo also stops the dashboard
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env)   # a `kill` of the demo stops it too (main)
     print(f"\n== dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)", flush=True)
     return proc
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def serve(proc: subprocess.Popen | None) -> int:
@@ -172,11 +189,12 @@ def main(argv=None) -> int:
     ap.add_argument("--port", type=int, default=8501, help="dashboard port")
     ap.add_argument("--media-port", type=int, default=DEFAULT_PORT,
                     help="port of the demo media server (falls back to a free one)")
-    ap.add_argument("--limit", type=config.count, default=None, help="only the first N demo records")
+    ap.add_argument("--limit", type=config.positive_int, default=None, help="only the first N demo records")
     ap.add_argument("--seed", type=int, default=generator.DEFAULT_SEED)
     ap.add_argument("--workers", type=config.positive_int, default=2, help="worker processes per stage")
     ap.add_argument("--skip-experiments", action="store_true", help="do not run the grid")
     a = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     p = paths()
     t_start = time.monotonic()
     timings: dict = {}

@@ -28,7 +28,7 @@ import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from pipeline.config import DATA, count, positive_int
+from pipeline.config import DATA, positive_int
 from pipeline.demo.content import AUTHORS, COMMENTERS, FIRST, HEROES, SONGS, SUFFIX, TOPICS
 
 GENERATOR_VERSION = "2"   # 2: timed on-screen captions, five heroes found only by them
@@ -336,7 +336,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=default_out(), help="output directory")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--limit", type=count, default=None, help="only the first N records")
+    p.add_argument("--limit", type=positive_int, default=None, help="only the first N records")
     p.add_argument("--workers", type=positive_int, default=2, help="video encoding processes")
     p.add_argument("--no-video", action="store_true", help="JSON and covers only (fast)")
     p.add_argument("--force", action="store_true", help="regenerate even if up to date")

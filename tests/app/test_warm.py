@@ -22,3 +22,5 @@ def test_warm_without_a_corpus_imports_only(tmp_path, monkeypatch):
     monkeypatch.setenv("TRL_DB", str(tmp_path / "absent.db"))
     assert warm() == f"modules only ({tmp_path / 'absent.db'} does not exist)"
     assert not (tmp_path / "absent.db").exists()
+    monkeypatch.setenv("TRL_DB", str(tmp_path))   # a directory was said not to exist
+    assert warm() == f"modules only ({tmp_path} is a directory, not a database file)"

@@ -80,3 +80,50 @@ def test_a_share_of_the_videos_is_trained_on_and_the_rest_left_for_tuning():
     assert half != trained_share(entries, 0.5, seed=1)
     with pytest.raises(ValueError, match="trained fraction"):
         trained_share(entries, 0.0)
+
+
+def test_a_model_is_never_saved_over_something_else_nor_untrained(tmp_path, monkeypatch):
+    """--out naming the mpnet directory or the models directory replaced their files with
+    MiniLM's; --max-pairs 1 or --batch-size 1 saved the base model as "tuned" after 0 steps.
+    Each is refused before any training, and nothing is written."""
+    from core.dense.models import model_dir
+    from core.finetune import Settings, check_out_dir, fine_tune, training_pairs
+
+    models = tmp_path / "models"
+    (models / "all-mpnet-base-v2").mkdir(parents=True)
+    (models / "all-mpnet-base-v2" / "model.safetensors").write_bytes(b"mpnet weights")
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.setenv("TRL_MODELS", str(models))
+    base = model_dir("minilm")
+    for out, says in ((models / "all-mpnet-base-v2", "holds something other than an earlier fine-tune"),
+                      (models, "is the base model or the models directory"),
+                      (base, "is the base model or the models directory"),
+                      (base.parent, "is the base model or the models directory"),
+                      (tmp_path / "notes.txt", "is a file, not a model directory")):
+        with pytest.raises(ValueError, match=says):
+            check_out_dir(out, base)
+    check_out_dir(tmp_path / "new", base)   # a new, an empty or an earlier fine-tune's directory is fine
+    db, entries = pseudo_corpus(tmp_path)
+    pairs = training_pairs(entries, load_corpus(db, exclude_comments=own_comments(entries)))
+    for settings in (Settings(max_pairs=1), Settings(batch_size=1)):
+        with pytest.raises(ValueError, match="needs at least 2 pairs and batches of 2 or more"):
+            fine_tune(pairs, tmp_path / "tuned", base, settings)
+    assert not (tmp_path / "tuned").exists()
+    assert (models / "all-mpnet-base-v2" / "model.safetensors").read_bytes() == b"mpnet weights"
+
+
+@pytest.mark.slow
+def test_a_second_training_replaces_the_first_whole(tmp_path):
+    """The model was saved in place, so a run killed while saving left one run's weights beside
+    the other's training.json; now a run is staged and swapped in whole, no stage left over."""
+    from core.dense.models import model_dir, sha256_of
+    from core.finetune import TRAINING_FILE, Settings, fine_tune, training_pairs
+
+    db, entries = pseudo_corpus(tmp_path)
+    pairs = training_pairs(entries, load_corpus(db, exclude_comments=own_comments(entries)))
+    out = tmp_path / "tuned"
+    first = fine_tune(pairs, out, model_dir("minilm"), Settings(batch_size=2, seed=1))
+    second = fine_tune(pairs, out, model_dir("minilm"), Settings(batch_size=2, seed=2))
+    assert first["sha256"] != second["sha256"]
+    assert json.loads((out / TRAINING_FILE).read_text())["sha256"] == second["sha256"] == sha256_of(out / "model.safetensors")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("tuned")] == ["tuned"]

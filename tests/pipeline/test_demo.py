@@ -106,3 +106,45 @@ def _serves_the_dashboard_and_stops_on_sigterm(data: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that name ``text`` (a run's data directory)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmd:
+            found.append(cmd)
+    return found
+
+
+def test_a_kill_during_the_stages_stops_them_too(tmp_path):
+    """`kill` of the demo while its media lanes ran left transcribe and frames running as
+    orphans, writing to the pipeline db with the media server gone; now they stop with it and
+    no further stage starts."""
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.demo", "--limit", "8", "--media-port", "0",
+                             "--no-dashboard", "--skip-experiments", "--workers", "1"], cwd=ROOT,
+                            env=dict(os.environ, TRL_DATA=str(tmp_path)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith(("== ocr: python", "== audio: python")):
+                break
+        time.sleep(1)   # the lane's stage process is up
+        assert _processes_mentioning(str(tmp_path / "demo")), "".join(lines)[-2000:]
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=60)[0]
+        assert proc.returncode == 130, rest[-2000:]
+        assert "demo: interrupted" in rest and "== etl:" not in rest
+        time.sleep(1)
+        assert _processes_mentioning(str(tmp_path / "demo")) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()

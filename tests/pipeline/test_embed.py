@@ -53,3 +53,39 @@ def test_embed_skips_a_model_that_is_not_installed(tiny_db, monkeypatch, capsys)
     assert embed.main(["--db", str(tiny_db), "--config", HYBRID]) == 0
     out = capsys.readouterr().out
     assert "skipped" in out and "minilm not installed" in out and "ready" not in out
+
+
+@needs_model
+def test_a_damaged_or_missing_fine_tuned_model_is_one_line(tiny_db, tmp_path, monkeypatch, capsys):
+    """A damaged model directory ended embed in a traceback ("Unrecognized model"), a missing
+    fine-tuned one was to be fixed by a pip install, and a corpus with nothing usable was
+    "already prepared"."""
+    import json
+
+    from core.dense import models
+
+    monkeypatch.setenv("TRL_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(models, "_MODELS", {})
+    models._installed.cache_clear()
+    try:
+        args = ["--db", str(tiny_db), "--config", "dense~tuned.all.noattr.cos",
+                "--embed-cache", str(tmp_path / "cache.sqlite")]
+        assert embed.main(args) == 0
+        assert "model(s) tuned not installed (train it with 'python -m pipeline.finetune --db DB')" \
+            in capsys.readouterr().out
+        junk = tmp_path / "models" / models.TUNED_NAME
+        junk.mkdir(parents=True)
+        (junk / models.TRAINING_FILE).write_text(json.dumps({"videos": []}))
+        (junk / "model.safetensors").write_bytes(b"not weights")
+        (junk / "config.json").write_text("{}")
+        models._installed.cache_clear()
+        assert embed.main(args) == 0
+        out = capsys.readouterr().out
+        assert "skipped" in out and "cannot be loaded" in out and "train it again" in out
+    finally:
+        models._installed.cache_clear()
+    from core.store import write_corpus
+    empty = tmp_path / "empty.db"
+    write_corpus(empty, [{"id": "1", "description": "x", "usable": 0}], [])
+    assert embed.main(["--db", str(empty)]) == 2
+    assert "has no usable documents: nothing to embed" in capsys.readouterr().err

@@ -82,3 +82,20 @@ def test_results_over_the_corpus_is_refused_before_the_grid(tiny_db, tmp_path, c
     err = capsys.readouterr().err
     assert "is a corpus database, not a results database: refusing" in err and "Ran" not in err
     assert corpus.read_bytes() == before
+
+
+def test_a_model_that_is_not_installed_is_said_before_the_grid(tiny_db, tmp_path, capsys, monkeypatch):
+    """A --config with the fine-tuned model and none trained ran the whole grid, then threw it
+    away with "no fine-tuned model"."""
+    from core.dense import models
+
+    monkeypatch.setenv("TRL_MODELS", str(tmp_path / "models"))
+    models._installed.cache_clear()
+    try:
+        assert experiments.main(["--db", str(tiny_db), "--results", str(tmp_path / "r.db"), "--tokens", "word",
+                                 "--config", "4gram+dense~tuned.all.noattr.bm25.zsum"]) == 2
+    finally:
+        models._installed.cache_clear()
+    err = capsys.readouterr().err
+    assert "need model(s) tuned, not installed (train it with 'python -m pipeline.finetune --db DB')" in err
+    assert not (tmp_path / "r.db").exists()
