@@ -34,6 +34,7 @@ demo: setup
 	$(PY) -m pipeline.demo
 
 study: setup
+	@test -f "$(STUDY)/results.db" || { echo "make study: no $(STUDY)/results.db: pass STUDY=DIR, a clone of the 2022 study's repository (see the README)"; exit 2; }
 	$(PY) -m pipeline.import_study $(STUDY) --db data/study/tiktoks.db
 	$(PY) -m pipeline.experiments --db data/study/tiktoks.db --results data/study/results.db --mode study2022
 	$(PY) -m pipeline.reproduce --original $(STUDY)/results.db --results data/study/results.db

@@ -135,15 +135,23 @@ def _session(model: str, threads: int):
     path = onnx_path(model)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
+    def opened():
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
     try:
         exported = not path.is_file()
         if exported:
             _export_onnx(st, path)
-        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        agrees = _agrees(st, session)
-        if not agrees and not exported:   # an export of older weights (a re-trained model)
+        try:
+            session = opened()
+            agrees = _agrees(st, session)
+        except Exception:
+            if exported:
+                raise
+            agrees = False   # a damaged file (a killed copy, a full disk): exported again below
+        if not agrees and not exported:   # or an export of older weights (a re-trained model)
             _export_onnx(st, path)
-            session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            session = opened()
             agrees = _agrees(st, session)
         if not agrees:
             raise ValueError("its embedding of a probe sentence differs from torch's")

@@ -12,7 +12,8 @@ needs_model = pytest.mark.skipif(bool(MISSING), reason=f"optional dense packages
 @needs_model
 def test_queries_through_onnx_runtime_match_torch(tmp_path, monkeypatch):
     """The exported model gives torch's vectors (padding, truncation, emoji included), is
-    written once and reused, and a broken file only means torch encodes (with a warning)."""
+    written once and reused, a damaged file is exported again, and an export that cannot be
+    written only means torch encodes (with a warning)."""
     import core.dense.onnx as dense   # the module whose _SESSIONS query_session reads
     monkeypatch.setenv("TRL_MODELS", str(tmp_path))
     monkeypatch.setattr(dense, "_SESSIONS", {})
@@ -25,7 +26,12 @@ def test_queries_through_onnx_runtime_match_torch(tmp_path, monkeypatch):
     monkeypatch.setattr(dense, "_SESSIONS", {})
     assert dense.query_session("minilm") is not None
     assert dense.onnx_path("minilm").stat().st_mtime_ns == written   # reused, not exported again
-    dense.onnx_path("minilm").write_bytes(b"not a model")
+    dense.onnx_path("minilm").write_bytes(b"not a model")   # damaged: exported again, not given up on
+    monkeypatch.setattr(dense, "_SESSIONS", {})
+    assert dense.query_session("minilm") is not None
+    assert dense.onnx_path("minilm").read_bytes()[:11] != b"not a model"
+    dense.onnx_path("minilm").unlink()
+    dense.onnx_path("minilm").mkdir()   # where no export can be written: torch encodes
     monkeypatch.setattr(dense, "_SESSIONS", {})
     with pytest.warns(UserWarning, match="encoded by torch"):
         assert dense.query_session("minilm") is None
