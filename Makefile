@@ -1,7 +1,7 @@
 # Two entry points: `make demo` (main job) and `make test`. Both set up what they need.
 PY      := .venv/bin/python
 APT_PKGS := tesseract-ocr espeak-ng ffmpeg chromium fonts-noto-color-emoji
-STUDY   ?= ../shared/study2022
+STUDY   ?= $(or $(TRL_STUDY),../shared/study2022)
 
 .PHONY: demo test setup apt venv study bench collect
 
@@ -34,7 +34,7 @@ demo: setup
 	$(PY) -m pipeline.demo
 
 study: setup
-	@test -f "$(STUDY)/results.db" || { echo "make study: no $(STUDY)/results.db: pass STUDY=DIR, a clone of the 2022 study's repository (see the README)"; exit 2; }
+	@test -f "$(STUDY)/results.db" || { echo "make study: no $(STUDY)/results.db: pass STUDY=DIR (or set TRL_STUDY), a clone of the 2022 study's repository (see the README)"; exit 2; }
 	$(PY) -m pipeline.import_study $(STUDY) --db data/study/tiktoks.db
 	$(PY) -m pipeline.experiments --db data/study/tiktoks.db --results data/study/results.db --mode study2022
 	$(PY) -m pipeline.reproduce --original $(STUDY)/results.db --results data/study/results.db
