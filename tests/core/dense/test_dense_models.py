@@ -52,6 +52,9 @@ def test_mpnet_is_joined_from_its_parts_and_checked(tmp_path, monkeypatch):
     assert (path / "model.safetensors").stat().st_size == 437_971_872
     assert not list(path.rglob("desktop.ini"))
     assert models.mpnet_path() == path   # second call: already there
+    (path / "model.safetensors").write_bytes(b"other weights")   # e.g. a fine-tune saved over it
+    with pytest.raises(DenseUnavailable, match="has 13 bytes, not all-mpnet-base-v2's 437,971,872"):
+        models.mpnet_path()
 
 
 @needs_model
