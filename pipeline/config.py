@@ -10,6 +10,7 @@ import argparse
 import os
 import sqlite3
 import sys
+import unicodedata
 from pathlib import Path
 
 DATA = Path(os.environ.get("TRL_DATA", "data"))
@@ -77,6 +78,16 @@ def add_embed_cache(p: argparse.ArgumentParser) -> None:
 def use_embed_cache(args) -> None:
     if getattr(args, "embed_cache", None):
         os.environ["TRL_EMBED_CACHE"] = str(args.embed_cache)
+
+
+def printable(text: str, width: int = 120) -> str:
+    """Corpus or query text fit for a terminal: control and format characters (escape
+    sequences, NUL, right-to-left overrides) shown as U+FFFD, whitespace collapsed, at most
+    ``width`` long."""
+    shown = "".join("\ufffd" if unicodedata.category(c)[0] == "C" and not c.isspace() else c
+                    for c in str(text))
+    shown = " ".join(shown.split())
+    return shown if len(shown) <= width else shown[:width - 1] + "…"
 
 
 def run_cli(main) -> None:

@@ -43,7 +43,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -58,8 +57,8 @@ from core.pseudo_queries import own_comments
 from core.store import load_corpus, load_queries
 from core.text import MODES
 from core.trec import qrels_lines, run_lines
-from pipeline.config import (add_embed_cache, fraction, non_negative_float, positive_int, run_cli,
-                             stage_parser, use_embed_cache)
+from pipeline.config import (add_embed_cache, fraction, non_negative_float, positive_int,
+                             printable, run_cli, stage_parser, use_embed_cache)
 from pipeline.import_study import ImportError_, query_rows, read_json
 
 
@@ -175,15 +174,6 @@ def rounded(s: dict) -> dict:
     """The JSON figures of a summary: each metric with its 95% interval."""
     keys = ("success_at_1", "success_at_10", "mrr", "mean_rank")
     return {k + suffix: round(s[k + suffix], 6) for k in keys for suffix in ("", "_lo", "_hi")}
-
-
-def printable(text: str, width: int = 120) -> str:
-    """Query text fit for a terminal: control and format characters (escape sequences, NUL,
-    right-to-left overrides) shown as U+FFFD, whitespace collapsed, at most ``width`` long."""
-    shown = "".join("\ufffd" if unicodedata.category(c)[0] == "C" and not c.isspace() else c
-                    for c in str(text))
-    shown = " ".join(shown.split())
-    return shown if len(shown) <= width else shown[:width - 1] + "…"
 
 
 def write_lines(path: Path, lines: list[str]) -> None:

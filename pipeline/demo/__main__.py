@@ -38,7 +38,7 @@ from pathlib import Path
 from pipeline import config
 from pipeline.demo import generator
 from pipeline.demo.server import DEFAULT_PORT, MediaServer
-from pipeline.quality import char_accuracy, wer
+from pipeline import quality as media_quality
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA_STAGES = ("download", "ocr", "frames", "audio", "transcribe")
@@ -93,28 +93,6 @@ def run_stage(name: str, module: str, args: list, timings: dict, required: bool)
                 else "see its message above")
         print(f"   ({note}; the demo continues)", flush=True)
     return rc == 0
-
-
-def measure_quality(db_path: Path, truth_path: Path) -> dict:
-    """Mean OCR character accuracy and speech WER over the usable, non-broken demo videos."""
-    truth = json.loads(truth_path.read_text(encoding="utf-8"))
-    con = sqlite3.connect(db_path)
-    try:
-        rows = con.execute("select id, coverphoto_ocr, speech_to_text, onscreen_text "
-                           "from tiktoks where usable = 1").fetchall()
-    finally:
-        con.close()
-    acc, screen, errs = [], [], []
-    for rid, ocr, stt, onscreen in rows:
-        t = truth.get(rid)
-        if not t or t["broken"]:
-            continue
-        acc.append(char_accuracy(t["cover_text"], ocr or ""))
-        screen.append(char_accuracy(t["screen_text"], onscreen or ""))
-        errs.append(wer(t["script"], stt or ""))
-    mean = lambda xs: sum(xs) / len(xs) if xs else None   # noqa: E731
-    return {"n": len(acc), "ocr_char_accuracy": mean(acc),
-            "screen_char_accuracy": mean(screen), "wer": mean(errs)}
 
 
 def print_report(db_path: Path, quality: dict) -> None:
@@ -248,7 +226,7 @@ def main(argv=None) -> int:
     except BaseException:
         stop(dashboard)
         raise
-    quality = measure_quality(p["db"], p["truth"])
+    quality = media_quality.measure(p["db"], p["truth"])
     (p["demo"] / "quality.json").write_text(json.dumps(quality, indent=1) + "\n")
     print_report(p["db"], quality)
     print(f"== pipeline finished in {time.monotonic() - t_start:.1f} s; per stage "
