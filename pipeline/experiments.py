@@ -115,8 +115,10 @@ def main(argv=None) -> int:
         print(f"experiments: {e}", file=sys.stderr)
         return 3 if isinstance(e, Busy) else 2
     missing = int(result.rankings["rank_lo"].isna().sum())
-    print(f"Ran {len(result.experiments)} experiments ({len(configs)} indexes × {len(weightings)} "
-          f"weightings, and {len(extra)} more configurations) on {len(queries)} queries over "
+    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"   # noqa: E731
+    parts = ([f"{len(configs)} indexes × {len(weightings)} weightings"] if configs else []) + \
+        ([plural(len(extra), "more configuration" if configs else "configuration")] if extra else [])
+    print(f"Ran {plural(len(result.experiments), 'experiment')} ({' and '.join(parts)}) on {len(queries)} queries over "
           f"{len(corpus)} documents in {result.seconds:.1f} s (normalisation {source.mode}); {missing} of "
           f"{len(result.rankings)} rankings had no rank; wrote {args.results}.")
     return 0

@@ -19,7 +19,7 @@ def test_grid_on_tiny_corpus_writes_the_study_schema(tiny_db, tmp_path, capsys):
     lo_hi = sql(res, "select min(rank_hi - rank_lo) from ranking_results")[0][0]
     assert "4gram.sr+ocr+c.noattr.bpx" in cfgs and "word.basic.attr.bm25(b=0.4,k1=0.9)" in cfgs
     assert lo_hi == 0
-    assert "Ran 64 experiments" in capsys.readouterr().out
+    assert "Ran 64 experiments (32 indexes × 2 weightings) on" in capsys.readouterr().out
 
 
 def test_grid_refuses_a_missing_corpus(tmp_path, capsys):
@@ -55,7 +55,11 @@ def test_configs_and_families_join_the_grid(tiny_db, tmp_path, capsys):
                        "using (experiment_id) where x.config = ? order by r.query_id", [cfg])
         assert [(a, b) for _, a, b in got] == [(None if lo != lo else lo, None if hi != hi else hi)
                                                 for lo, hi in zip(want["rank_lo"], want["rank_hi"])]
-    assert f"and {2 + n_family} more configurations" in capsys.readouterr().out
+    assert f"(16 indexes × 1 weightings and {2 + n_family} more configurations)" in capsys.readouterr().out
+    # the study grid left out: the summary names only what ran
+    assert experiments.main(["--db", str(tiny_db), "--results", str(tmp_path / "r2.db"),
+                             "--tokens", "none", "--config", fused]) == 0
+    assert "Ran 1 experiment (1 configuration) on" in capsys.readouterr().out
 
 
 def test_family_list_and_bad_names(tiny_db, tmp_path, capsys):
