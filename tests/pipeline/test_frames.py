@@ -127,3 +127,18 @@ def test_bad_options_are_refused_before_any_video(tmp_path, capsys, bad, says):
         frames.main(["--pipeline-db", str(tmp_path / "p.db"), "--media", str(tmp_path / "media"), *bad])
     assert e.value.code == 2 and says in capsys.readouterr().err
     assert not (tmp_path / "p.db").exists()
+
+
+def test_a_one_line_caption_in_a_light_box_is_read(tmp_path):
+    """Tesseract's layout analysis skipped a one-line caption in a white box on a dark
+    background (the demo's 'HIDDEN GEM', 25 of its 242 later captions); read as dark strokes
+    alone it is found."""
+    from pipeline.demo.generator import render_cover
+
+    images = []
+    for i, caption in enumerate(["LISBON ON A BUDGET", "HIDDEN GEM"]):
+        render_cover(caption, "@theoplays", "travel", tmp_path / f"{i}.jpg")
+        images.append(tmp_path / f"{i}.jpg")
+    text, sampled, read = frames.read_video(_video(tmp_path / "boxed.mp4", images), psm="3")
+    assert "HIDDEN GEM" in text.splitlines(), text
+    assert read == 2 and text.count("@theoplays") == 1
