@@ -72,7 +72,9 @@ KEYS = {"coverphoto_ocr": "ocr_char_accuracy", "onscreen_text": "screen_char_acc
 
 def per_item(db_path, truth: dict) -> list[dict]:
     """{id, measure column: (figure, reference, hypothesis)} of each usable, unbroken item
-    with a ground truth; a column the corpus lacks counts as empty text."""
+    with a ground truth; a column the corpus lacks counts as empty text. The on-screen
+    reference keeps each line once: `pipeline.frames` reads a caption shown twice (a hook
+    repeated at the end) once, as it should."""
     con = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True, timeout=10)
     try:
         have = {r[1] for r in con.execute("pragma table_info(tiktoks)")}
@@ -88,6 +90,8 @@ def per_item(db_path, truth: dict) -> list[dict]:
         item = {"id": rid}
         for (_, ref_key, col, fn), hyp in zip(MEASURES, texts):
             ref = str(t.get(ref_key) or "")
+            if col == "onscreen_text":   # a caption shown twice is read once, by design
+                ref = "\n".join(dict.fromkeys(ref.splitlines()))
             item[col] = (fn(ref, hyp or ""), ref, hyp or "")
         items.append(item)
     return items
