@@ -32,6 +32,7 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from core.outputs import check_outputs
 from core.store import valid_id
 from pipeline import download, ingest
 from pipeline import items as runner
@@ -188,6 +189,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if not args.links and not args.export:
         p.error("give --links FILE or --export PATH (or both)")
+    batch = args.batch or Path(args.pipeline_db).parent / "collected.json"
+    try:   # the batch is rewritten each run: never over an input, a database or a directory
+        check_outputs({"--batch": batch},
+                      {**{f"--links {f}": f for f in args.links},
+                       **{f"--export {f}": f for f in args.export},
+                       "--pipeline-db": args.pipeline_db})
+    except ValueError as e:
+        p.error(str(e))
     runner.setup_logging(args.verbose)
     try:
         videos, problems = read_inputs(args)
@@ -218,7 +227,6 @@ def main(argv=None) -> int:
     rows = {r["id"]: r for r in db.query(f"select * from {TABLE}")}
     synced = sync_downloads(db, [rows[v.id] for v in videos if v.id in rows]) \
         if args.download else 0
-    batch = args.batch or Path(args.pipeline_db).parent / "collected.json"
     n = write_batch(batch, videos, rows)
     loaded = ingest.ingest_file(db, batch)
     print(f"collect: wrote {n} records to {batch}"

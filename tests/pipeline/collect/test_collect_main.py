@@ -167,3 +167,28 @@ def test_kill_9_mid_run_then_rerun_resumes(video_site, tmp_path):
     assert not (media / ".collect").exists()
     assert len(list((media / "videos").iterdir())) == len(ids)
     assert set(rows(db, "downloads")) == set(ids)     # also those the killed run collected
+
+
+def test_batch_never_lands_on_an_input_or_a_database(tmp_path, capsys):
+    """--batch naming the links file, the export, the pipeline db or a corpus replaced it with
+    the run's records (`[]` when nothing was collected)."""
+    import pytest
+    import sqlite_utils
+
+    links = tmp_path / "links.txt"
+    links.write_text(f"{OK1}\n")
+    export = tmp_path / "user_data_tiktok.json"
+    export.write_text(json.dumps(EXPORT))
+    pdb = tmp_path / "p.db"
+    sqlite_utils.Database(pdb)["collected"].insert({"id": OK1})
+    corpus = tmp_path / "tiktoks.db"
+    sqlite_utils.Database(corpus)["tiktoks"].insert({"id": OK1})
+    before = {f: f.read_bytes() for f in (links, export, pdb, corpus)}
+    for batch, says in ((links, "same file as --links"), (export, "same file as --export"),
+                        (pdb, "SQLite database"), (corpus, "SQLite database"),
+                        (tmp_path, "directory")):
+        with pytest.raises(SystemExit) as e:
+            main(["--pipeline-db", str(pdb), "--links", str(links), "--export", str(export),
+                  "--batch", str(batch), "--no-progress"])
+        assert e.value.code == 2 and says in capsys.readouterr().err
+    assert {f: f.read_bytes() for f in before} == before
