@@ -103,7 +103,9 @@ def create_corpus_schema(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
-KINDS = {"corpus": "tiktoks", "results": "experiments"}   # a kind of database: its own table
+# a kind of database: its own table
+KINDS = {"corpus": "tiktoks", "results": "experiments", "pipeline": "raw",
+         "embedding cache": "vectors"}
 
 
 def table_names(path) -> set[str]:
@@ -133,6 +135,20 @@ def check_kind(path, kind: str) -> Path:
                     f"a database of something else (tables {', '.join(sorted(tables)[:6])})")
             raise NotADatabase(f"{p} is {what}, not a {kind} database: refusing to write a "
                                f"{kind} database over it; check the path")
+    return p
+
+
+def check_not_other(path, kind: str) -> Path:
+    """``path``, unless it is a database holding another kind's own table: a corpus given as
+    the pipeline db or the embedding cache is refused (NotADatabase), never written into. A
+    new or empty file passes; a kind without tables of its own yet may grow there."""
+    p = check_database(path)
+    if p.is_file() and p.stat().st_size:
+        tables = table_names(p)
+        other = next((k for k, t in KINDS.items() if k != kind and t in tables), None)
+        if other:
+            raise NotADatabase(f"{p} is a {other} database, not a {kind} database: refusing "
+                               f"to write into it; check the path")
     return p
 
 

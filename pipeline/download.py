@@ -28,7 +28,8 @@ from pathlib import Path
 from core.store import valid_id
 from pipeline import executors
 from pipeline import items as runner
-from pipeline.config import run_cli
+from core.store import check_not_other
+from pipeline.config import count, non_negative_float, positive_float, run_cli
 
 TABLE = "downloads"
 COLUMNS = {"id": str, "video_path": str, "cover_path": str, "download_timestamp": float,
@@ -214,15 +215,15 @@ def _reason_category(row):
 
 def build_parser():
     p = runner.file_stage_parser(__doc__, retry_default=True)
-    p.add_argument("--connect-timeout", type=float, default=10.0,
+    p.add_argument("--connect-timeout", type=positive_float, default=10.0,
                    help="seconds to wait for a connection to open")
-    p.add_argument("--read-timeout", type=float, default=30.0,
+    p.add_argument("--read-timeout", type=positive_float, default=30.0,
                    help="seconds to wait for each read from the server")
-    p.add_argument("--deadline", type=float, default=300.0,
+    p.add_argument("--deadline", type=positive_float, default=300.0,
                    help="total seconds allowed per file (stops servers that trickle bytes)")
-    p.add_argument("--retries", type=int, default=3,
+    p.add_argument("--retries", type=count, default=3,
                    help="extra attempts after a retryable error (connection/SSL/timeout/5xx)")
-    p.add_argument("--backoff", type=float, default=1.0,
+    p.add_argument("--backoff", type=non_negative_float, default=1.0,
                    help="first back-off in seconds; doubled after every failed attempt")
     return p
 
@@ -268,9 +269,14 @@ def state(c: dict) -> str:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     runner.setup_logging(args.verbose)
+    check_not_other(args.pipeline_db, "pipeline")
+    if not Path(args.pipeline_db).is_file():   # a mistyped path is said, not created
+        print(f"download: no pipeline database {args.pipeline_db}: run `python -m "
+              f"pipeline.ingest` first, or pass --pipeline-db")
+        return 1
     db = runner.open_db(args.pipeline_db)
-    db[TABLE].create(COLUMNS, pk="id", if_not_exists=True)
     cands = candidates(db, args.media)
+    db[TABLE].create(COLUMNS, pk="id", if_not_exists=True)
     pending, skipped = runner.select_pending(cands, state, retry_failed=args.retry_failed,
                                              redo_all=args.redo_all, limit=args.limit)
     opts = {"connect_timeout": args.connect_timeout, "read_timeout": args.read_timeout,

@@ -37,7 +37,7 @@ import sqlite_utils
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from core.store import NotADatabase, check_database
+from core.store import check_not_other
 from core.workers import worker_pool
 from pipeline import executors
 from pipeline.executors import WorkerLost, is_ray, ray_results
@@ -46,13 +46,12 @@ log = logging.getLogger("pipeline")
 
 
 def open_db(path) -> sqlite_utils.Database:
-    """The pipeline db, waiting up to 60 s for a lock held by another stage."""
+    """The pipeline db, waiting up to 60 s for a lock held by another stage. A directory, a
+    file that is not SQLite or a corpus, results or cache database is refused
+    (NotADatabase: one line and exit 2 through `pipeline.config.run_cli`)."""
     path = Path(path)
+    check_not_other(path, "pipeline")
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        check_database(path)
-    except NotADatabase as e:
-        raise SystemExit(str(e)) from None
     return sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
 
 
@@ -299,14 +298,14 @@ def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
     from core.store import valid_id
 
     setup_logging(args.verbose)
+    check_not_other(args.pipeline_db, "pipeline")
+    if not Path(args.pipeline_db).is_file():   # a mistyped path is said, not created
+        print(f"{name}: no pipeline database {args.pipeline_db}: run `python -m pipeline.ingest` "
+              f"first, or pass --pipeline-db")
+        return 1
     db = open_db(args.pipeline_db)
     try:
-        with write_transaction(db):
-            db[table].create(columns, pk="id", if_not_exists=True)
-            for col, kind in columns.items():   # a column added since the table was made
-                if col not in db[table].columns_dict:
-                    db[table].add_column(col, kind)
-        if source_table not in db.table_names():
+        if source_table not in db.table_names():   # checked before any table is made
             print(f"{name}: no `{source_table}` table in {args.pipeline_db}: "
                   f"run `{source_cmd}` first")
             return 1
@@ -314,6 +313,11 @@ def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
             print(f"{name}: no media directory {args.media}: run `python -m pipeline.download` "
                   f"first, or pass --media")
             return 2
+        with write_transaction(db):
+            db[table].create(columns, pk="id", if_not_exists=True)
+            for col, kind in columns.items():   # a column added since the table was made
+                if col not in db[table].columns_dict:
+                    db[table].add_column(col, kind)
         prev = {r["id"]: r for r in db.query(f"select * from [{table}]")}
         cands, invalid = [], 0
         for r in db.query(source_sql):

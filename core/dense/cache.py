@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..store import check_database
+from ..store import check_not_other
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (model_key TEXT NOT NULL, text_sha BLOB NOT NULL, vector BLOB NOT NULL,
@@ -59,7 +59,7 @@ class EmbeddingCache:
     def _connect(self) -> sqlite3.Connection:
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            check_database(self.path)   # a mistyped cache path is said so, never written into
+            check_not_other(self.path, "embedding cache")   # a mistyped path: said, not written
         con = sqlite3.connect(self.path, timeout=120)
         con.execute("PRAGMA busy_timeout = 120000")
         if not self._ready:

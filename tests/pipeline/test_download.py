@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from pipeline import download
 from tests.pipeline.conftest import PAYLOAD, rows
 
@@ -165,3 +167,13 @@ def test_a_forked_worker_never_shares_its_parents_http_session():
     child.start()
     assert queue.get(timeout=30) is True
     child.join(30)
+
+
+@pytest.mark.parametrize("bad", [["--connect-timeout", "0"], ["--read-timeout", "-1"],
+                                 ["--deadline", "0"], ["--retries", "-1"], ["--backoff", "-5"]])
+def test_bad_numbers_are_refused_before_any_item(bad, tmp_path, capsys):
+    """--connect-timeout 0, --retries -1 or --deadline 0 recorded a failure against every item."""
+    with pytest.raises(SystemExit) as e:
+        download.main(["--pipeline-db", str(tmp_path / "p.db"), "--media", str(tmp_path), *bad])
+    assert e.value.code == 2 and bad[0] in capsys.readouterr().err
+    assert not (tmp_path / "p.db").exists()

@@ -53,3 +53,35 @@ def test_stages_refuse_a_file_that_is_not_a_database(stage, args, text_file, tmp
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     assert f"{text_file} is not a SQLite database" in done.stderr, done.stderr
     assert text_file.read_bytes() == NOT_SQLITE
+
+
+@pytest.mark.parametrize("stage, args", [
+    ("ingest", ["--pipeline-db", "{corpus}", "{tmp}/batch.json"]),
+    ("download", ["--pipeline-db", "{corpus}", "--media", "{tmp}"]),
+    ("audio", ["--pipeline-db", "{corpus}", "--media", "{tmp}"]),
+    ("etl", ["--pipeline-db", "{corpus}", "--db", "{corpus}"]),
+    ("embed", ["--db", "{tiny}", "--embed-cache", "{corpus}", "--config", "dense.all.cos"]),
+])
+def test_a_corpus_is_never_taken_for_the_pipeline_db_or_the_cache(stage, args, tiny_db, tmp_path):
+    """A corpus given as --pipeline-db took the stages' tables (etl then rebuilt it with no
+    documents), and as --embed-cache the cache's."""
+    import shutil
+
+    corpus = tmp_path / "copy.db"
+    shutil.copy(tiny_db, corpus)
+    before = corpus.read_bytes()
+    (tmp_path / "batch.json").write_text('[{"id": "7001", "description": "a cat"}]')
+    argv = [a.format(corpus=corpus, tmp=tmp_path, tiny=tiny_db) for a in args]
+    done = subprocess.run([sys.executable, "-m", f"pipeline.{stage}", *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"{corpus} is a corpus database, not a" in done.stderr, done.stderr
+    assert corpus.read_bytes() == before
+
+
+def test_a_directory_as_the_pipeline_db_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "pipeline.ocr", "--pipeline-db", str(tmp_path),
+                           "--media", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and done.stderr.startswith("ocr: ") and "directory" in done.stderr
+    assert "Traceback" not in done.stderr

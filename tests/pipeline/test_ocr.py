@@ -69,8 +69,17 @@ def test_blank_cover_is_empty_text_not_failure(tmp_path, font_path):
 
 
 def test_missing_downloads_table_is_a_clear_error(tmp_path, capsys):
+    import sqlite_utils
+
+    assert run(tmp_path / "nothere" / "p.db", tmp_path / "media") == 1   # a mistyped path
+    assert "no pipeline database" in capsys.readouterr().out
+    assert not (tmp_path / "nothere").exists()                          # is said, not made
+    sqlite_utils.Database(tmp_path / "p.db")["raw"].insert({"id": "1"})
+    (tmp_path / "media").mkdir()
     assert run(tmp_path / "p.db", tmp_path / "media") == 1
     assert "run `python -m pipeline.download` first" in capsys.readouterr().out
+    # out of order: no empty `ocr` table left behind for a later stage to take as done
+    assert sqlite_utils.Database(tmp_path / "p.db").table_names() == ["raw"]
 
 
 def test_auto_psm_reads_dark_text_in_a_light_box(tmp_path, font_path):
