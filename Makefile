@@ -48,6 +48,7 @@ collect: setup
 	@test -n "$(EXPORT)$(LINKS)" || { echo "usage: make collect EXPORT=export.zip|user_data_tiktok.json or LINKS=links.txt"; exit 2; }
 	$(PY) -m pipeline.collect $(if $(EXPORT),--export "$(EXPORT)") $(if $(LINKS),--links "$(LINKS)") --download $(STATE) $(COLLECT_ARGS); test $$? -le 1
 	-$(PY) -m pipeline.ocr $(STATE)
+	-$(PY) -m pipeline.frames $(STATE)
 	-$(PY) -m pipeline.audio $(STATE)
 	-$(PY) -m pipeline.transcribe $(STATE)
 	$(PY) -m pipeline.etl --pipeline-db $(MINE)/pipeline.db --db $(MINE)/tiktoks.db --source "your TikTok history"

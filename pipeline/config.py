@@ -25,7 +25,7 @@ def defaults() -> dict:
     }
 
 
-def _number(kind, test, what: str):
+def checked_number(kind, test, what: str):
     """An argparse type: ``kind(text)``, refused with a message unless ``test(value)``."""
     def parse(text: str):
         try:
@@ -39,11 +39,12 @@ def _number(kind, test, what: str):
     return parse
 
 
-positive_int = _number(int, lambda v: v > 0, "a whole number of 1 or more")
-count = _number(int, lambda v: v >= 0, "a whole number of 0 or more")
-positive_float = _number(float, lambda v: 0 < v < float("inf"), "a number above 0")
-non_negative_float = _number(float, lambda v: 0 <= v < float("inf"), "a number of 0 or more")
-fraction = _number(float, lambda v: 0 <= v <= 1, "between 0 and 1")
+positive_int = checked_number(int, lambda v: v > 0, "a whole number of 1 or more")
+count = checked_number(int, lambda v: v >= 0, "a whole number of 0 or more")
+positive_float = checked_number(float, lambda v: 0 < v < float("inf"), "a number above 0")
+non_negative_float = checked_number(float, lambda v: 0 <= v < float("inf"), "a number of 0 or more")
+fraction = checked_number(float, lambda v: 0 <= v <= 1, "between 0 and 1")
+percentage = checked_number(float, lambda v: 0 <= v <= 100, "a percentage from 0 to 100")
 
 
 def stage_parser(description: str, *, db=True, results=False, pipeline_db=False, media=False,

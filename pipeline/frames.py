@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from pipeline import items as runner
-from pipeline.config import positive_float, positive_int, run_cli
+from pipeline.config import checked_number, positive_float, positive_int, run_cli
 from pipeline.ocr import language_problem, psm_option
 
 TABLE = "frames"
@@ -203,7 +203,9 @@ def build_parser():
                         "most --max-frames are sampled)")
     p.add_argument("--max-frames", type=positive_int, default=30, help="frames sampled per video at most")
     p.add_argument("--height", type=positive_int, default=720, help="frames are scaled to this height")
-    p.add_argument("--change", type=float, default=0.5,
+    p.add_argument("--change", default=0.5,
+                   type=checked_number(float, lambda v: v == -1 or 0 <= v <= 100,
+                                "a percentage from 0 to 100, or -1 to read every frame"),
                    help="read a frame only when more than this percentage of its 64x64 "
                         "greyscale thumbnail differs from the last frame read; -1 reads "
                         "every frame")

@@ -86,10 +86,12 @@ def recognise(img, *, lang="eng", psm="auto", timeout=60.0) -> str:
 
 
 def psm_option(text: str) -> str:
-    """argparse type of ``--psm``: auto, or one of Tesseract's page segmentation modes 0-13."""
-    if text == "auto" or (text.isdigit() and 0 <= int(text) <= 13):
+    """argparse type of ``--psm``: auto, or one of Tesseract's page segmentation modes that
+    read text, 1 and 3-13 (0 only detects orientation; 2 is not implemented)."""
+    if text == "auto" or (text.isdigit() and int(text) in (1, *range(3, 14))):
         return text
-    raise argparse.ArgumentTypeError(f"{text!r}: must be auto or a number from 0 to 13")
+    raise argparse.ArgumentTypeError(f"{text!r}: must be auto, 1 or a number from 3 to 13 "
+                                     "(0 only detects orientation, 2 is not implemented)")
 
 
 def language_problem(lang: str) -> str | None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from core.pseudo_queries import REASONS, Filters, as_queries, from_corpus
 from core.outputs import check_outputs
 from core.store import NotADatabase
-from pipeline.config import positive_int, run_cli, stage_parser
+from pipeline.config import fraction, percentage, positive_int, run_cli, stage_parser
 
 
 def write_json(path: Path, entries: list[dict]) -> None:
@@ -40,21 +40,28 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, required=True, help="queries.json to write (the tuning set)")
     p.add_argument("--held-aside-out", type=Path, default=None,
                    help="also write the held-aside videos' queries here (scoring only)")
-    p.add_argument("--held-aside-fraction", type=float, default=0.2,
-                   help="share of videos whose queries are held aside (with --held-aside-out)")
+    p.add_argument("--held-aside-fraction", type=fraction, default=None,
+                   help="share of videos whose queries are held aside (with --held-aside-out; "
+                        "default 0.2)")
     p.add_argument("--seed", type=int, default=0, help="seed of the held-aside split")
     d = Filters()
     p.add_argument("--per-video", type=positive_int, default=d.per_video, help="at most this many queries per video")
-    p.add_argument("--min-words", type=int, default=d.min_words)
-    p.add_argument("--max-words", type=int, default=d.max_words)
-    p.add_argument("--similarity", type=float, default=d.similarity,
+    p.add_argument("--min-words", type=positive_int, default=d.min_words)
+    p.add_argument("--max-words", type=positive_int, default=d.max_words)
+    p.add_argument("--similarity", type=percentage, default=d.similarity,
                    help="rapidfuzz token_sort_ratio (0-100) from which two texts are near-duplicates")
     args = p.parse_args(argv)
+    if args.min_words > args.max_words:
+        p.error(f"--min-words {args.min_words} is more than --max-words {args.max_words}: "
+                "no comment could be kept")
+    if args.held_aside_fraction is not None and not args.held_aside_out:
+        p.error("--held-aside-fraction needs --held-aside-out (where the held-aside queries go)")
     filters = Filters(args.min_words, args.max_words, d.min_content, args.similarity, args.per_video)
     try:
         check_outputs({"--out": args.out, "--held-aside-out": args.held_aside_out}, {"--db": args.db})
-        fraction = args.held_aside_fraction if args.held_aside_out else 0.0
-        picked, tuning, held = from_corpus(args.db, filters, fraction, args.seed)
+        share = (0.2 if args.held_aside_fraction is None else args.held_aside_fraction) \
+            if args.held_aside_out else 0.0
+        picked, tuning, held = from_corpus(args.db, filters, share, args.seed)
     except (FileNotFoundError, NotADatabase, ValueError) as e:
         print(f"pseudo_queries: {e}", file=sys.stderr)
         return 2

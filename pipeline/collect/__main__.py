@@ -12,9 +12,9 @@ the download stage writes them (their `downloads` rows too, so `download` skips 
 result is a `collected(id, record, error, attempts, collected_at, video_path, cover_path)` row
 committed as soon as the video is done: a record in the study's batch format
 (:mod:`pipeline.collect.record`) or the reason it failed (removed, private, geo-blocked,
-timeout, network error, corrupt file, extractor error). A rerun skips what is collected and
-retries timeouts, network and extractor errors (`--retry-failed`: also removed, private and
-geo-blocked videos). Requests are paced to `--rate` per second.
+timeout, network error, corrupt file, no media, extractor error, unsupported link). A rerun
+skips what is collected and retries the transient failures (`--retry-failed`: also removed,
+private and geo-blocked videos and unsupported links). Requests are paced to `--rate` per second.
 
 Finally every collected record of this run's videos, with its `watched_at` (the latest date in
 the export, UTC) and `source` (history, likes, favourites, links), is written atomically to

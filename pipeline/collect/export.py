@@ -209,6 +209,8 @@ def read_export(path) -> Read:
             for p in sorted(path.rglob("*")):
                 if p.is_file():
                     _read_member(str(p), p.read_bytes(), out)
+        elif not path.exists():
+            raise ExportError(f"{path}: no such file or folder")
         elif path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
             raise ExportError(f"{path}: not a readable zip file (cut off while downloading?); "
                               "download the export again")

@@ -12,7 +12,7 @@ demo corpus, then the dashboard.
    embed -> experiments, the dashboard starting as soon as etl has written the corpus (so
    it is up while embeddings and the grid finish). The demo's stage state lives in
    DATA/demo/pipeline.db and DATA/demo/downloads/, the corpus in DATA/tiktoks.db and the
-   results in DATA/results.db. Every stage is resumable, so a second run only redoes failures,
+   results in DATA/results.db. Every stage is resumable, so a second run only does what is missing,
 4. print the OCR character accuracy of covers and of on-screen text and the speech-to-text
    WER against the known captions and scripts, and every stage's time,
 5. keep `streamlit run serve.py` (app.py, headless, started after etl) running; Ctrl-C stops it.

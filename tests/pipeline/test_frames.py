@@ -118,6 +118,8 @@ def test_kill_9_mid_run_then_rerun_finishes(caption_video, tmp_path):
 
 @pytest.mark.parametrize("bad, says", [(["--max-frames", "0"], "'0': must be a whole number of 1 or more"),
                                        (["--interval", "-1"], "'-1': must be a number above 0"),
+                                       (["--change", "150"], "'150': must be a percentage"),
+                                       (["--change", "-2"], "'-2': must be a percentage"),
                                        (["--lang", "xx"], "--lang xx: Tesseract has no data for 'xx'")])
 def test_bad_options_are_refused_before_any_video(tmp_path, capsys, bad, says):
     """--max-frames 0 crashed every item with ZeroDivisionError, and -3 recorded "no frame could

@@ -128,7 +128,8 @@ def test_bad_options_are_refused_before_any_item_and_lose_nothing(tmp_path, font
     assert "pasta" in good["text"].lower()
     capsys.readouterr()
     for bad, says in ((["--lang", "xx"], "--lang xx: Tesseract has no data for 'xx'"),
-                      (["--psm", "banana"], "'banana': must be auto or a number from 0 to 13"),
+                      (["--psm", "banana"], "'banana': must be auto, 1 or a number from 3 to 13"),
+                      (["--psm", "0"], "0 only detects orientation"),   # failed every cover
                       (["--timeout", "0"], "'0': must be a number above 0")):
         with pytest.raises(SystemExit) as e:
             run(db, media, "--all", *bad)

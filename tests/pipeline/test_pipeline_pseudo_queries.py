@@ -3,6 +3,7 @@ held-aside split by video, clear errors."""
 import json
 
 import pandas as pd
+import pytest
 
 from core.pseudo_queries import AUTHOR, POSITION_KEY
 from core.store import write_corpus
@@ -134,3 +135,20 @@ def test_an_output_over_an_input_or_the_other_output_is_refused(tmp_path, capsys
     assert pseudo_queries.main(["--db", str(db), "--out", str(same), "--held-aside-out", str(same)]) == 2
     assert "--held-aside-out" in capsys.readouterr().err and not same.exists()
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("bad, says", [
+    (["--similarity", "200"], "'200': must be a percentage from 0 to 100"),
+    (["--min-words", "0"], "'0': must be a whole number of 1 or more"),
+    (["--min-words", "10", "--max-words", "4"], "--min-words 10 is more than --max-words 4"),
+    (["--held-aside-fraction", "1.5"], "'1.5': must be between 0 and 1"),
+    (["--held-aside-fraction", "0.3"], "--held-aside-fraction needs --held-aside-out"),
+])
+def test_options_that_could_only_give_nothing_are_refused(bad, says, tmp_path, capsys):
+    """--similarity 200 and --min-words above --max-words wrote 0 queries and exit 0; a
+    --held-aside-fraction without --held-aside-out was ignored without a word."""
+    db = corpus(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        pseudo_queries.main(["--db", str(db), "--out", str(tmp_path / "q.json"), *bad])
+    assert e.value.code == 2 and says in capsys.readouterr().err
+    assert not (tmp_path / "q.json").exists()
