@@ -53,6 +53,33 @@ def is_ray(executor: str | None) -> bool:
     return bool(executor) and executor != PROCESS
 
 
+def unreachable(address: str, timeout: float = 5.0) -> str | None:
+    """Why a cluster's ``[ray://]HOST:PORT`` cannot be reached, or None (also for ``auto``):
+    Ray itself retries an address nobody answers at for minutes."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        return f"nothing answers at {host}:{port} ({e.strerror or e})"
+    return None
+
+
+def join(ray, address: str) -> None:
+    """ray.init on a running cluster, or SystemExit with one line saying why not."""
+    why = unreachable(address)
+    if why is None:
+        try:
+            ray.init(address=address, log_to_driver=False)
+            return
+        except (ValueError, ConnectionError, RuntimeError) as e:   # e.g. ray:// without ray[client]
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+    raise SystemExit(f"cannot join the Ray cluster at {address}: {why}")
+
+
 def ray_results(fn: Callable[[dict], dict], items: Iterable[dict], executor: str, workers: int,
                 *, max_retries: int = 3, window: int | None = None) -> Iterator[tuple[dict, dict | None, BaseException | None]]:
     """(item, row, None) or (item, None, exception) for each item, as Ray tasks finish.
@@ -70,7 +97,7 @@ def ray_results(fn: Callable[[dict], dict], items: Iterable[dict], executor: str
         if address is None and not os.environ.get("RAY_ADDRESS"):
             ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False)
         else:
-            ray.init(address=address or os.environ["RAY_ADDRESS"], log_to_driver=False)
+            join(ray, address or os.environ["RAY_ADDRESS"])
         started = True
     task = ray.remote(max_retries=max_retries)(fn)
     window = window or max(8, 4 * max(1, workers))

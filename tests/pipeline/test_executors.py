@@ -246,3 +246,18 @@ def test_a_driver_killed_mid_run_on_ray_loses_nothing_and_the_rerun_resumes(tmp_
     done = rows(db, "frames")
     assert set(done) == set(ids) and all(r["read"] == 3 for r in done.values())
     assert all(done[i] == partial[i] for i in partial)   # what the killed run wrote is kept as it was
+
+
+def test_an_unreachable_cluster_is_one_line_not_minutes_of_retries():
+    """--ray-address 127.0.0.1:1 retried for minutes; ray:// without ray[client] was a traceback."""
+    import socket
+
+    from pipeline.executors import join, unreachable
+
+    with socket.socket() as s:     # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        with pytest.raises(SystemExit, match=f"cannot join the Ray cluster at {address}: nothing answers"):
+            join(ray, address)    # said at once: ray.init is never reached
+    assert unreachable("auto") is None
