@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from core.store import atomic_database, create_corpus_schema
+from pipeline.config import count, positive_int, run_cli
 
 CHUNK = 20_000
 SYLLABLES = [c + v for c in "bdfghjklmnprstvz" for v in "aeio"]          # 64
@@ -262,11 +263,13 @@ def generate(out: Path, docs: int, seed: int = 0, n_queries: int = 200) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--docs", type=int, required=True, help="number of documents")
+    p.add_argument("--docs", type=positive_int, required=True, help="number of documents")
     p.add_argument("--out", type=Path, required=True, help="directory for tiktoks.db and queries.json")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed and --docs: same files)")
-    p.add_argument("--queries", type=int, default=200, help="known-item queries to write")
+    p.add_argument("--queries", type=count, default=200, help="known-item queries to write")
     args = p.parse_args(argv)
+    if args.out.exists() and not args.out.is_dir():
+        p.error(f"--out {args.out} is a file: give a directory for tiktoks.db and queries.json")
     try:
         r = generate(args.out, args.docs, args.seed, args.queries)
     except ValueError as e:
@@ -278,4 +281,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -92,6 +92,9 @@ def main(argv=None) -> int:
     p.add_argument("--dir", type=Path, default=default_out() / "media")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     a = p.parse_args(argv)
+    if not a.dir.is_dir():
+        p.error(f"--dir {a.dir}: no such directory (generate the demo first: python -m "
+                f"pipeline.demo.generator)")
     srv = MediaServer(a.dir, a.port)
     print(f"serving {srv.directory} at {srv.url} (Ctrl-C to stop)", flush=True)
     try:

@@ -67,6 +67,14 @@ def test_known_item_queries_find_their_targets_mostly(corpus):
     assert 0.3 < mrr < 0.98   # findable, not trivially
 
 
-def test_bad_size_is_refused(tmp_path, capsys):
-    assert scale.main(["--docs", "0", "--out", str(tmp_path)]) == 2
-    assert "--docs must be at least 1" in capsys.readouterr().err
+def test_bad_options_are_one_message(tmp_path, capsys):
+    """--out naming a file ended in FileExistsError; --queries -3 in a numpy message; --docs 0
+    is refused as before."""
+    (tmp_path / "existing.db").write_text("x")
+    for bad, says in ((["--out", str(tmp_path / "existing.db")], "is a file: give a directory"),
+                      (["--out", str(tmp_path / "d"), "--queries", "-3"], "'-3': must be a whole number"),
+                      (["--out", str(tmp_path / "d"), "--docs", "0"], "'0': must be a whole number of 1")):
+        with pytest.raises(SystemExit) as e:
+            scale.main(["--docs", "5", *bad])
+        assert e.value.code == 2 and says in capsys.readouterr().err
+    assert not (tmp_path / "d").exists() and (tmp_path / "existing.db").read_text() == "x"

@@ -57,3 +57,12 @@ def test_a_video_page_for_yt_dlp(tmp_path):
         assert "&lt;script&gt;" in page and "<script>" not in page and "&quot;dog&quot;" in page
         assert requests.get(srv.url + "/media/42.mp4", timeout=5).content == b"\x00video"
         assert requests.get(srv.url + "/media/42.jpg", timeout=5).content == b"\xff\xd8cover"
+
+
+def test_a_missing_directory_is_refused_before_serving(tmp_path, capsys):
+    """--dir /nonexistent printed "serving …" and answered every request with 404."""
+    from pipeline.demo.server import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--dir", str(tmp_path / "nope"), "--port", "0"])
+    assert e.value.code == 2 and "no such directory" in capsys.readouterr().err
