@@ -47,12 +47,24 @@ fraction = checked_number(float, lambda v: 0 <= v <= 1, "between 0 and 1")
 percentage = checked_number(float, lambda v: 0 <= v <= 100, "a percentage from 0 to 100")
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Each option's default in --help, except where its help already says it, or where there
+    is none worth saying (a flag, None): no "(default: all) (default: None)"."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("(default" in text or action.default is None
+                or isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction))):
+            return text
+        return super()._get_help_string(action)
+
+
 def stage_parser(description: str, *, db=True, results=False, pipeline_db=False, media=False,
                  workers=False) -> argparse.ArgumentParser:
     """An argparse parser with the shared options this stage uses."""
     d = defaults()
     p = argparse.ArgumentParser(description=description,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     if db:
         p.add_argument("--db", type=Path, default=d["db"], help="corpus database (tiktoks.db)")
     if results:
@@ -100,6 +112,9 @@ def run_cli(main) -> None:
     from core.store import NotADatabase
 
     name = Path(sys.argv[0]).stem if Path(sys.argv[0]).stem != "__main__" else Path(sys.argv[0]).parent.name
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None:   # usage and argparse errors name `python -m pipeline.ocr`, not ocr.py
+        sys.argv[0] = f"python -m {spec.name.removesuffix('.__main__')}"
     try:
         code = main()
     except KeyboardInterrupt:

@@ -120,10 +120,10 @@ def read_truth(path) -> dict:
 
 def main(argv=None) -> int:
     from core.store import check_kind
-    from pipeline.config import count, defaults, printable
+    from pipeline.config import HelpFormatter, count, defaults, printable
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     d = defaults()
     p.add_argument("--db", type=Path, default=d["db"], help="corpus database (tiktoks.db)")
     p.add_argument("--truth", type=Path, default=Path(d["db"]).parent / "demo" / "truth.json",

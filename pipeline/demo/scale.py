@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from core.store import atomic_database, create_corpus_schema
-from pipeline.config import count, positive_int, run_cli
+from pipeline.config import HelpFormatter, count, positive_int, run_cli
 
 CHUNK = 20_000
 SYLLABLES = [c + v for c in "bdfghjklmnprstvz" for v in "aeio"]          # 64
@@ -262,7 +262,7 @@ def generate(out: Path, docs: int, seed: int = 0, n_queries: int = 200) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     p.add_argument("--docs", type=positive_int, required=True, help="number of documents")
     p.add_argument("--out", type=Path, required=True, help="directory for tiktoks.db and queries.json")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed and --docs: same files)")

@@ -101,3 +101,20 @@ def test_a_file_problem_is_one_line_not_a_traceback(tmp_path):
     assert r.returncode == 3 and "Traceback" not in r.stderr
     assert "another process holds the database: database is locked; run again when it is free" in r.stderr
     assert run_cli_with(tmp_path, "return 5").returncode == 5
+
+
+def test_errors_and_help_name_the_stage_and_say_each_default_once():
+    """Errors said `ocr.py: error`; --help said `(default: all) (default: None)` and
+    `hide the progress bar (default: True)`."""
+    root = Path(__file__).resolve().parents[2]
+    bad = subprocess.run([sys.executable, "-m", "pipeline.ocr", "--psm", "0"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("usage: python -m pipeline.ocr ")
+    assert "python -m pipeline.ocr: error: argument --psm" in bad.stderr
+    helped = subprocess.run([sys.executable, "-m", "pipeline.ocr", "--help"], cwd=root,
+                            capture_output=True, text=True, timeout=120).stdout
+    flat = " ".join(helped.split())
+    assert "(default: None)" not in flat and "hide the progress bar (default" not in flat
+    assert "pending items (default: all)" in flat
+    assert "--workers WORKERS parallel worker processes for per-item work (default:" in flat
