@@ -79,6 +79,9 @@ def main(argv=None) -> int:
                   f"({install_hint(missing)})")
             continue
         try:
+            if not config.models:
+                print(f"embed: {config} has no dense part: nothing to embed")
+                continue
             if prepared(engine, config):
                 print(f"embed: {config} already prepared")
                 continue

@@ -148,9 +148,8 @@ def load_study(src: Path):
             raise ImportError_(f"{map_path}: expected a JSON object mapping characters to their "
                                f"names (strings to strings), as in the study's; got {got}")
         meta["unidecode_jl_map"] = json.dumps(jl_map, ensure_ascii=False)
-    else:
+    else:   # not a record skipped: main() says so as a note
         meta["normalisation"] = "default"
-        problems.append(f"{map_path} not found: study2022 normalisation unavailable, using default")
     return tiktoks, comments, queries, meta, problems
 
 
@@ -173,6 +172,9 @@ def main(argv=None) -> int:
     usable = sum(t["usable"] for t in tiktoks)
     ids = {t["id"] for t in tiktoks if t["usable"]}
     targets_ok = sum(q["target_id"] in ids for q in queries)
+    if meta["normalisation"] == "default":
+        print(f"  note: no {args.src / 'unidecode_jl_map.json'}: the study's normalisation "
+              f"(study2022) is unavailable; using default")
     for line in problems[:20]:
         print(f"  skipped: {line}")
     if len(problems) > 20:

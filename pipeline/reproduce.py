@@ -19,7 +19,7 @@ import pandas as pd
 from core.metrics import STUDY_DOCUMENTS, missing_rank, summary
 from core.results import documents_of
 from core.store import read_table
-from pipeline.config import run_cli, stage_parser
+from pipeline.config import count, run_cli, stage_parser
 
 KEY = ["ngram_size", "sr", "ocr", "comments", "field_attributions",
        "term_weight", "collection_weight", "normalizer"]
@@ -79,7 +79,7 @@ def headline_table(m: pd.DataFrame, configs=HEADLINE, n_docs: int = STUDY_DOCUME
 def main(argv=None) -> int:
     p = stage_parser(__doc__.splitlines()[0], db=False, results=True)
     p.add_argument("--original", type=Path, required=True, help="the study's results.db")
-    p.add_argument("--worst", type=int, default=10, help="how many least-agreeing experiments to list")
+    p.add_argument("--worst", type=count, default=10, help="how many least-agreeing experiments to list")
     p.add_argument("--headline", action="store_true",
                    help="also print a markdown table of the study's headline configurations")
     args = p.parse_args(argv)

@@ -46,6 +46,9 @@ def test_embed_reports_bad_input(tiny_db, tmp_path, capsys):
     assert "8–512" in capsys.readouterr().err
     assert embed.main(["--db", str(tmp_path / "absent.db"), "--config", HYBRID]) == 2
     assert "absent.db" in capsys.readouterr().err
+    # a configuration without a dense part was "already prepared"
+    assert embed.main(["--db", str(tiny_db), "--config", "4gram.all.noattr.bpx"]) == 0
+    assert "4gram.sr+ocr+c.noattr.bpx has no dense part: nothing to embed" in capsys.readouterr().out
 
 
 def test_embed_skips_a_model_that_is_not_installed(tiny_db, monkeypatch, capsys):

@@ -53,6 +53,17 @@ def test_imports_good_records_and_reports_bad_ones(study, tmp_path, capsys):
     assert sql(db, "select query_text, target_id, author, purely_visual from queries") == [
         ("video one", "101", "ann", 1)]
     assert json.loads(sql(db, "select value from meta where key='unidecode_jl_map'")[0][0]) == {"😅": ":sweat_smile:"}
+    skipped = out.count("  skipped: ")
+    assert f"{skipped} record(s) skipped" in out and "note:" not in out
+
+
+def test_without_the_name_map_a_note_not_a_skipped_record(study, tmp_path, capsys):
+    """A missing unidecode_jl_map.json was counted as a skipped record."""
+    (study / "unidecode_jl_map.json").unlink()
+    assert import_study.main([str(study), "--db", str(tmp_path / "t.db")]) == 0
+    out = capsys.readouterr().out
+    assert "note: no " in out and "using default" in out and "normalisation mode default" in out
+    assert f"{out.count('  skipped: ')} record(s) skipped" in out
 
 
 def test_rerun_replaces_never_duplicates(study, tmp_path):

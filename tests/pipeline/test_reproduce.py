@@ -75,6 +75,9 @@ def test_missing_or_foreign_databases_are_refused(original, tiny_db, tmp_path, c
     assert "reproduce: no database at" in capsys.readouterr().err
     assert reproduce.main(["--original", str(original), "--results", str(tiny_db)]) == 2
     assert "has no indexes/experiments tables" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:   # --worst -1 listed all but one experiment
+        reproduce.main(["--original", str(original), "--results", str(original), "--worst", "-1"])
+    assert e.value.code == 2 and "'-1': must be a whole number of 0 or more" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
