@@ -112,11 +112,12 @@ def _newer(new: dict, old_json: str | None) -> bool:
 
 
 def ingest_file(db: sqlite_utils.Database, path: Path) -> dict:
-    """Load one file in one transaction; returns counts {loaded, replaced, kept, rejected}."""
+    """Load one file in one transaction; returns counts {loaded, replaced, unchanged, kept,
+    rejected} (unchanged: the same record again, e.g. the same batch ingested twice)."""
     records = read_batch(path)
     source = str(path)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    counts = {"loaded": 0, "replaced": 0, "kept": 0, "rejected": 0}
+    counts = {"loaded": 0, "replaced": 0, "unchanged": 0, "kept": 0, "rejected": 0}
     with db.atomic():  # one transaction per file
         db.execute("delete from rejects where source = ?", [source])
         for pos, rec in enumerate(records):
@@ -131,12 +132,16 @@ def ingest_file(db: sqlite_utils.Database, path: Path) -> dict:
                 continue
             rec = dict(rec, id=rid)
             old = db.execute("select record from raw where id = ?", [rid]).fetchone()
+            text = json.dumps(rec, ensure_ascii=False)
+            if old is not None and old[0] == text:
+                counts["unchanged"] += 1
+                continue
             if old is not None and not _newer(rec, old[0]):
                 counts["kept"] += 1
                 continue
             db.execute("insert or replace into raw (id, record, source, ingested_at) "
                        "values (?, ?, ?, ?)",
-                       [rid, json.dumps(rec, ensure_ascii=False), source, now])
+                       [rid, text, source, now])
             counts["replaced" if old is not None else "loaded"] += 1
     return counts
 
@@ -166,7 +171,7 @@ def main(argv=None) -> int:
         print(f"ingest: no batch files (*.json) in {', '.join(a.files)}: nothing to read", file=sys.stderr)
         return 2
     db = open_pipeline_db(a.pipeline_db)
-    total = {"loaded": 0, "replaced": 0, "kept": 0, "rejected": 0}
+    total = dict.fromkeys(("loaded", "replaced", "unchanged", "kept", "rejected"), 0)
     bad_files = []
     for path in files:
         try:
@@ -183,6 +188,7 @@ def main(argv=None) -> int:
     n_raw = db.execute("select count(*) from raw").fetchone()[0]
     print(f"ingest: {len(files) - len(bad_files)}/{len(files)} files read; "
           f"{total['loaded']} new records, {total['replaced']} updated (same id scraped again), "
+          f"{total['unchanged']} unchanged, "
           f"{total['kept']} older scrapes ignored, {total['rejected']} rejected; "
           f"{n_raw} records in {a.pipeline_db}")
     db.close()

@@ -83,6 +83,18 @@ def test_merge_by_id_later_scrape_wins_and_reingest_is_idempotent(tmp_path):
     assert sql(db, "select count(*) from rejects") == [(1,)]
 
 
+def test_the_same_batch_again_is_unchanged_not_updated(tmp_path, capsys):
+    """Ingesting one batch twice said every record was "updated (same id scraped again)"."""
+    db = tmp_path / "pipeline.db"
+    batch = write(tmp_path / "b.json", [record("2001"), record("2002")])
+    assert ingest.main(["--pipeline-db", str(db), str(batch)]) == 0
+    assert "2 new records, 0 updated" in capsys.readouterr().out
+    before = sql(db, "select id, record, source, ingested_at from raw order by id")
+    assert ingest.main(["--pipeline-db", str(db), str(batch)]) == 0
+    assert "0 new records, 0 updated (same id scraped again), 2 unchanged" in capsys.readouterr().out
+    assert sql(db, "select id, record, source, ingested_at from raw order by id") == before
+
+
 def test_file_that_is_not_a_list(tmp_path, capsys):
     db = tmp_path / "pipeline.db"
     f = write(tmp_path / "master.json", {"1": record("1")})
