@@ -97,14 +97,18 @@ def per_item(db_path, truth: dict) -> list[dict]:
     return items
 
 
-def measure(db_path, truth_path) -> dict:
-    """Means over the usable, unbroken items: {n, ocr_char_accuracy, screen_char_accuracy,
-    wer} (None where there is nothing to measure), as `make demo` writes to quality.json."""
-    items = per_item(db_path, read_truth(truth_path))
+def means(items: list[dict]) -> dict:
+    """{n, ocr_char_accuracy, screen_char_accuracy, wer} of :func:`per_item`'s items (None
+    where there is nothing to measure), as `make demo` writes them to quality.json."""
     out = {"n": len(items)}
     for _, _, col, _ in MEASURES:
         out[KEYS[col]] = sum(i[col][0] for i in items) / len(items) if items else None
     return out
+
+
+def measure(db_path, truth_path) -> dict:
+    """:func:`means` of a corpus against a truth.json."""
+    return means(per_item(db_path, read_truth(truth_path)))
 
 
 def read_truth(path) -> dict:
@@ -142,15 +146,15 @@ def main(argv=None) -> int:
     except ValueError as e:
         p.error(str(e))
     items = per_item(args.db, truth)
+    figures = means(items)
     if args.json:
-        print(json.dumps(measure(args.db, args.truth), indent=1))
+        print(json.dumps(figures, indent=1))
         return 0
     print(f"{len(items)} usable items with a ground truth in {args.db}")
     for label, _, col, fn in MEASURES:
         if not items:
             break
-        mean = sum(i[col][0] for i in items) / len(items)
-        print(f"{label}: {mean:.1%}")
+        print(f"{label}: {figures[KEYS[col]]:.1%}")
         worse = sorted(items, key=lambda i: i[col][0], reverse=fn is wer)[:args.worst]
         for i in worse:
             figure, ref, hyp = i[col]
