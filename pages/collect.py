@@ -68,7 +68,7 @@ def _submit() -> None:
     try:
         row = add_query(source.db, s.get("cq_text"), target, s.get(NAME), tags)
     except QuerySetError as e:
-        s["_cq_message"] = ("error", str(e))
+        s["_cq_message"] = ("error", escape_md(e))   # it may quote the pasted id
         return
     s["_cq_message"] = ("success", f"Added query {row['query_id']} for video {row['target_id']}. "
                                    "Thank you! Add another one below.")

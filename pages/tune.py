@@ -12,6 +12,7 @@ from core.tuning import fold_choices, parameters
 from ui.charts import sweep_lines
 from ui.controls import config_sidebar
 from ui.data import current_source, get_queries, page_engine, tag_names
+from ui.display import plain_error
 from ui.evaluation import csv_button
 from ui.query_filters import query_filters
 from ui.tune import (K_SCATTER, baseline_picker, follow_selection, link_params, open_selected, query_columns,
@@ -56,7 +57,7 @@ try:
     with st.spinner("Scoring every query…"):
         cmp = compared(source, config, baseline, all_queries, ids)
 except Exception as e:  # an unknown scheme or parameter in a pasted configuration, dense missing…
-    st.error(f"This configuration cannot be evaluated: {e}")
+    plain_error("This configuration cannot be evaluated:", e)
     st.stop()
 missing = missing_rank(engine.n_docs)
 

@@ -169,7 +169,7 @@ with search_tab:
     if query.strip():
         results, matcher, error = _search(query)
         if error:
-            st.warning(error)
+            st.warning(escape_md(error))
         else:
             if not results:
                 st.caption("No video shares a word with that search; try other words.")

@@ -33,6 +33,7 @@ from ui.charts import (ecdf_chart, ecdf_points, rank_distribution, rank_scatter,
                        tag_bar_rows, tag_chart)
 from ui.controls import dense_models
 from ui.data import DataSource, engine_lock, get_engine
+from ui.display import plain_error
 from ui.evaluation import queries_digest
 
 PREFIX = "t_"                       # the Tune page's own URL keys
@@ -86,7 +87,7 @@ def baseline_picker(current: Config) -> Config | None:
     try:
         return Config.parse(text or str(STUDY_BEST))
     except ValueError as e:
-        st.error(f"The baseline is not a configuration: {e}")
+        plain_error("The baseline is not a configuration:", e)   # URL text: never Markdown
         return None
 
 

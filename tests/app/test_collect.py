@@ -91,6 +91,14 @@ def test_invalid_queries_get_a_clear_message(tiny_db, monkeypatch, text, typed, 
     assert at.text_area(key="cq_text").value == text  # kept, to be corrected
 
 
+def test_a_pasted_id_is_quoted_as_text(tiny_db, monkeypatch):
+    """A pasted id of Markdown (an image the browser fetched, a live link) rendered in the error."""
+    at = collect_page(tiny_db, monkeypatch)
+    at = fill(at, "pasta", typed="[click me](http://127.0.0.1:9/p)")
+    assert not at.exception and "not a TikTok id" in at.error[0].value
+    assert "](http" not in at.error[0].value and "\\[click me\\]" in at.error[0].value
+
+
 def test_export_import_export_gives_identical_json(tiny_db, tmp_path, monkeypatch, downloads):
     at = collect_page(tiny_db, monkeypatch)
     at = fill(at, "corgi «zoomies» on the beach 🐶", typed="1009", tags=("subtextual",))

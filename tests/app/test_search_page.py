@@ -146,3 +146,14 @@ def test_a_hostile_configuration_in_the_url_is_shown_as_text(app, page):
     no_exception(at)
     rendered = [e.value for kind in ("error", "warning", "info", "markdown", "caption") for e in getattr(at, kind)]
     assert at.error and not [r for r in rendered if "](http://127.0.0.1:9" in r], rendered
+
+
+def test_a_hostile_baseline_on_tune_is_shown_as_text(app):
+    """The Tune page's baseline from the URL rendered its Markdown in the error box."""
+    from ui.tune import CUSTOM, K_BASE, K_BASE_CFG
+
+    hostile = "**bold** [link](http://127.0.0.1:9/x) ![img](http://127.0.0.1:9/t.png)"
+    at = app("tune", **{K_BASE: CUSTOM, K_BASE_CFG: hostile})
+    rendered = [e.value for kind in ("error", "warning", "info", "markdown", "caption") for e in getattr(at, kind)]
+    assert at.error and not [r for r in rendered if "](http://127.0.0.1:9" in r], rendered
+    assert [c for c in at.code if "[link](http://127.0.0.1:9/x)" in c.value]   # quoted as code
