@@ -377,7 +377,9 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     v.update(_fusion_widgets(box, d, v))
     config = _build(v)
 
-    with box.expander("Configuration string", expanded=bool(st.session_state.get(K_CFG))):
+    pasted = st.session_state.get(K_CFG) or st.query_params.get(K_CFG)   # a shared link's, too
+    unread = False
+    with box.expander("Configuration string", expanded=bool(pasted)):
         text = (st.text_input("Paste a configuration", key=K_CFG, on_change=_on_paste,
                               bind="query-params",
                               placeholder="e.g. word+4gram.all.bm25(k1=0.9,b=0.4).rrf(k=60)")
@@ -389,5 +391,9 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
                         "box or reset to go back to the controls.", icon=":material/info:")
             except ValueError as e:  # the text comes from the URL: shown as plain text
                 plain_error("This configuration string cannot be read:", e)
+                unread = True
         st.code(str(config), language=None)
+    if unread:   # in the main area too: a shared link's reader may not look aside
+        st.warning("The configuration string in the sidebar cannot be read: these results "
+                   "use the sidebar's controls.", icon=":material/warning:")
     return config

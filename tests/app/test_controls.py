@@ -255,6 +255,17 @@ def test_pasting_applies_what_the_widgets_can_show(app):
     assert at.segmented_control(key="tok2").value is None and at.pills(key="dense").value == []
 
 
+def test_a_shared_link_with_an_unreadable_configuration_says_so(app):
+    """`?cfg=zzz` searched with the sidebar's controls and said so only inside a closed expander."""
+    at = app("search", q="pasta", cfg="zzz")
+    assert at.sidebar.expander[-1].proto.expanded
+    assert any("cannot be read: these results use the sidebar's controls" in w.value
+               for w in at.main.warning)
+    at = app("search", q="pasta", cfg="dense.sr+ocr+c.noattr.cos")   # readable: open, used
+    assert at.sidebar.expander[-1].proto.expanded and shown(at) == "dense.sr+ocr+c.noattr.cos"
+    assert not app("search", q="pasta").sidebar.expander[-1].proto.expanded
+
+
 def test_url_parameters_restore_fusion_and_query_options(app):
     at = app("search", tok="Words", qo=["split"], tok2="Character n-grams", n2="5",
              dense=["Config's fields"], fu="ztop", zk="10", cw="0.5")
