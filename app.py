@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
 
 st.set_page_config(page_title="TikTok Retrieval Lab", page_icon=":material/manage_search:",
-                   layout="wide", initial_sidebar_state="expanded")
+                   layout="wide", initial_sidebar_state="auto")
 
 # url_path = the file name, as Streamlit's legacy pages/ folder would name it (see
 # ui.data._ensure_app_navigation)

@@ -39,6 +39,7 @@ BM25 = STUDY_BEST.with_weighting(BM25_DEFAULT)
 PRESETS = {"tuned": ("Tuned hybrid", TUNED), "best": ("Study's best", STUDY_BEST),
            "bm25": ("BM25 4-gram", BM25)}
 TARGET_BADGE = ":green-badge[:material/flag: target]"
+TIED_BADGE = ":gray-badge[:material/drag_handle: tied]"   # the same score as a neighbour
 
 
 def presets() -> dict[str, tuple[str, Config]]:
@@ -195,11 +196,13 @@ def show_answer(engine: Engine, answer: Answer, query: str, tests: pd.DataFrame,
     matcher = TermMatcher(engine.source.normalise, side.config, query)
     fields = fields_for(side.config.enrichment)
     targets = set(tests["target_id"].astype(str))
-    for r in hits.itertuples():
+    tied = hits["score"].duplicated(keep=False).tolist()   # their order among them is arbitrary
+    for r, tie in zip(hits.itertuples(), tied):
+        badge = " ".join(b for b, on in ((TARGET_BADGE, r.id in targets), (TIED_BADGE, tie)) if on)
         result_card(docs.iloc[int(r.doc)].to_dict(), rank=int(r.rank),
                     score=None if presenting else float(r.score), matcher=matcher, fields=fields,
                     on_open=on_open, selected=(r.id == chosen), key=side.key,
-                    badge=TARGET_BADGE if r.id in targets else "", narrow=titled)
+                    badge=badge, narrow=titled)
 
 
 def first_hit(answers: list[Answer]) -> str | None:

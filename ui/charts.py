@@ -232,10 +232,16 @@ def rank_scatter(per: pd.DataFrame, missing_rank: float, selection: str = "query
                  alt.Tooltip("baseline_rank:Q", title="baseline rank", format=".3g"),
                  alt.Tooltip("rank:Q", title="current rank", format=".3g")],
     ).add_params(pick)
+    # how many queries share a point (most often (1, 1)): "×30" beside it, not one dot for 30
+    stacked = alt.Chart(per).transform_aggregate(
+        n="count()", groupby=["baseline_rank", "rank"]).transform_filter("datum.n > 1").mark_text(
+        align="left", dx=9, dy=-9, fontSize=12, fontWeight="bold").encode(
+        x=alt.X("baseline_rank:Q", scale=log), y=alt.Y("rank:Q", scale=log),
+        text=alt.Text("label:N")).transform_calculate(label="'×' + datum.n")
     # inline values, not a dataset: the spec stays the same while only ``per`` changes
     diagonal = alt.Chart(alt.InlineData(values=[{"r": 1.0}, {"r": top}])).mark_line(color="#888", strokeDash=[4, 4]).encode(
         x=alt.X("r:Q", scale=log), y=alt.Y("r:Q", scale=log))
-    return (diagonal + points).properties(
+    return (diagonal + points + stacked).properties(
         height=420, title="Each query's target rank: below the diagonal, the current configuration "
                           "ranks it better (click a point to open it in Query lab)")
 
@@ -275,7 +281,7 @@ def sweep_lines(swept: pd.DataFrame, current: float | None, label: str,
     long["metric"] = long["metric"].map(metrics)
     colour = alt.Color("metric:N", title="Metric", sort=list(metrics.values()))
     x = alt.X("value:Q", title=label, scale=alt.Scale(zero=False))
-    y = alt.Y("figure:Q", title="Figure (higher is better)", scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("figure:Q", title="Figure (higher is better)", scale=alt.Scale(zero=False))
     tooltip = [alt.Tooltip("config:N"), alt.Tooltip("split:N"), alt.Tooltip("metric:N"),
                alt.Tooltip("figure:Q", format=".3f")]
     every = alt.Chart(long[long["split"] == "all"]).mark_line(point=True, strokeWidth=2.5).encode(
@@ -303,7 +309,10 @@ def _arrow(data, datasets: dict, sources: dict | None = None) -> dict:
     ``st.altair_chart`` sends, so Streamlit passes the bytes on untouched), named by its
     place in the chart, not its content: a chart whose data alone changed keeps its spec,
     and the browser swaps the data into the drawn view instead of drawing it anew.
-    ``sources`` records the name under the table's ``id`` (see :func:`spec_with_data`)."""
+    ``sources`` records the name under the table's ``id`` (see :func:`spec_with_data`); a
+    table two layers share is sent once."""
+    if sources is not None and id(data) in sources:
+        return {"name": sources[id(data)]}
     name = f"data-{len(datasets)}"
     datasets[name] = _arrow_bytes(data)
     if sources is not None:

@@ -176,3 +176,17 @@ def test_spec_with_data_builds_a_chart_whose_data_it_was_not_given():
     for _ in range(2):
         spec_with_data(("test-ecdf",), ecdf, [long_ranks()])
     assert len(built) == 2
+
+
+def test_the_rank_scatter_says_how_many_queries_share_a_point():
+    """30 of 35 demo queries sat on one dot at (1, 1): it looked like five queries."""
+    import pandas as pd
+    import vl_convert
+
+    from ui.charts import rank_scatter
+
+    per = pd.DataFrame({"query_id": [1, 2, 3, 4], "query_text": ["a", "b", "c", "d"],
+                        "baseline_rank": [1.0, 1.0, 1.0, 4.0], "rank": [1.0, 1.0, 1.0, 2.0],
+                        "outcome": ["same", "same", "same", "better"]})
+    svg = vl_convert.vegalite_to_svg(rank_scatter(per, 5.0).to_json())
+    assert "×3" in svg and "×1" not in svg

@@ -23,6 +23,15 @@ def test_search_finds_the_target_and_highlights(app):
     assert "@ghost" not in texts(at)
 
 
+def test_tied_scores_are_badged(app):
+    """Two videos with the same score looked like a ranking (the first could be the wrong one)."""
+    at = app("search", q="stairs")          # two hits, both scored 6.0 by the study's best
+    shown = cards(at)
+    assert len(shown) == 2 and all("tied]" in c for c in shown), shown
+    at = app("search", q="garlic pasta")    # one hit: nothing to tie with
+    assert cards(at) and not [c for c in cards(at) if "tied]" in c]
+
+
 def test_controls_change_the_ranking(app):
     at = app("search")
     at.text_input(key="q").input("stairs").run()
