@@ -71,7 +71,8 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float, top: f
     configs = list(dict.fromkeys(long["config"]))
     color = alt.Color("config:N", sort=configs, title="Configuration",
                       legend=alt.Legend(orient="right", labelLimit=320))
-    rank_title = f"Target rank (log scale; missing counted as {missing_rank:g})"
+    rank_title = "Target rank (log scale)"   # short: a long axis title is cut at the top
+    missing_note = f"A missing rank counts as {missing_rank:g}."
     if kind == "ecdf":
         d = ecdf_points(long)
         return ecdf_chart(d, top or max(float(d["rank"].max()), 10), configs)
@@ -90,13 +91,13 @@ def rank_distribution(long: pd.DataFrame, kind: str, missing_rank: float, top: f
             column=alt.Column("config:N", sort=configs, title=None,
                               header=alt.Header(labelAngle=0, labelLimit=220, labelFontSize=10)),
         ).properties(width=max(80, 600 // max(len(configs), 1)), height=360,
-                     title="Density of target ranks")
+                     title=alt.Title("Density of target ranks", subtitle=missing_note))
     return alt.Chart(long).mark_boxplot(extent=1.5, size=28).encode(
         x=alt.X("config:N", sort=configs, title="Configuration", axis=alt.Axis(labelAngle=-20,
                                                                               labelLimit=260)),
         y=alt.Y("rank:Q", scale=alt.Scale(type="log", **({"domain": [1, top]} if top else {})), title=rank_title),
         color=alt.Color("config:N", sort=configs, legend=None),
-    ).properties(height=380, title="Target ranks per configuration")
+    ).properties(height=380, title=alt.Title("Target ranks per configuration", subtitle=missing_note))
 
 
 def ecdf_points(long: pd.DataFrame) -> pd.DataFrame:
@@ -120,8 +121,8 @@ def ecdf_chart(points: pd.DataFrame, top: float, configs: list[str]) -> alt.Char
         color=alt.Color("config:N", sort=configs, title="Configuration",
                         legend=alt.Legend(orient="right", labelLimit=320)),
         tooltip=[alt.Tooltip("config:N"), alt.Tooltip("rank:Q"), alt.Tooltip("share:Q", format=".0%")],
-    ).properties(height=420, title="Cumulative distribution of target ranks "
-                                   "(missing ranks never reach the curve)")
+    ).properties(height=420, title=alt.Title("Cumulative distribution of target ranks",
+                                             subtitle="Missing ranks never reach the curve."))
 
 
 def parallel_coordinates(summary: pd.DataFrame, metric: str, title: str,

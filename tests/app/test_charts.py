@@ -57,7 +57,8 @@ def test_violin_and_box_of_target_ranks():
                                                                                math.log10(2), math.log10(2), math.log10(4)])
     box = rank_distribution(long_ranks(), "box", missing_rank=50).to_dict()
     assert box["mark"]["type"] == "boxplot" and box["encoding"]["y"]["scale"] == {"type": "log"}
-    assert box["encoding"]["y"]["title"] == "Target rank (log scale; missing counted as 50)"
+    assert box["encoding"]["y"]["title"] == "Target rank (log scale)"   # longer was cut off
+    assert box["title"]["subtitle"] == "A missing rank counts as 50."
     assert box["encoding"]["x"]["sort"] == ["A", "B"]
 
 
