@@ -39,7 +39,8 @@ def heatmap(df: pd.DataFrame, value: str, title: str, higher_better: bool, fmt: 
         y=alt.Y(f"{y}:N", sort=_sorted_tokens(df[y]), title="Tokenisation"),
     )
     rect = base.mark_rect().encode(
-        color=alt.Color(f"{value}:Q", scale=scheme, title=title),
+        color=alt.Color(f"{value}:Q", scale=scheme, title=title,   # above: beside twelve
+                        legend=alt.Legend(orient="top", titleLimit=600, gradientLength=240)),  # facets it was cut
         tooltip=[alt.Tooltip("config:N"), alt.Tooltip(f"{value}:Q", format=fmt, title=title)])
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text(f"{value}:Q", format=fmt),
