@@ -28,7 +28,6 @@ from pathlib import Path
 from core.store import valid_id
 from pipeline import executors
 from pipeline import items as runner
-from core.store import check_not_other
 from pipeline.config import count, non_negative_float, positive_float, run_cli
 
 TABLE = "downloads"
@@ -269,12 +268,9 @@ def state(c: dict) -> str:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     runner.setup_logging(args.verbose)
-    check_not_other(args.pipeline_db, "pipeline")
-    if not Path(args.pipeline_db).is_file():   # a mistyped path is said, not created
-        print(f"download: no pipeline database {args.pipeline_db}: run `python -m "
-              f"pipeline.ingest` first, or pass --pipeline-db")
+    db = runner.open_existing_db(args.pipeline_db, "download")
+    if db is None:
         return 1
-    db = runner.open_db(args.pipeline_db)
     cands = candidates(db, args.media)
     db[TABLE].create(COLUMNS, pk="id", if_not_exists=True)
     pending, skipped = runner.select_pending(cands, state, retry_failed=args.retry_failed,

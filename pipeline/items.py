@@ -55,6 +55,17 @@ def open_db(path) -> sqlite_utils.Database:
     return sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
 
 
+def open_existing_db(path, name: str) -> sqlite_utils.Database | None:
+    """The pipeline db of a stage that reads what an earlier stage wrote, or None when there
+    is none (said on stdout): a mistyped path is said, not created."""
+    check_not_other(path, "pipeline")
+    if not Path(path).is_file():
+        print(f"{name}: no pipeline database {path}: run `python -m pipeline.ingest` first, "
+              f"or pass --pipeline-db")
+        return None
+    return open_db(path)
+
+
 def error_category(error) -> str:
     return str(error).split(":", 1)[0].strip() or "error"
 
@@ -298,12 +309,9 @@ def run_stage(args, *, name: str, table: str, columns: dict, source_table: str,
     from core.store import valid_id
 
     setup_logging(args.verbose)
-    check_not_other(args.pipeline_db, "pipeline")
-    if not Path(args.pipeline_db).is_file():   # a mistyped path is said, not created
-        print(f"{name}: no pipeline database {args.pipeline_db}: run `python -m pipeline.ingest` "
-              f"first, or pass --pipeline-db")
+    db = open_existing_db(args.pipeline_db, name)
+    if db is None:
         return 1
-    db = open_db(args.pipeline_db)
     try:
         if source_table not in db.table_names():   # checked before any table is made
             print(f"{name}: no `{source_table}` table in {args.pipeline_db}: "
