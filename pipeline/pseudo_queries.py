@@ -59,8 +59,8 @@ def main(argv=None) -> int:
     filters = Filters(args.min_words, args.max_words, d.min_content, args.similarity, args.per_video)
     try:
         check_outputs({"--out": args.out, "--held-aside-out": args.held_aside_out}, {"--db": args.db})
-        share = (0.2 if args.held_aside_fraction is None else args.held_aside_fraction) \
-            if args.held_aside_out else 0.0
+        share = 0.0 if not args.held_aside_out else \
+            0.2 if args.held_aside_fraction is None else args.held_aside_fraction
         picked, tuning, held = from_corpus(args.db, filters, share, args.seed)
     except (FileNotFoundError, NotADatabase, ValueError) as e:
         print(f"pseudo_queries: {e}", file=sys.stderr)

@@ -38,9 +38,9 @@ def heatmap(df: pd.DataFrame, value: str, title: str, higher_better: bool, fmt: 
                 axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
         y=alt.Y(f"{y}:N", sort=_sorted_tokens(df[y]), title="Tokenisation"),
     )
-    rect = base.mark_rect().encode(
-        color=alt.Color(f"{value}:Q", scale=scheme, title=title,   # above: beside twelve
-                        legend=alt.Legend(orient="top", titleLimit=600, gradientLength=240)),  # facets it was cut
+    rect = base.mark_rect().encode(   # the legend above: to the right of twelve facets it was cut
+        color=alt.Color(f"{value}:Q", scale=scheme, title=title,
+                        legend=alt.Legend(orient="top", titleLimit=600, gradientLength=240)),
         tooltip=[alt.Tooltip("config:N"), alt.Tooltip(f"{value}:Q", format=fmt, title=title)])
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text(f"{value}:Q", format=fmt),
