@@ -123,32 +123,19 @@ def table_names(path) -> set[str]:
         conn.close()
 
 
-def check_kind(path, kind: str) -> Path:
-    """``path``, unless it is a database of another kind than ``kind`` (``corpus`` or
-    ``results``): a corpus given as ``--results`` (or the reverse) is refused, not replaced."""
+def check_kind(path, kind: str, *, growing: bool = False) -> Path:
+    """``path``, unless it is a database of another kind than ``kind``: a corpus given as
+    ``--results`` (or the reverse) is refused (NotADatabase), not replaced. ``growing`` (the
+    pipeline db, the embedding cache, whose tables come one by one): only a database holding
+    another kind's own table is refused, e.g. a corpus given as the pipeline db."""
     p = check_database(path)
-    if p.is_file() and p.stat().st_size:
-        tables = table_names(p)
-        if tables and KINDS[kind] not in tables:
-            other = next((k for k, t in KINDS.items() if t in tables), None)
-            what = (f"a {other} database" if other else
-                    f"a database of something else (tables {', '.join(sorted(tables)[:6])})")
-            raise NotADatabase(f"{p} is {what}, not a {kind} database: refusing to write a "
-                               f"{kind} database over it; check the path")
-    return p
-
-
-def check_not_other(path, kind: str) -> Path:
-    """``path``, unless it is a database holding another kind's own table: a corpus given as
-    the pipeline db or the embedding cache is refused (NotADatabase), never written into. A
-    new or empty file passes; a kind without tables of its own yet may grow there."""
-    p = check_database(path)
-    if p.is_file() and p.stat().st_size:
-        tables = table_names(p)
-        other = next((k for k, t in KINDS.items() if k != kind and t in tables), None)
-        if other:
-            raise NotADatabase(f"{p} is a {other} database, not a {kind} database: refusing "
-                               f"to write into it; check the path")
+    tables = table_names(p) if p.is_file() and p.stat().st_size else set()
+    other = next((k for k, t in KINDS.items() if k != kind and t in tables), None)
+    if other or (tables and not growing and KINDS[kind] not in tables):
+        what = (f"a {other} database" if other else
+                f"a database of something else (tables {', '.join(sorted(tables)[:6])})")
+        raise NotADatabase(f"{p} is {what}, not a {kind} database: refusing to write into it; "
+                           f"check the path")
     return p
 
 

@@ -32,7 +32,7 @@ import sqlite_utils
 from core.json_text import parse_json
 from core.engine import warm_index_cache
 from core.locks import Busy
-from core.store import TAGS, NotADatabase, check_not_other, parse_count, valid_id, write_corpus
+from core.store import TAGS, NotADatabase, check_kind, parse_count, valid_id, write_corpus
 from pipeline.config import run_cli, stage_parser
 
 STAGE_TABLES = ("downloads", "ocr", "audio", "transcripts", "frames")
@@ -81,7 +81,7 @@ def build_rows(pipeline_db) -> tuple[list, list, dict]:
     path = Path(pipeline_db)
     if not path.exists():
         raise SystemExit(f"etl: no pipeline db at {path}: run `python -m pipeline.ingest` first")
-    check_not_other(path, "pipeline")   # NotADatabase: one line, exit 2 (run_cli)
+    check_kind(path, "pipeline", growing=True)   # NotADatabase: one line, exit 2 (run_cli)
     db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
     try:
         if "raw" not in db.table_names():

@@ -37,7 +37,7 @@ import sqlite_utils
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from core.store import check_not_other
+from core.store import check_kind
 from core.workers import worker_pool
 from pipeline import executors
 from pipeline.executors import WorkerLost, is_ray, ray_results
@@ -50,7 +50,7 @@ def open_db(path) -> sqlite_utils.Database:
     file that is not SQLite or a corpus, results or cache database is refused
     (NotADatabase: one line and exit 2 through `pipeline.config.run_cli`)."""
     path = Path(path)
-    check_not_other(path, "pipeline")
+    check_kind(path, "pipeline", growing=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     return sqlite_utils.Database(sqlite3.connect(str(path), timeout=60))
 
@@ -58,7 +58,7 @@ def open_db(path) -> sqlite_utils.Database:
 def open_existing_db(path, name: str) -> sqlite_utils.Database | None:
     """The pipeline db of a stage that reads what an earlier stage wrote, or None when there
     is none (said on stdout): a mistyped path is said, not created."""
-    check_not_other(path, "pipeline")
+    check_kind(path, "pipeline", growing=True)
     if not Path(path).is_file():
         print(f"{name}: no pipeline database {path}: run `python -m pipeline.ingest` first, "
               f"or pass --pipeline-db")

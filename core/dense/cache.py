@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..store import check_not_other
+from ..store import check_kind
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (model_key TEXT NOT NULL, text_sha BLOB NOT NULL, vector BLOB NOT NULL,
@@ -59,7 +59,7 @@ class EmbeddingCache:
     def _connect(self) -> sqlite3.Connection:
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            check_not_other(self.path, "embedding cache")   # a mistyped path: said, not written
+            check_kind(self.path, "embedding cache", growing=True)   # a mistyped path: refused
         con = sqlite3.connect(self.path, timeout=120)
         con.execute("PRAGMA busy_timeout = 120000")
         if not self._ready:
