@@ -74,7 +74,7 @@ def b_config(box=st) -> Config | None:
                                  required=True) or default_b()
     if pick != CUSTOM:
         return options[pick][1]
-    text = (box.text_input("Configuration B", key=K_B_CFG, bind="query-params",
+    text = (box.text_input("Configuration string for B", key=K_B_CFG, bind="query-params",
                            placeholder="e.g. word+4gram.all.bm25(k1=0.9,b=0.4).rrf(k=60)")
             or "").strip()
     if not text:
