@@ -19,6 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import link_check
 from ui.data import data_source_sidebar
 from ui.display import EMBED_KEY
 
@@ -27,6 +28,7 @@ PAGES = HERE / "pages"
 
 st.set_page_config(page_title="TikTok Retrieval Lab", page_icon=":material/manage_search:",
                    layout="wide", initial_sidebar_state="auto")
+link = link_check.snapshot()   # before any control takes (or drops) the URL's values
 
 # url_path = the file name, as Streamlit's legacy pages/ folder would name it (see
 # ui.data._ensure_app_navigation)
@@ -54,4 +56,8 @@ with st.sidebar.expander("Media", expanded=False):
               bind="query-params",
               help="Play videos that were not downloaded in TikTok's online Embed Player. "
                    "Off: show the cover photo or a text card (offline demos).")
-nav.run()
+link_slot = st.container()      # above the page: which of the link's values were not used
+try:
+    nav.run()
+finally:
+    link_check.warn(link, link_slot)

@@ -148,3 +148,22 @@ def test_ab_and_presenter_view(server, chromium):
     page.get_by_text("Retrieval configuration").wait_for()
     page.get_by_test_id("stCaptionContainer").filter(has_text="4gram.sr+ocr+c.noattr.bpx").first.wait_for()
     assert not errors, errors
+
+
+def test_a_links_unusable_values_are_named(server, chromium):
+    """A hand-edited link (k1 letter that does not exist, fuzzy on n-grams) opens with the
+    defaults there and says so above the page; the search itself runs; a good link is silent."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page, errors = new_page(chromium)
+    page.goto(server + "/search?q=dnd+door+stairs&tf=q&qo=fuzzy&tok=Words")
+    page.get_by_text("@dndnerd").first.wait_for()
+    warning = page.get_by_test_id("stAlert").filter(has_text="could not be used")
+    expect(warning).to_contain_text("tf=q")
+    expect(warning).not_to_contain_text("qo=")   # fuzzy is a word option: tok=Words takes it
+    page.wait_for_url(re.compile(r"^(?!.*tf=).*tok=Words"))   # dropped from the URL, tok kept
+    page.screenshot(path=ARTIFACTS / "search_bad_link.png")
+
+    page.reload()
+    page.get_by_text("@dndnerd").first.wait_for()
+    expect(page.get_by_text("could not be used")).to_have_count(0)
+    assert not errors, errors
