@@ -168,9 +168,12 @@ def parallel_coordinates(summary: pd.DataFrame, metric: str, title: str,
         tooltip=[alt.Tooltip("config:N"), alt.Tooltip("value:Q", format=".3f", title=title)])
     rules = alt.Chart(pd.DataFrame({"axis": range(len(axis_names))})).mark_rule(
         color="#888").encode(x=x)
-    text = alt.Chart(pd.DataFrame(labels)).mark_text(align="left", dx=4, fontSize=10).encode(
-        x=x, y=alt.Y("pos:Q"), text=alt.Text("label:N"))
-    return (rules + lines + text).properties(
+    # each category label over a white halo of itself, so it reads where lines cross it
+    base = alt.Chart(pd.DataFrame(labels)).encode(x=x, y=alt.Y("pos:Q"), text=alt.Text("label:N"))
+    halo = base.mark_text(align="left", dx=4, fontSize=10, stroke="white", strokeWidth=3,
+                          strokeJoin="round")
+    text = base.mark_text(align="left", dx=4, fontSize=10)
+    return (rules + lines + halo + text).properties(
         height=420, title=f"Each experiment as a line; the best {top} by {title} highlighted")
 
 

@@ -75,6 +75,9 @@ def test_parallel_coordinates_by_hand():
     labels = dataset(spec, "label")
     assert labels[labels["axis"] == 4]["label"].tolist() == ["0.5", "0.7"]
     assert spec["title"] == "Each experiment as a line; the best 1 by MRR highlighted"
+    # the labels are drawn twice, a white halo under the text, so lines crossing them don't hide them
+    texts = [layer["mark"] for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert [m.get("stroke") for m in texts] == ["white", None]
     lower = parallel_coordinates(summary, "mrr", "MRR", higher_better=False, top=1).to_dict()
     assert dataset(lower, "top").drop_duplicates("experiment_id")["top"].tolist() == [True, False, False]
 
