@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import link_check
+from ui import link_check, presenter, shared_config
 from ui.data import data_source_sidebar
 from ui.display import EMBED_KEY
 
@@ -56,6 +56,9 @@ with st.sidebar.expander("Media", expanded=False):
               bind="query-params",
               help="Play videos that were not downloaded in TikTok's online Embed Player. "
                    "Off: show the cover photo or a text card (offline demos).")
+# the configuration controls, drawn here so they and their URL values stay across pages
+if nav.url_path in shared_config.PAGES and not (nav.url_path == "search" and presenter.requested()):
+    shared_config.draw()
 link_slot = st.container()      # above the page: which of the link's values were not used
 try:
     nav.run()

@@ -1,4 +1,4 @@
-"""Choosing the method with pseudo-queries: three ways of choosing, scored on three query sets.
+"""Choosing the method with pseudo-queries: four ways of choosing, scored on three query sets.
 
     .venv/bin/python bench/pseudo.py --db /tmp/pseudo/tiktoks.db --pseudo pseudo.json --held held.json \
         [--demo-db DEMO/tiktoks.db] [--repeats 20] [--families TEXT|=NAME ...] [--no-dense] [--out bench/out/pseudo.md]
@@ -9,6 +9,8 @@ over the real queries (core/crossval.py, core/transfer.py):
 
 * **real only**: a family chosen by inner CV on the real queries, then tuned on them
   (``core.crossval.family_tuner``: what ``--config best`` deploys without ``--tune-queries``);
+* **pseudo-tuned, real-chosen**: each family tuned on the pseudo-queries, the family chosen
+  by the real queries alone (the same tuner with weight 0);
 * **pseudo-confirmed**: each family tuned on the pseudo-queries, the family chosen by half
   pseudo, half real (``core.transfer.pseudo_confirmed_tuner``: ``--tune-queries``);
 * **pseudo only**: the same with all the weight on the pseudo-queries (the real ones unused).
@@ -39,6 +41,10 @@ from core.families import available_families  # noqa: E402
 from core.store import load_corpus, load_queries  # noqa: E402
 from core.transfer import pseudo_confirmed_tuner, untrained  # noqa: E402
 from pipeline.evaluate import read_query_set  # noqa: E402
+
+
+# each way of choosing -> the weight of the pseudo-queries in the family vote (None: no pseudo)
+WAYS = {"real only": None, "pseudo-tuned, real-chosen": 0.0, "pseudo-confirmed": 0.5, "pseudo only": 1.0}
 
 
 def main(argv=None) -> int:
@@ -73,15 +79,14 @@ def main(argv=None) -> int:
           f"pseudo {len(tune_q)}, held aside {len(held_q)}", file=sys.stderr, flush=True)
 
     def rule(name: str, seed: int, picked: list):
-        if name == "real only":
+        if WAYS[name] is None:
             return family_tuner(real, grids, k=args.folds, seed=seed, chosen_families=picked)
-        weight = 0.5 if name == "pseudo-confirmed" else 1.0
-        return pseudo_confirmed_tuner(pseudo, real, grids, weight=weight, chosen_families=picked)
+        return pseudo_confirmed_tuner(pseudo, real, grids, weight=WAYS[name], chosen_families=picked)
 
     demo = Engine.from_db(args.demo_db) if args.demo_db else None
     demo_q = load_queries(args.demo_db) if args.demo_db else None
     rows, chosen = [], {}
-    for name in ("real only", "pseudo-confirmed", "pseudo only"):
+    for name in WAYS:
         t = time.perf_counter()
         picked: list = []
         cv = cross_validate(real_q, rule(name, args.seed, picked), table_evaluator(real), args.folds, args.seed)

@@ -7,13 +7,13 @@ import time
 import streamlit as st
 
 from ui.charts import index_bars
-from ui.controls import config_sidebar
+from ui import shared_config
 from ui.data import current_source, engine_lock, get_engine, page_results
 from ui.display import escape_md
 
 st.title(":material/memory: Index stats")
 source = current_source()
-config = config_sidebar()
+config = shared_config.config()
 results = page_results(source)
 
 idx = results.indexes.copy()

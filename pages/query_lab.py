@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.controls import config_sidebar
+from ui import shared_config
 from ui.query_filters import query_filters, query_label
 from ui.data import (current_source, engine_lock, get_queries, prepare_dense, page_engine, page_results, tag_names,
                      token_order)
@@ -19,7 +19,7 @@ ABOVE = 5  # documents ranked above the target that are explained
 
 st.title(":material/science: Query lab")
 source = current_source()
-config = config_sidebar()
+config = shared_config.config()
 engine = page_engine(source)
 results = page_results(source, required=False)
 queries = results.queries if results is not None else get_queries(source)

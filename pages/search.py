@@ -12,6 +12,7 @@ from ui.data import current_source, get_queries, page_engine
 from ui.display import TermMatcher, document_details, escape_md, media_panel
 from ui.presenter import QUERY_BOX, RESULTS, presenter_toggle, search_config
 from ui.watched import window_control
+from ui.weighting_widgets import BOUND
 
 VIDEO_PARAM = "video"
 
@@ -41,7 +42,7 @@ def _open(vid: str) -> None:
 
 
 with st.container(key=QUERY_BOX):
-    query = st.text_input("What do you remember about the video?", key="q", bind="query-params",
+    query = st.text_input("What do you remember about the video?", key="q", **BOUND,
                           placeholder="e.g. cat knocks a glass off the table",
                           icon=":material/search:")
 queries = get_queries(source)
@@ -51,8 +52,7 @@ if examples:
              format_func=escape_md, on_change=_use_example)   # pill labels are Markdown
 config_b = b_config() if comparing else None
 
-top_k = st.sidebar.select_slider("Results shown", [5, 10, 20, 50], value=10, key="k",
-                                 bind="query-params")
+top_k = st.sidebar.select_slider("Results shown", [5, 10, 20, 50], value=10, key="k", **BOUND)
 # a corpus from the user's own TikTok data export: "watched in the last week / month"
 window = window_control(st.sidebar) if has_dates(docs) else "any"
 allowed = None if window == "any" else set(docs.loc[within(docs, window), "id"])

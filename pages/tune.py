@@ -10,7 +10,7 @@ from core.metrics import missing_rank
 from core.query_set import tagged_query_ids
 from core.tuning import fold_choices, parameters
 from ui.charts import sweep_lines
-from ui.controls import config_sidebar
+from ui import shared_config
 from ui.data import current_source, get_queries, page_engine, tag_names
 from ui.display import plain_error
 from ui.evaluation import csv_button
@@ -25,7 +25,7 @@ TABS = [":material/bar_chart: Charts", ":material/swap_vert: Movers", ":material
 
 st.title(":material/tune: Tune")
 source = current_source()
-config = config_sidebar()
+config = shared_config.config()
 follow_selection()     # a point clicked on the scatter opens Query lab
 engine = page_engine(source)
 all_queries = get_queries(source)

@@ -14,7 +14,7 @@ from core.fields import fields_for
 from core.history import clean_participant, feed, history, record_view, top_comments, usable_ids, video
 from core.query_set import PARTICIPANT_INSTRUCTIONS
 from core.store import valid_id
-from ui.controls import config_sidebar
+from ui import shared_config
 from ui.data import current_source, engine_lock, get_engine, show_missing_data
 from ui.display import TermMatcher, clip, creator_line, escape_md, media_panel, result_card
 from ui.watched import watched_panel
@@ -23,7 +23,7 @@ NAME, POS, VIDEO = "participant", "pos", "video"  # URL query parameters
 
 st.title(":material/video_library: Viewer")
 source = current_source()
-config = config_sidebar()
+config = shared_config.config()
 if not show_missing_data(source):
     st.stop()
 

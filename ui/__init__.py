@@ -5,6 +5,9 @@
   loader and the cached results.db reader with per-experiment metrics.
 * :mod:`ui.controls` — every retrieval-configuration widget, bound to the URL; one call,
   :func:`ui.controls.config_sidebar`, returns a :class:`~core.config.Config`.
+* :mod:`ui.shared_config` — app.py draws those controls for the pages that follow them, so
+  they stay as the user changes page; a page takes the result.
+* :mod:`ui.link_check` — names a link's values no control could take.
 * :mod:`ui.display`  — safe rendering of untrusted corpus text (markdown escaping, term
   highlighting), result cards, and the video / cover / text-card media panel.
 * :mod:`ui.charts`   — Altair chart builders shared by pages.

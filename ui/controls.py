@@ -38,7 +38,7 @@ from core.scoring import REGISTRY as SCORING
 from ui.display import plain_error
 from ui.weighting_widgets import DEFAULTS as WEIGHTING_DEFAULTS
 from ui.weighting_widgets import RANGES as WEIGHTING_RANGES
-from ui.weighting_widgets import WIDGETS, Range, widgets_of
+from ui.weighting_widgets import BOUND, WIDGETS, Range, widgets_of
 
 DEFAULT_MODEL = core.dense.DEFAULT_MODEL   # its option is never written in a token
 
@@ -243,7 +243,7 @@ def _lexical_widgets(box, keys: LexicalKeys, d: dict, label: str, required: bool
     """Tokenisation, n and query options of one lexical component (none when not required
     and nothing is selected)."""
     kind = box.segmented_control(label, list(TOKENISATIONS), default=d.get(keys.tok),
-                                 format_func=TOKENISATIONS.get, key=keys.tok, bind="query-params",
+                                 format_func=TOKENISATIONS.get, key=keys.tok, **BOUND,
                                  required=required)
     if required:
         kind = kind or d[keys.tok]
@@ -252,11 +252,11 @@ def _lexical_widgets(box, keys: LexicalKeys, d: dict, label: str, required: bool
     v = {keys.tok: kind}
     if kind == "ngram":
         v[keys.n] = box.slider("n (characters per n-gram)", N.lo, N.hi, d.get(keys.n, 4),
-                               key=keys.n, bind="query-params")
+                               key=keys.n, **BOUND)
     options = _options_for(kind)
     v[keys.opts] = box.pills("Query options", options, selection_mode="multi",
                              default=[o for o in d.get(keys.opts) or () if o in options],
-                             key=keys.opts, bind="query-params", help=OPTIONS_HELP)
+                             key=keys.opts, **BOUND, help=OPTIONS_HELP)
     return v
 
 
@@ -266,7 +266,7 @@ def _attribution_widget(box, d: dict, family: str) -> bool:
                    help=f"{SCORING.get(family).label} weights each field itself, so terms are not "
                         "prefixed with their field: attribution is off.")
         return False
-    return box.toggle("Field attribution", value=d[K_ATTR], key=K_ATTR, bind="query-params",
+    return box.toggle("Field attribution", value=d[K_ATTR], key=K_ATTR, **BOUND,
                       help="Prefix terms with their field (sr:, ocr:, c:) so the same word in "
                            "two fields has its own document frequency.")
 
@@ -285,7 +285,7 @@ def _dense_widgets(box, d: dict) -> dict:
         return {}
     v = {K_DENSE: box.pills(
         "Dense passages (sentence embeddings)", list(PASSAGES), selection_mode="multi",
-        default=d.get(K_DENSE) or None, format_func=PASSAGES.get, key=K_DENSE, bind="query-params",
+        default=d.get(K_DENSE) or None, format_func=PASSAGES.get, key=K_DENSE, **BOUND,
         help="Each chosen passage is one dense component: the config's fields; basic fields "
              "(creator, description, music) with OCR and speech; the comments alone; or the "
              "basic fields alone. The first search embeds the corpus once.")}
@@ -294,13 +294,13 @@ def _dense_widgets(box, d: dict) -> dict:
             v[K_MODEL[p]] = box.pills(
                 f"Models · {PASSAGES[p]}", list(models), selection_mode="multi",
                 default=d.get(K_MODEL[p]) or [DEFAULT_MODEL], format_func=models.get, key=K_MODEL[p],
-                bind="query-params", on_change=_keep_a_model, args=(K_MODEL[p],),
+                **BOUND, on_change=_keep_a_model, args=(K_MODEL[p],),
                 help="Each chosen model embeds the passage as its own component (own weight); "
                      "both side by side fuse their rankings.") or [DEFAULT_MODEL]
         v[K_WINDOW[p]] = box.selectbox(
             f"Window · {PASSAGES[p]}", WINDOW_SIZES, index=WINDOW_SIZES.index(d.get(K_WINDOW[p], 0)),
             format_func=lambda w: f"{w}-word windows" if w else "Whole passage", key=K_WINDOW[p],
-            bind="query-params",
+            **BOUND,
             help="MaxP: the passage is cut into overlapping windows and a document's score is its "
                  "best window's cosine, so nothing past the model's 256 word-piece limit is lost.")
     if v[K_DENSE] and len(models) == 1:
@@ -324,19 +324,19 @@ def _fusion_widgets(box, d: dict, v: dict) -> dict:
         box.caption("Add a component to fuse its ranking with the main one.")
         return out
     out[K_FUSION] = box.pills("Fusion scheme", list(FUSIONS), default=d[K_FUSION], required=True,
-                              key=K_FUSION, bind="query-params",
+                              key=K_FUSION, **BOUND,
                               help="How the components' rankings are combined: "
                                    + " · ".join(f"**{n}** {f.label}" for n, f in FUSIONS.items())
                               ) or d[K_FUSION]
     if out[K_FUSION] in K_FUSION_K:
         key, p = K_FUSION_K[out[K_FUSION]], FUSIONS[out[K_FUSION]].param("k")
         r = RANGES[key]
-        out[key] = box.slider(f"k ({out[K_FUSION]})", r.lo, r.hi, d[key], key=key, bind="query-params",
+        out[key] = box.slider(f"k ({out[K_FUSION]})", r.lo, r.hi, d[key], key=key, **BOUND,
                               help=f"{out[K_FUSION]}: {p.help}.")
     box.caption("Weight of each component (0 mutes it)")
     for key, comp in comps:
         out[key] = box.slider(f"`{comp.name}`", WEIGHT.lo, WEIGHT.hi, float(d.get(key, 1.0)), WEIGHT.step,
-                              key=key, bind="query-params")
+                              key=key, **BOUND)
     return out
 
 
@@ -366,12 +366,12 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     v = _lexical_widgets(box, MAIN, d, "Tokenisation", required=True)
     box.caption("Fields (creator, description and music are always indexed)")
     for e, k in K_FIELDS.items():
-        v[k] = box.toggle(FIELD_LABELS[e], value=d[k], key=k, bind="query-params")
+        v[k] = box.toggle(FIELD_LABELS[e], value=d[k], key=k, **BOUND)
     enrichment = frozenset(e for e, k in K_FIELDS.items() if v[k])
     attr_slot = box.container()  # drawn once the weighting family is known
     v[K_FAMILY] = box.segmented_control("Weighting", list(WIDGETS), default=d[K_FAMILY],
                                         format_func=lambda k: WIDGETS[k].label, key=K_FAMILY,
-                                        bind="query-params", required=True) or d[K_FAMILY]
+                                        **BOUND, required=True) or d[K_FAMILY]
     v.update(WIDGETS[v[K_FAMILY]].widgets(box, d, enrichment))
     v[K_ATTR] = _attribution_widget(attr_slot, d, v[K_FAMILY])
     v.update(_fusion_widgets(box, d, v))
@@ -381,7 +381,7 @@ def config_sidebar(default: Config = STUDY_BEST, container=None) -> Config:
     unread = False
     with box.expander("Configuration string", expanded=bool(pasted)):
         text = (st.text_input("Paste a configuration", key=K_CFG, on_change=_on_paste,
-                              bind="query-params",
+                              **BOUND,
                               placeholder="e.g. word+4gram.all.bm25(k1=0.9,b=0.4).rrf(k=60)")
                 or "").strip()
         if text:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import STUDY_BEST, Config
-from ui.controls import config_sidebar, show_config
+from ui import shared_config
+from ui.controls import show_config
 from ui.display import plain_error
 
 K_PRESENT = "present"       # the toggle, bound to the URL
@@ -46,6 +47,14 @@ def presenter_toggle(box=st) -> bool:
                            "box, large result cards and the chosen video playing.")
 
 
+def requested() -> bool:
+    """Whether this run presents, known before the toggle is drawn (app.py asks, to leave the
+    configuration controls out): the toggle's value, or on a link's first load the link's."""
+    if K_PRESENT in st.session_state:
+        return bool(st.session_state[K_PRESENT])
+    return st.query_params.get(K_PRESENT, "").lower() == "true"
+
+
 def presented_config(default: Config = STUDY_BEST) -> Config:
     """The configuration presented: the one the widgets showed last in this session, else the
     one carried in the URL (a presenter link, a reload), else ``default``; written to the URL."""
@@ -67,7 +76,7 @@ def search_config(presenting: bool) -> Config:
     collapsed and the large stylesheet on."""
     if not presenting:
         st.query_params.pop(K_CONFIG, None)
-        config = config_sidebar()
+        config = shared_config.config()
         st.session_state[LAST_CONFIG] = str(config)
         return config
     st.set_page_config(initial_sidebar_state="collapsed")

@@ -20,6 +20,11 @@ from core.scoring import REGISTRY, scheme_of
 from core.scoring.bm25f import FIELDS as BM25F_FIELDS
 from core.scoring.lmdir import MU
 
+# How every configuration widget keeps its value: in the URL (its key is part of shared links),
+# and for the whole session while it is not drawn (a page without the configuration, another
+# weighting family), so it is still there when the user comes back (ui/controls.py).
+BOUND = {"bind": "query-params", "persist_state": "session"}
+
 
 @dataclass(frozen=True)
 class Range:
@@ -80,7 +85,7 @@ def _smart_widgets(box, d: dict, enrichment) -> dict:
     def letter(label, options: dict, key):
         return box.radio(label, list(options), index=list(options).index(d[key]),
                          captions=list(options.values()), horizontal=True, key=key,
-                         bind="query-params")
+                         **BOUND)
 
     return {K_TF: letter("Term frequency", TF_LABELS, K_TF),
             K_IDF: letter("Collection weight", IDF_LABELS, K_IDF),
@@ -97,7 +102,7 @@ def _smart_state(w: Spec, enrichment) -> dict | None:
 
 def _slider(box, p: Param, label: str, value: float, key: str, **kw):
     r = Range.of(p)
-    return box.slider(label, r.lo, r.hi, float(value), r.step, key=key, bind="query-params",
+    return box.slider(label, r.lo, r.hi, float(value), r.step, key=key, **BOUND,
                       help=p.help, **kw)
 
 
@@ -165,7 +170,7 @@ def _bm25f_state(w: Spec, enrichment) -> dict | None:
 
 def _lmdir_widgets(box, d: dict, enrichment) -> dict:
     mu = box.select_slider("μ · Dirichlet smoothing", MU_STEPS, value=d[K_MU], key=K_MU,
-                           bind="query-params", help=MU.help)
+                           **BOUND, help=MU.help)
     return {K_MU: mu}
 
 

@@ -167,3 +167,26 @@ def test_a_links_unusable_values_are_named(server, chromium):
     page.get_by_text("@dndnerd").first.wait_for()
     expect(page.get_by_text("could not be used")).to_have_count(0)
     assert not errors, errors
+
+
+def test_the_configuration_and_the_query_stay_across_pages(server, chromium):
+    """Streamlit resets a page's own widgets on a page switch: Search with word tokens, then
+    Tune, showed Tune with the defaults and dropped tok from the URL (ui/shared_config.py)."""
+    page, errors = new_page(chromium)
+    nav = page.get_by_test_id("stSidebarNavItems")
+    captions = page.get_by_test_id("stCaptionContainer")
+    page.goto(server + "/search?q=dnd+door+stairs&tok=Words&tf=t")
+    captions.filter(has_text="word.sr+ocr+c.noattr.tpx").first.wait_for()
+
+    nav.get_by_role("link", name="Tune").click()
+    captions.filter(has_text=re.compile(r"^word\.sr\+ocr\+c\.noattr\.tpx against")).first.wait_for()
+    page.wait_for_url(re.compile(r"/tune\?(?=.*tok=Words)(?=.*tf=t)"))
+
+    nav.get_by_role("link", name="Experiments").click()   # a page without the controls
+    page.get_by_role("tab", name="Heatmaps").wait_for()
+    nav.get_by_role("link", name="Search").click()
+    captions.filter(has_text="word.sr+ocr+c.noattr.tpx").first.wait_for()
+    page.get_by_text("@dndnerd").first.wait_for()
+    assert page.get_by_label("What do you remember about the video?").input_value() == "dnd door stairs"
+    page.wait_for_url(re.compile(r"/search\?(?=.*tok=Words)(?=.*q=dnd)"))
+    assert not errors, errors

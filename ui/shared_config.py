@@ -1,0 +1,31 @@
+"""The retrieval configuration the pages share, drawn once per run by the entrypoint.
+
+Streamlit ties a widget to the page that draws it: the same control drawn by two pages is two
+widgets, and a page switch resets it and drops its URL parameters (Search with word tokens,
+then Tune, showed Tune with the defaults). Widgets drawn by ``app.py`` belong to no page, so
+``app.py`` draws the configuration controls (:func:`draw`) for the pages that follow them
+(:data:`PAGES`) and each of those pages takes the result (:func:`config`). Kept for the whole
+session (``persist_state``, :data:`ui.weighting_widgets.BOUND`), the values also outlive a
+visit to a page without them.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.config import Config
+from ui.controls import config_sidebar
+
+PAGES = {"search", "tune", "query_lab", "viewer", "index_stats"}   # url paths
+_DRAWN = "_shared_config"   # session: what draw() returned in this run, taken by config()
+
+
+def draw() -> Config:
+    """Draw the controls in the sidebar (from app.py, before the page runs)."""
+    st.session_state[_DRAWN] = config = config_sidebar()
+    return config
+
+
+def config() -> Config:
+    """The configuration app.py drew in this run; drawn here (by the page) if it did not."""
+    drawn = st.session_state.pop(_DRAWN, None)
+    return drawn if drawn is not None else config_sidebar()
