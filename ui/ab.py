@@ -30,6 +30,7 @@ from core.watched import restrict
 from ui.controls import dense_models
 from ui.data import engine_lock, prepare_dense
 from ui.display import TermMatcher, escape_md, plain_error, result_card
+from ui.weighting_widgets import BOUND
 
 K_AB, K_B, K_B_CFG = "ab", "ab_b", "ab_cfg"   # URL keys: the toggle, B's preset, B's string
 CUSTOM = "custom"
@@ -59,7 +60,7 @@ def preset_label(config: Config) -> str | None:
 
 
 def ab_toggle(box=st) -> bool:
-    return box.toggle("A/B: compare two configurations", key=K_AB, bind="query-params",
+    return box.toggle("A/B: compare two configurations", key=K_AB, **BOUND,
                       help="Show the sidebar's configuration (A) beside a second one (B) for the "
                            "same query.")
 
@@ -70,11 +71,11 @@ def b_config(box=st) -> Config | None:
     options = presets()
     labels = {**{k: label for k, (label, _) in options.items()}, CUSTOM: "Configuration string"}
     pick = box.segmented_control("Configuration B", list(labels), default=default_b(),
-                                 format_func=labels.get, key=K_B, bind="query-params",
+                                 format_func=labels.get, key=K_B, **BOUND,
                                  required=True) or default_b()
     if pick != CUSTOM:
         return options[pick][1]
-    text = (box.text_input("Configuration string for B", key=K_B_CFG, bind="query-params",
+    text = (box.text_input("Configuration string for B", key=K_B_CFG, **BOUND,
                            placeholder="e.g. word+4gram.all.bm25(k1=0.9,b=0.4).rrf(k=60)")
             or "").strip()
     if not text:

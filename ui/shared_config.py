@@ -7,6 +7,11 @@ then Tune, showed Tune with the defaults). Widgets drawn by ``app.py`` belong to
 (:data:`PAGES`) and each of those pages takes the result (:func:`config`). Kept for the whole
 session (``persist_state``, :data:`ui.weighting_widgets.BOUND`), the values also outlive a
 visit to a page without them.
+
+Not solved: Streamlit's front end sometimes leaves the controls' values out of the new page's
+URL (seen in Chromium in 2 of 7 switches from Search to Tune) while the controls keep
+them; the next change of a control writes it again. Streamlit refuses to set a parameter bound
+to a widget from Python ("Cannot directly set query parameter … bound to a widget").
 """
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from ui.controls import dense_models
 from ui.data import DataSource, engine_lock, get_engine
 from ui.display import plain_error
 from ui.evaluation import queries_digest
+from ui.weighting_widgets import BOUND
 
 PREFIX = "t_"                       # the Tune page's own URL keys
 K_BASE, K_BASE_CFG = "t_base", "t_base_cfg"
@@ -73,7 +74,7 @@ def baseline_picker(current: Config) -> Config | None:
     when the string is not one); a button pins the current configuration."""
     named = presets()
     left, middle, right = st.columns([3, 5, 2], vertical_alignment="bottom")
-    choice = left.selectbox("Pinned baseline", [*named, CUSTOM], key=K_BASE, bind="query-params",
+    choice = left.selectbox("Pinned baseline", [*named, CUSTOM], key=K_BASE, **BOUND,
                             help="What the current configuration is compared with: a preset, "
                                  "or any configuration string.")
     right.button("Pin the current one", key="t_pin", on_click=_pin, args=(str(current),),
@@ -82,7 +83,7 @@ def baseline_picker(current: Config) -> Config | None:
     if choice != CUSTOM:
         middle.code(str(named[choice]), language=None)
         return named[choice]
-    text = (middle.text_input("Baseline configuration", key=K_BASE_CFG, bind="query-params",
+    text = (middle.text_input("Baseline configuration", key=K_BASE_CFG, **BOUND,
                               placeholder=str(STUDY_BEST)) or "").strip()
     try:
         return Config.parse(text or str(STUDY_BEST))

@@ -22,7 +22,8 @@ from core.scoring.lmdir import MU
 
 # How every configuration widget keeps its value: in the URL (its key is part of shared links),
 # and for the whole session while it is not drawn (a page without the configuration, another
-# weighting family), so it is still there when the user comes back (ui/controls.py).
+# weighting family), so it is still there when the user comes back (ui/shared_config.py).
+# Search's query and A/B choice and Tune's pinned baseline are kept the same way.
 BOUND = {"bind": "query-params", "persist_state": "session"}
 
 

@@ -33,3 +33,4 @@ def test_presenting_leaves_the_controls_out_and_switching_back_restores_them(app
     no_exception(at)
     assert [s for s in at.sidebar.subheader if s.value == "Retrieval configuration"]
     assert at.session_state["tok"] == "word"
+
