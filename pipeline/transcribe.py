@@ -49,6 +49,9 @@ DEFAULT_CHUNK = {"whisper": None, "sphinx": 30.0, "google": 60.0}   # None: the 
 GROUP_SECONDS = 60.0    # Whisper with a forced language: audio read together, at most
 GAP_SECONDS = 1.0       # silence between joined clips (voice-activity detection drops it)
 SPARSE = 1.0            # words per second under which a joined clip is read again alone
+DENSE = 6.0             # words per second over which a joined clip's words are a loop (fast
+                        # speech is 4-5): the group is read again without conditioning
+LOOP_WORDS = 8          # ... as when a phrase comes again at once for this many words
 RATE, WIDTH = 16000, 2  # joined audio: 16 kHz, 16-bit mono (what Whisper resamples to anyway)
 
 
@@ -185,7 +188,11 @@ def transcribe_group(group: dict) -> list[dict]:
     whose span holds the middle of the word, or the nearest one when it falls in a gap.
     Whisper sometimes skips part of a long window: a clip of 2 s or more that got under
     SPARSE words per second is read again alone (a music clip then gives "" again; the demo's
-    parrot clip, full of pauses, got 3 of its 16 words joined). A clip that cannot be read
+    parrot clip, full of pauses, got 3 of its 16 words joined). Conditioned on the window
+    before, it sometimes loops on a sentence (one fresh-machine run: one clip got a sentence
+    eleven times and the next six clips the loop's words): when a run of LOOP_WORDS words
+    comes twice or a clip gets over DENSE words per second, the whole group is read again
+    unconditioned, and a clip still over DENSE is read alone. A clip that cannot be read
     gets its own row from :func:`transcribe_item` (its reason), and if the joined recording
     fails, each clip is transcribed alone. `seconds` is the group's time shared equally
     among the clips read together, plus a clip's own second reading.
@@ -210,28 +217,59 @@ def transcribe_group(group: dict) -> list[dict]:
     if not spans:
         return rows
     first = spans[0][0]
+    audio = sr.AudioData(b"".join(parts), RATE, WIDTH)
     try:
-        words = whisper.transcribe_words(sr.AudioData(b"".join(parts), RATE, WIDTH),
-                                         language=first["language"],
+        words = whisper.transcribe_words(audio, language=first["language"],
                                          threads=first.get("threads", 1))
+        said = _assign(words, spans)
+        if _repeats([w for _, _, w in words]) or any(_looped(said[m["id"]], b, e)
+                                                     for m, b, e in spans):
+            said = _assign(whisper.transcribe_words(audio, language=first["language"],
+                                                    threads=first.get("threads", 1),
+                                                    condition=False), spans)
     except Exception:   # noqa: BLE001 - one bad recording must not sink the others
         return rows + [transcribe_item(m) for m, _, _ in spans]
-    said = {m["id"]: [] for m, _, _ in spans}
-    for begin, end, word in words:
-        mid = (begin + end) / 2
-        m = min(spans, key=lambda s: max(s[1] - mid, mid - s[2], 0.0))[0]
-        said[m["id"]].append(word)
     seconds = (time.perf_counter() - start) / len(spans)
     lang = first["language"].split("-")[0].lower()
     for m, begin, end in spans:
         text = " ".join("".join(said[m["id"]]).split())
-        if end - begin >= 2.0 and len(text.split()) < SPARSE * (end - begin):
+        sparse = end - begin >= 2.0 and len(text.split()) < SPARSE * (end - begin)
+        if sparse or _looped(said[m["id"]], begin, end):
             rows.append(transcribe_item(m))
             rows[-1]["seconds"] = round(rows[-1]["seconds"] + seconds, 3)
         else:
             rows.append({"id": m["id"], "text": text, "engine": "whisper", "language": lang,
                          "error": None, "seconds": round(seconds, 3)})
     return rows
+
+
+def _assign(words: list, spans: list) -> dict:
+    """{clip id: its words}: each word goes to the clip whose span holds the word's middle,
+    or the nearest one when it falls in a gap."""
+    said = {m["id"]: [] for m, _, _ in spans}
+    for begin, end, word in words:
+        mid = (begin + end) / 2
+        m = min(spans, key=lambda s: max(s[1] - mid, mid - s[2], 0.0))[0]
+        said[m["id"]].append(word)
+    return said
+
+
+def _repeats(words: list) -> bool:
+    """Do the words (lower case, punctuation dropped) say a phrase of 3 or more words again
+    at once, and again, until the repeats are LOOP_WORDS words or more? (Period n: words i..
+    repeat from i+n on for max(n, LOOP_WORDS) words. Two clips sharing a phrase are not a
+    loop; "I love you I love you I love you" is 6 words of repeats, not a loop either.)"""
+    w = [t for t in ("".join(c for c in w.lower() if c.isalnum()) for w in words) if t]
+    return any(w[i:i + m] == w[i + n:i + n + m]
+               for n in range(3, len(w) // 2 + 1) for m in [max(n, LOOP_WORDS)]
+               for i in range(len(w) - n - m + 1))
+
+
+def _looped(words: list, begin: float, end: float) -> bool:
+    """Did a clip get more words than anyone says in its time (DENSE per second, counting at
+    least 2 s)? Then Whisper repeated itself: conditioned on its own last sentence it can
+    loop on it, and the loop's words spill over the clips after it."""
+    return len("".join(words).split()) > DENSE * max(end - begin, 2.0)
 
 
 def transcribe_work(item: dict):

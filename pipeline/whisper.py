@@ -133,7 +133,10 @@ def transcribe(audio, *, language: str | None = None, threads: int = 1,
 
     `language` (e.g. "en" or "en-US") forces one; None lets Whisper detect it.
     """
+    import ctranslate2
+
     lang = language.split("-")[0].lower() if language else None
+    ctranslate2.set_random_seed(0)
     result = recognizer(threads).recognize(
         audio, show_dict=True, language=lang, beam_size=beam_size, vad_filter=True,
         condition_on_previous_text=False)
@@ -141,16 +144,21 @@ def transcribe(audio, *, language: str | None = None, threads: int = 1,
     return text, (result["language"] if text or lang else None)
 
 
-def transcribe_words(audio, *, language: str, threads: int = 1,
-                     beam_size: int = 5) -> list[tuple[float, float, str]]:
+def transcribe_words(audio, *, language: str, threads: int = 1, beam_size: int = 5,
+                     condition: bool = True) -> list[tuple[float, float, str]]:
     """(start s, end s, word) of everything said in one AudioData, in order, `language` forced.
 
     Word times come from Whisper's cross-attention alignment (`word_timestamps`), on the
     audio's own timeline (voice-activity detection drops silences, then maps times back).
-    Each 30 s window is conditioned on the text of the one before, Whisper's long-form default
-    (on the demo's joined clips 10.7% word error rate, 11.2% without).
+    With `condition`, each 30 s window is conditioned on the text of the one before,
+    Whisper's long-form default (on the demo's joined clips 10.2% word error rate, 11.2%
+    without). Sampling (Whisper's fallback when a beam's text looks wrong) is seeded, so the
+    same audio gives the same words in any process.
     """
+    import ctranslate2
+
+    ctranslate2.set_random_seed(0)
     result = recognizer(threads).recognize(
         audio, show_dict=True, language=language.split("-")[0].lower(), beam_size=beam_size,
-        vad_filter=True, condition_on_previous_text=True, word_timestamps=True)
+        vad_filter=True, condition_on_previous_text=condition, word_timestamps=True)
     return [(w.start, w.end, w.word) for seg in result["segments"] for w in (seg.words or ())]

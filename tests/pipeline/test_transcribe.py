@@ -209,3 +209,47 @@ def test_bad_options_are_refused_before_any_clip(broken_db, capsys):
         assert e.value.code == 2 and says in capsys.readouterr().err
     after = rows(db, "transcripts") if "transcripts" in sqlite_utils.Database(db).table_names() else {}
     assert after == before
+
+
+def test_a_loop_is_a_phrase_again_at_once_not_a_phrase_two_clips_share():
+    """The loop guard's two signs, on words Whisper gave on a fresh machine: a sentence again
+    at once (eleven times there), or more words than a clip's time holds."""
+    loop = [f" {w}" for w in "Here in Mexico City for under $500.".split()] * 3   # as Whisper
+    assert transcribe._repeats(["Three", "days", "in", *loop])
+    shared = ("Here is a Zelda trick that saves you hours. Crouch, jump, and spin. Nobody "
+              "talks about it. Here is a Elden Ring trick that saves you hours. Crouch, jump, "
+              "and spin.").split()
+    assert not transcribe._repeats(shared)    # two clips of one template: not a loop
+    assert transcribe._repeats("watch this marathon finish from under fourteen football "
+                               "watch this marathon finish from under fourteen football".split())
+    assert not transcribe._repeats("i love you i love you i love you".split())
+    assert not transcribe._repeats("a b c d e f g x a b c d e f g".split())   # not at once
+    assert transcribe._looped(loop, 0.0, 3.0) and not transcribe._looped(loop[:7], 0.0, 3.0)
+    assert not transcribe._looped(["yes"] * 12, 0.0, 0.5)   # a short clip counts as 2 s
+
+
+def test_a_sentence_said_twice_in_a_row_survives_the_loop_guard(tmp_path, monkeypatch):
+    """Real speech that repeats itself looks like a loop: the group is read again without
+    conditioning (the guard really runs), and the clip keeps both sayings; the same audio
+    gives the same words every time (Whisper's sampling is seeded)."""
+    from pipeline import whisper
+
+    twice = "subscribe to my channel for more videos like this one"
+    wavs = {"41": espeak(tmp_path / "41.wav", f"{twice}. {twice}."),
+            "42": espeak(tmp_path / "42.wav", SENTENCES["32"])}
+    group = {"id": "41", "members": [
+        {"id": i, "wav": str(w), "engine": "whisper", "chunk_seconds": None,
+         "language": "en", "timeout": 30, "threads": 1} for i, w in wavs.items()]}
+    real, conditions = whisper.transcribe_words, []
+
+    def watched(audio, **kw):
+        conditions.append(kw.get("condition", True))
+        return real(audio, **kw)
+
+    monkeypatch.setattr(whisper, "transcribe_words", watched)
+    first = {r["id"]: r["text"] for r in transcribe.transcribe_group(group)}
+    assert conditions == [True, False], conditions
+    assert wer(f"{twice} {twice}", first["41"]) <= 0.1, first
+    assert wer(SENTENCES["32"], first["42"]) <= 0.2, first
+    again = {r["id"]: r["text"] for r in transcribe.transcribe_group(group)}
+    assert again == first
