@@ -1,36 +1,50 @@
 # Two entry points: `make demo` (main job) and `make test`. Both set up what they need.
 PY      := .venv/bin/python
-APT_PKGS := tesseract-ocr espeak-ng ffmpeg chromium fonts-noto-color-emoji
+# The demo's stages need the first three; the tests also drive Chromium (emoji font for its
+# screenshots). On a fresh machine the five took 41 s to install, the three alone fewer.
+DEMO_APT := tesseract-ocr espeak-ng ffmpeg
+APT_PKGS := $(DEMO_APT) chromium fonts-noto-color-emoji
 STUDY   ?= $(or $(TRL_STUDY),../shared/study2022)
 
-.PHONY: demo test setup apt venv study bench collect
+.PHONY: demo test setup apt apt-demo venv venv-demo study bench collect
 
-apt:
-	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+apt apt-demo: PKGS = $(if $(filter apt-demo,$@),$(DEMO_APT),$(APT_PKGS))
+apt apt-demo:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; fi
 
 venv: .venv/.installed
+venv-demo: .venv/.installed-demo
 
-# One resolver run over every requirements file, then every module byte-compiled on all
+# One resolver run over the requirements files, then every module byte-compiled on all
 # cores (pip compiles one file at a time): about 90 s instead of 143 s here. Compiled they
 # must be: with PYTHONDONTWRITEBYTECODE set (as on our machines) Python would otherwise
 # compile every module it imports in every process, and the tests took 14 min instead of 10.
 # Some packages ship files that are not Python 3.11 (pip skips them too): `|| true`.
-
-.venv/.installed: requirements.txt $(wildcard requirements-dense.txt) $(wildcard requirements-scale.txt)
+# `make demo` installs what the demo runs (not requirements-scale.txt: Ray, bm25s and
+# vl-convert are for --executor ray and the benches); `make test` installs everything.
+DEMO_REQS := requirements.txt $(wildcard requirements-dense.txt)
+define install
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --no-compile $(foreach r,$^,-r $(r))
 	$(PY) -m compileall -qq -j 0 .venv/lib >/dev/null 2>&1 || true
 	touch $@
+endef
+
+.venv/.installed-demo: $(DEMO_REQS)
+	$(install)
+
+.venv/.installed: $(DEMO_REQS) $(wildcard requirements-scale.txt)
+	$(install)
 
 setup: apt venv
 
 test: setup
 	$(PY) -m pytest -q
 
-demo: setup
+demo: apt-demo venv-demo
 	$(PY) -m pipeline.demo
 
 study: setup

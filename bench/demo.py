@@ -6,7 +6,7 @@ Clones this checkout's HEAD into a temporary directory and runs `make demo` ther
 README says, installs included (a new venv from the requirements files; Debian packages are
 already on this machine). Prints, from the start of `make`:
 
-1. the venv installed (`.venv/.installed` written),
+1. the venv installed (`.venv/.installed-demo` written),
 2. the dashboard's URL printed and its health check answering,
 3. a search on the Search page in headless Chromium (a demo query typed, Enter) showing
    results: the dashboard works,
@@ -92,8 +92,8 @@ def main(argv=None) -> int:
     reader.start()
     try:
         while url is None and proc.poll() is None:
-            if ".venv/.installed" not in marks and (work / ".venv/.installed").exists():
-                marks[".venv/.installed"] = time.monotonic() - t0
+            if ".venv/.installed-demo" not in marks and (work / ".venv/.installed-demo").exists():
+                marks[".venv/.installed-demo"] = time.monotonic() - t0
             time.sleep(0.2)
         if url is None:
             print("".join(lines[-30:]))
