@@ -115,6 +115,7 @@ def main(argv=None) -> int:
     for name, t in sorted(marks.items(), key=lambda kv: kv[1]):
         print(f"  {t:7.1f} s  {name}")
     tail = [ln.rstrip() for ln in lines]
+    print("\n".join(ln for ln in tail if ln.startswith("== quality")))
     if any("per stage" in ln for ln in tail):
         start = next(i for i, ln in enumerate(tail) if "per stage" in ln)
         print("\n".join(tail[start:start + 14]))
