@@ -38,6 +38,7 @@ endef
 
 .venv/.installed: $(DEMO_REQS) $(wildcard requirements-scale.txt)
 	$(install)
+	touch .venv/.installed-demo    # everything holds what the demo needs
 
 setup: apt venv
 
