@@ -57,6 +57,8 @@ def test_demo_end_to_end(tmp_path):
         good = [k for k, v in truth.items() if not v["broken"]]
         assert sum(usable[k] for k in good) == len(good)
         assert "OCR character accuracy" in out
+        wer = float(re.search(r"speech-to-text WER ([\d.]+)%", out).group(1))
+        assert wer <= 20.0, out[-3000:]   # Whisper on the demo's voice (all 121 clips: 10.2%)
     # second run: generation skipped, finished work not redone (only failures are retried)
     proc2 = _run_demo(tmp_path)
     assert proc2.returncode == 0, proc2.stderr[-3000:]
