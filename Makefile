@@ -8,11 +8,17 @@ STUDY   ?= $(or $(TRL_STUDY),../shared/study2022)
 
 .PHONY: demo test setup apt apt-demo venv venv-demo study bench collect
 
-apt apt-demo: PKGS = $(if $(filter apt-demo,$@),$(DEMO_APT),$(APT_PKGS))
-apt apt-demo:
-	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; fi
+endef
+
+apt:
+	$(call apt_install,$(APT_PKGS))
+
+apt-demo:
+	$(call apt_install,$(DEMO_APT))
 
 venv: .venv/.installed
 venv-demo: .venv/.installed-demo

@@ -127,19 +127,25 @@ def recognizer(threads: int = 1):
     return WhisperCompatibleRecognizer(TranscribableAdapter(model))
 
 
+def _recognize(audio, threads: int, **options) -> dict:
+    """One reading with voice-activity detection, its sampling seeded first: Whisper falls back
+    to sampling when a beam's text looks wrong, and unseeded, a rerun could differ (one looped
+    where the run before had not)."""
+    import ctranslate2
+
+    ctranslate2.set_random_seed(0)
+    return recognizer(threads).recognize(audio, show_dict=True, vad_filter=True, **options)
+
+
 def transcribe(audio, *, language: str | None = None, threads: int = 1,
                beam_size: int = 5) -> tuple[str, str | None]:
     """(text, language) of one speech_recognition AudioData; "" when nothing is said.
 
     `language` (e.g. "en" or "en-US") forces one; None lets Whisper detect it.
     """
-    import ctranslate2
-
     lang = language.split("-")[0].lower() if language else None
-    ctranslate2.set_random_seed(0)
-    result = recognizer(threads).recognize(
-        audio, show_dict=True, language=lang, beam_size=beam_size, vad_filter=True,
-        condition_on_previous_text=False)
+    result = _recognize(audio, threads, language=lang, beam_size=beam_size,
+                        condition_on_previous_text=False)
     text = " ".join(result["text"].split())
     return text, (result["language"] if text or lang else None)
 
@@ -155,10 +161,7 @@ def transcribe_words(audio, *, language: str, threads: int = 1, beam_size: int =
     without). Sampling (Whisper's fallback when a beam's text looks wrong) is seeded, so the
     same audio gives the same words in any process.
     """
-    import ctranslate2
-
-    ctranslate2.set_random_seed(0)
-    result = recognizer(threads).recognize(
-        audio, show_dict=True, language=language.split("-")[0].lower(), beam_size=beam_size,
-        vad_filter=True, condition_on_previous_text=condition, word_timestamps=True)
+    result = _recognize(audio, threads, language=language.split("-")[0].lower(),
+                        beam_size=beam_size, condition_on_previous_text=condition,
+                        word_timestamps=True)
     return [(w.start, w.end, w.word) for seg in result["segments"] for w in (seg.words or ())]
