@@ -5,16 +5,25 @@ with ``kill -9`` nothing tells them, and they live on holding hundreds of MB eac
 defect 6). :func:`worker_pool` gives each worker the Linux parent-death signal
 (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), so the kernel kills it when the parent goes, however
 the parent ends. Elsewhere the pool is a plain one.
+
+Workers fork (Linux's default: they start at once and share the parent's loaded data),
+except for work that uses a runtime whose threads do not survive a fork (`FORK_UNSAFE`) once
+this process has loaded it: a child forked after CTranslate2 (Whisper) started its threads
+hangs when it transcribes, e.g. in a notebook that transcribed a clip and then runs
+`pipeline.transcribe`. Such workers are spawned as fresh interpreters (about 1 s each to
+import a stage; too slow to be the default).
 """
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1
+FORK_UNSAFE = ("ctranslate2",)   # runtimes whose threads a forked child cannot use
 
 
 def die_with_parent(parent: int) -> None:
@@ -26,6 +35,11 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def worker_pool(max_workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=max_workers, initializer=die_with_parent,
-                               initargs=(os.getpid(),))
+def worker_pool(max_workers: int, runtimes: tuple[str, ...] = ()) -> ProcessPoolExecutor:
+    """A pool of processes that die with this one; spawned instead of forked when the work
+    uses one of the `runtimes` (module names, e.g. FORK_UNSAFE) and this process has loaded
+    it. Either way a worker's parent is this process, as `die_with_parent` checks."""
+    spawn = any(m in sys.modules for m in runtimes)
+    return ProcessPoolExecutor(max_workers=max_workers,
+                               mp_context=multiprocessing.get_context("spawn") if spawn else None,
+                               initializer=die_with_parent, initargs=(os.getpid(),))

@@ -2,10 +2,11 @@
 
 A stage hands `run_items` its pending work items (picklable dicts with an `id`) and a PURE,
 top-level function `item -> row dict` (so it pickles, and could later run on Ray or Dask).
-Items run on a `ProcessPoolExecutor` with `workers` processes (`workers <= 1`: in-process),
-and each finished row is upserted by id and committed at once. A `kill -9` therefore loses
-at most the items in flight, and a rerun redoes only what has no row (or a failed one).
-An item may be a *group* (`{"id": ..., "members": [item, ...]}`, see :func:`grouped`) when
+Items run on a `ProcessPoolExecutor` with `workers` processes (`workers <= 1`: in-process;
+spawned rather than forked once this process has loaded Whisper's runtime, see
+core.workers), and each finished row is upserted by id and committed at once. A `kill -9`
+therefore loses at most the items in flight, and a rerun redoes only what has no row (or a
+failed one). An item may be a *group* (`{"id": ..., "members": [item, ...]}`, see :func:`grouped`) when
 work is cheaper done together (Whisper reads short clips in one window): its function then
 returns one row per member, and each member is counted, written or lost as an item.
 
@@ -38,7 +39,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from core.store import check_kind
-from core.workers import worker_pool
+from core.workers import FORK_UNSAFE, worker_pool
 from pipeline import executors
 from pipeline.executors import WorkerLost, is_ray, ray_results
 
@@ -196,7 +197,7 @@ def run_items(db: sqlite_utils.Database, table: str, items: list[dict], fn: Call
                     record(item, row)
                 bar.update(len(members(item)))
         else:
-            with worker_pool(workers) as pool:
+            with worker_pool(workers, FORK_UNSAFE) as pool:   # stages may run Whisper
                 futures = {pool.submit(fn, item): item for item in items}
                 for fut in as_completed(futures):
                     try:

@@ -47,3 +47,28 @@ def test_the_pool_runs_work():
     from core.workers import worker_pool
     with worker_pool(2) as pool:
         assert list(pool.map(abs, [-1, -2, 3])) == [1, 2, 3]
+
+
+START = textwrap.dedent("""
+    import os, sys
+    from core.workers import FORK_UNSAFE, worker_pool
+    if sys.argv[1] == "load":
+        import ctranslate2
+    with worker_pool(1, FORK_UNSAFE if sys.argv[2] == "unsafe" else ()) as pool:
+        pid = pool.submit(os.getpid).result()
+        cmdline = [open(f"/proc/{p}/cmdline", "rb").read() for p in (pid, os.getpid())]
+        spawned = cmdline[0] != cmdline[1]   # a forked child has its parent's command line
+        print(spawned, pool.submit(os.getppid).result() == os.getpid())
+""")
+
+
+def test_workers_are_spawned_for_work_that_uses_a_loaded_fork_unsafe_runtime():
+    """Forked workers start at once; after CTranslate2 has started its threads a forked
+    child hangs when it uses it, so workers for such work are then fresh interpreters, still
+    our children. Work that does not use it still forks."""
+    def start(load, work):
+        return subprocess.run([sys.executable, "-c", START, load, work], capture_output=True,
+                              text=True, timeout=120, check=True, cwd=os.getcwd()).stdout.split()
+    assert start("no", "unsafe") == ["False", "True"]
+    assert start("load", "unsafe") == ["True", "True"]
+    assert start("load", "numpy") == ["False", "True"]

@@ -253,3 +253,32 @@ def test_a_sentence_said_twice_in_a_row_survives_the_loop_guard(tmp_path, monkey
     assert wer(SENTENCES["32"], first["42"]) <= 0.2, first
     again = {r["id"]: r["text"] for r in transcribe.transcribe_group(group)}
     assert again == first
+
+
+LOADED_FIRST = """
+import sys
+from pipeline import transcribe, whisper
+print(whisper.transcribe_words(__import__("speech_recognition").AudioData(b"\\0" * 32000, 16000, 2),
+                               language="en"))   # Whisper's threads started in this process
+sys.exit(transcribe.main(sys.argv[1:]))
+"""
+
+
+def test_a_stage_runs_in_a_process_that_already_used_whisper(broken_db, tmp_path):
+    """A notebook transcribes a clip, then runs the stage with 2 workers: forked from a
+    process whose CTranslate2 threads had started, they hung; now they are spawned."""
+    import subprocess
+    import sys
+
+    media, db0 = broken_db
+    db = tmp_path / "pipeline.db"
+    sdb, src = sqlite_utils.Database(db), sqlite_utils.Database(db0)
+    sdb["audio"].insert_all(src.query("select * from audio where id in ('31', '32')"), pk="id")
+    sdb.close()
+    done = subprocess.run([sys.executable, "-c", LOADED_FIRST, "--pipeline-db", str(db),
+                           "--media", str(media), "--workers", "2", "--no-progress"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("[]") and "2 done, 0 failed" in done.stdout, done.stdout
+    r = rows(db, "transcripts")
+    assert all(wer(SENTENCES[i], r[i]["text"]) <= 0.2 for i in ("31", "32")), r
