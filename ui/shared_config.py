@@ -11,7 +11,13 @@ visit to a page without them.
 Not solved: Streamlit's front end sometimes leaves the controls' values out of the new page's
 URL (seen in Chromium in 2 of 7 switches from Search to Tune) while the controls keep
 them; the next change of a control writes it again. Streamlit refuses to set a parameter bound
-to a widget from Python ("Cannot directly set query parameter … bound to a widget").
+to a widget from Python ("Cannot directly set query parameter … bound to a widget"). And a
+page switch within about 2 s of opening a link (Streamlit 1.67, Chromium: the sidebar is
+clickable before the session's first run starts) loses the link's values: the front end,
+which has not yet seen the controls bound, leaves them out of the new page's URL, and the
+server replaces the pending first run with the switch, so no Python code ever sees the
+link (measured: ``/search?w=BM25&q=cat``, Tune clicked 0.5 s after the sidebar appeared,
+gave ``/tune`` with the defaults, on a fresh and on a warm server).
 """
 from __future__ import annotations
 
