@@ -8,10 +8,11 @@ the parent ends. Elsewhere the pool is a plain one.
 
 Workers fork (Linux's default: they start at once and share the parent's loaded data),
 except for work that uses a runtime whose threads do not survive a fork (`FORK_UNSAFE`) once
-this process has loaded it: a child forked after CTranslate2 (Whisper) started its threads
-hangs when it transcribes, e.g. in a notebook that transcribed a clip and then runs
-`pipeline.transcribe`. Such workers are spawned as fresh interpreters (about 1 s each to
-import a stage; too slow to be the default).
+this process has started those threads (:func:`threads_started`): a child forked after
+CTranslate2 built a Whisper model hangs when it transcribes, e.g. in a notebook that read a
+clip and then runs `pipeline.transcribe` (importing CTranslate2 alone is harmless). Such
+workers are spawned as fresh interpreters (about 1 s each to import a stage; measured on
+`pipeline.ocr`, about 7 s more per stage, too slow to be the default).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1
 FORK_UNSAFE = ("ctranslate2",)   # runtimes whose threads a forked child cannot use
+_STARTED: set[str] = set()       # those whose threads this process has started
 
 
 def die_with_parent(parent: int) -> None:
@@ -35,11 +37,16 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def threads_started(runtime: str) -> None:
+    """Say that this process has started `runtime`'s threads (one of FORK_UNSAFE)."""
+    _STARTED.add(runtime)
+
+
 def worker_pool(max_workers: int, runtimes: tuple[str, ...] = ()) -> ProcessPoolExecutor:
     """A pool of processes that die with this one; spawned instead of forked when the work
-    uses one of the `runtimes` (module names, e.g. FORK_UNSAFE) and this process has loaded
-    it. Either way a worker's parent is this process, as `die_with_parent` checks."""
-    spawn = any(m in sys.modules for m in runtimes)
+    uses one of the `runtimes` (e.g. FORK_UNSAFE) and this process has started its threads.
+    Either way a worker's parent is this process, as `die_with_parent` checks."""
+    spawn = not _STARTED.isdisjoint(runtimes)
     return ProcessPoolExecutor(max_workers=max_workers,
                                mp_context=multiprocessing.get_context("spawn") if spawn else None,
                                initializer=die_with_parent, initargs=(os.getpid(),))

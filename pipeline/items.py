@@ -3,7 +3,7 @@
 A stage hands `run_items` its pending work items (picklable dicts with an `id`) and a PURE,
 top-level function `item -> row dict` (so it pickles, and could later run on Ray or Dask).
 Items run on a `ProcessPoolExecutor` with `workers` processes (`workers <= 1`: in-process;
-spawned rather than forked once this process has loaded Whisper's runtime, see
+spawned rather than forked once this process has built a Whisper model, see
 core.workers), and each finished row is upserted by id and committed at once. A `kill -9`
 therefore loses at most the items in flight, and a rerun redoes only what has no row (or a
 failed one). An item may be a *group* (`{"id": ..., "members": [item, ...]}`, see :func:`grouped`) when

