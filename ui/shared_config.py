@@ -17,7 +17,9 @@ clickable before the session's first run starts) loses the link's values: the fr
 which has not yet seen the controls bound, leaves them out of the new page's URL, and the
 server replaces the pending first run with the switch, so no Python code ever sees the
 link (measured: ``/search?w=BM25&q=cat``, Tune clicked 0.5 s after the sidebar appeared,
-gave ``/tune`` with the defaults, on a fresh and on a warm server).
+gave ``/tune`` with the defaults, on a fresh and on a warm server). Drawing the page links
+from app.py (``position="hidden"``) does not close it: until the first run says so, the
+front end shows its own links.
 """
 from __future__ import annotations
 
