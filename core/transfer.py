@@ -65,12 +65,11 @@ def family_bests(pseudo: ScoreTable, families: dict[str, list[str]], objective: 
     :meth:`ScoreTable.warm` built the indexes and embeddings they all read; the chosen
     candidates' rows come back into ``pseudo``. Same choices as one process.
     """
-    import multiprocessing
+    from .workers import start_method, worker_pool
 
-    if workers <= 1 or len(families) < 2 or multiprocessing.get_start_method() != "fork":
+    if workers <= 1 or len(families) < 2 or start_method() != "fork":   # workers read _SHARED
         return {name: grid_tuner(pseudo, cands, objective)(pseudo.queries)
                 for name, cands in families.items()}
-    from .workers import worker_pool
 
     pseudo.warm([c for cands in families.values() for c in cands])
     _SHARED["table"] = pseudo

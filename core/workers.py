@@ -6,7 +6,8 @@ defect 6). :func:`worker_pool` gives each worker the Linux parent-death signal
 (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), so the kernel kills it when the parent goes, however
 the parent ends. Elsewhere the pool is a plain one.
 
-Workers fork (Linux's default: they start at once and share the parent's loaded data),
+Workers fork on Linux (they start at once and share the parent's loaded data; named, since
+Python 3.14's default there is forkserver, whose workers are not this process's children),
 except for work that uses a runtime whose threads do not survive a fork (`FORK_UNSAFE`) once
 this process has started those threads (:func:`threads_started`): a child forked after
 CTranslate2 built a Whisper model hangs when it transcribes, e.g. in a notebook that read a
@@ -46,7 +47,17 @@ def worker_pool(max_workers: int, runtimes: tuple[str, ...] = ()) -> ProcessPool
     """A pool of processes that die with this one; spawned instead of forked when the work
     uses one of the `runtimes` (e.g. FORK_UNSAFE) and this process has started its threads.
     Either way a worker's parent is this process, as `die_with_parent` checks."""
-    spawn = not _STARTED.isdisjoint(runtimes)
     return ProcessPoolExecutor(max_workers=max_workers,
-                               mp_context=multiprocessing.get_context("spawn") if spawn else None,
+                               mp_context=multiprocessing.get_context(start_method(runtimes)),
                                initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+def start_method(runtimes: tuple[str, ...] = ()) -> str | None:
+    """How :func:`worker_pool` starts workers for work that uses `runtimes`: "spawn" after
+    :func:`threads_started` for one of them, else "fork" on Linux, named rather than left to
+    the default: Python 3.14 makes "forkserver" the default there, whose workers are the
+    server's children, and `die_with_parent` would end every one. Elsewhere (None) the
+    platform's default."""
+    if not _STARTED.isdisjoint(runtimes):
+        return "spawn"
+    return "fork" if sys.platform.startswith("linux") else None

@@ -74,3 +74,16 @@ def test_workers_are_spawned_for_work_that_uses_threads_this_process_started():
     assert start("imported", "unsafe") == ["False", "True"]
     assert start("started", "unsafe") == ["True", "True"]
     assert start("started", "numpy") == ["False", "True"]
+
+
+def test_workers_fork_whatever_the_default_start_method():
+    """Python 3.14 makes forkserver Linux's default: its workers are the server's children,
+    and the parent-death check ended every one (BrokenProcessPool)."""
+    script = ("import multiprocessing, os\n"
+              "multiprocessing.set_start_method('forkserver')\n"
+              "from core.workers import worker_pool\n"
+              "with worker_pool(2) as pool:\n"
+              "    print(list(pool.map(abs, [-1, -2])), pool.submit(os.getppid).result() == os.getpid())\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=os.getcwd())
+    assert out.returncode == 0 and out.stdout.split() == ["[1,", "2]", "True"], out.stderr[-1000:]
