@@ -7,8 +7,9 @@ spawned rather than forked once this process has built a Whisper model, see
 core.workers), and each finished row is upserted by id and committed at once. A `kill -9`
 therefore loses at most the items in flight, and a rerun redoes only what has no row (or a
 failed one). An item may be a *group* (`{"id": ..., "members": [item, ...]}`, see
-:func:`grouped`) when work is cheaper done together (Whisper reads short clips in one window): its function then
-returns one row per member, and each member is counted, written or lost as an item.
+:func:`grouped`) when work is cheaper done together (Whisper reads short clips in one
+window): its function then returns one row per member, and each member is counted, written
+or lost as an item.
 
 A row is a failure when `reason(row)` gives a string; its first `:`-separated part is the
 reason category counted in the summary (e.g. "HTTP 404: Not Found" counts as "HTTP 404").

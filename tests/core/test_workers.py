@@ -83,7 +83,8 @@ def test_workers_fork_whatever_the_default_start_method():
               "multiprocessing.set_start_method('forkserver')\n"
               "from core.workers import worker_pool\n"
               "with worker_pool(2) as pool:\n"
-              "    print(list(pool.map(abs, [-1, -2])), pool.submit(os.getppid).result() == os.getpid())\n")
+              "    print(list(pool.map(abs, [-1, -2])),\n"
+              "          pool.submit(os.getppid).result() == os.getpid())\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=120, cwd=os.getcwd())
     assert out.returncode == 0 and out.stdout.split() == ["[1,", "2]", "True"], out.stderr[-1000:]
