@@ -12,8 +12,8 @@ except for work that uses a runtime whose threads do not survive a fork (`FORK_U
 this process has started those threads (:func:`threads_started`): a child forked after
 CTranslate2 built a Whisper model hangs when it transcribes, e.g. in a notebook that read a
 clip and then runs `pipeline.transcribe` (importing CTranslate2 alone is harmless). Such
-workers are spawned as fresh interpreters (about 1 s each to import a stage; measured on
-`pipeline.ocr`, about 7 s more per stage, too slow to be the default).
+workers are spawned as fresh interpreters, each importing the stage anew (about 1 s; on the
+demo's `pipeline.ocr --all`, a 20 s stage, no difference beyond noise: `bench/workers.py`).
 """
 from __future__ import annotations
 
