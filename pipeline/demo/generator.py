@@ -12,7 +12,8 @@ Layout of the output directory (default DATA/demo):
   manifest.json generator version, seed, limit: a rerun with the same values is skipped
 
 Everything comes from one seeded random.Random (no network, no clock), so the same seed gives
-identical JSON and identical cover bytes. Videos are encoded in worker processes.
+identical JSON and identical cover bytes. Videos are encoded in worker processes
+(core.workers: they stop when the generator is killed).
 
   python -m pipeline.demo.generator --out data/demo --seed 2022 --limit 8
 """
@@ -25,9 +26,9 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from core.workers import worker_pool
 from pipeline.config import DATA, positive_int
 from pipeline.demo.content import AUTHORS, COMMENTERS, FIRST, HEROES, SONGS, SUFFIX, TOPICS
 
@@ -311,7 +312,7 @@ def generate(out: Path | None = None, seed: int = DEFAULT_SEED, limit: int | Non
         jobs.append((images, t["script"], str(out / "media" / "videos" / f"{rec['id']}.mp4"),
                      t["broken"] == "silent-video"))
     if videos and jobs:
-        with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        with worker_pool(max(1, workers)) as pool:   # they stop if the generator is killed
             list(pool.map(encode_video, jobs))
     if videos:
         _dump({"version": GENERATOR_VERSION, "seed": seed, "limit": limit,

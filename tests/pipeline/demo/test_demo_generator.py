@@ -98,3 +98,48 @@ def test_a_finished_generation_is_not_redone(tmp_path):
     assert (tmp_path / "manifest.json").exists()
     next((tmp_path / "media" / "covers").glob("*.jpg")).unlink()   # someone deleted media since
     assert not generator.is_current(tmp_path, generator.DEFAULT_SEED, 2)
+
+
+def test_killing_the_generator_stops_its_encoders(tmp_path):
+    """`kill -9` of the generator while it encodes videos: its encoding processes stop with
+    it (a plain process pool left them running, then blocked on their task queue for ever)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "gen"
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.demo.generator", "--out", str(out),
+                             "--limit", "40", "--workers", "2"], cwd=Path(__file__).parents[3],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def encoders():   # the pool's workers: children of the generator that name its output
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if str(out).encode() in cmd and int(pid) != proc.pid and stat[0] != "Z":
+                found.append(int(pid))
+        return found
+
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "media" / "videos").glob("*.mp4")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert encoders(), "the generator never started encoding"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while encoders() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = encoders()
+        for pid in left:   # don't leave them behind when the test fails
+            os.kill(pid, signal.SIGKILL)
+        assert not left
+    finally:
+        if proc.poll() is None:
+            proc.kill()
