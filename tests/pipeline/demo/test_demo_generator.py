@@ -112,7 +112,8 @@ def test_killing_the_generator_stops_its_encoders(tmp_path):
     out = tmp_path / "gen"
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.demo.generator", "--out", str(out),
                              "--limit", "40", "--workers", "2"], cwd=Path(__file__).parents[3],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=dict(os.environ, TMPDIR=str(tmp_path)),   # killed encoders'
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # scratch
 
     def encoders():   # the pool's workers: children of the generator that name its output
         found = []
